@@ -1,0 +1,67 @@
+// swift-tools-version:6.2
+// obsw: a command shell for Huawei Cloud OBS Data+ workflows.
+// Layers and dependency direction are described in Sources/README.md.
+import PackageDescription
+
+let package = Package(
+    name: "obsw",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "obsw", targets: ["obsw"]),
+        .library(name: "OBSWorkflow", targets: ["OBSWorkflow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // The client core: configuration, signing, transport, models, errors, retries, pagination.
+        .target(
+            name: "OBSWorkflow",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "obsw",
+            dependencies: [
+                "OBSWorkflow",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Shared by every test target: a scriptable HTTP server on 127.0.0.1, temp files.
+        .target(
+            name: "OBSWTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/OBSWTestSupport",
+            exclude: ["README.md"]
+        ),
+        .testTarget(
+            name: "OBSWorkflowTests",
+            dependencies: ["OBSWorkflow", "OBSWTestSupport"]
+        ),
+        // Runs the built binary; depending on it makes `swift test` build it first.
+        .testTarget(
+            name: "ObswCLITests",
+            dependencies: ["obsw", "OBSWTestSupport"]
+        ),
+    ]
+)

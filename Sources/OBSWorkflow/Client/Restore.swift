@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The outcome of resuming one FAILED execution.
+public struct RestoreResult: Sendable {
+    /// How the client knows the execution was resumed.
+    public enum Confirmation: Sendable {
+        /// The service answered the restore call.
+        case answered
+        /// An attempt got no answer (timeout, dropped connection, ambiguous 5xx); reading the
+        /// execution afterwards showed that the restore had taken effect.
+        case confirmedByReading(ExecutionInfo)
+    }
+
+    public var restored: RestoredExecution
+    public var confirmation: Confirmation
+    /// Restore calls sent (reads not counted).
+    public var attempts: Int
+}
+
+extension OBSWorkflowClient {
+    /// Resumes a FAILED execution: the service continues it from the failed state and does not
+    /// re-run states that succeeded.
+    ///
+    /// Safe to call once per execution under faults. A restore whose answer was lost may have
+    /// taken effect; repeating it blindly could resume an execution twice (it may have failed
+    /// again meanwhile) or report a false "not FAILED" error. So after an ambiguous failure the
+    /// client reads the execution before sending again, and when a repeat is refused with 409
+    /// (not FAILED) it reads again: either read that shows the execution resumed after our
+    /// first send (running, succeeded, or `restored_at` after it) counts as resumed.
+    public func restoreExecution(graph: String, name: String) async throws(OBSWorkflowError) -> RestoreResult {
+        try validateName(graph, "workflow")
+        try validateName(name, "execution")
+        let request = WorkflowRequest.restoreExecution(graph: graph, name: name)
+        let policy = transport.settings.retry
+        let firstSend = WallClock.nowMilliseconds()
+        var generator = SystemRandomNumberGenerator()
+        var ambiguous = false
+        var attempt = 1
+        while true {
+            let outcome = await transport.attempt(request)
+            if case .answered(let answer) = outcome {
+                if answer.status < 300 {
+                    let body = try decode(answer, request)
+                    var restored = RestoredExecution(json: body.objectValue ?? [:])
+                    if restored.executionName == nil { restored.json["execution_name"] = .string(name) }
+                    return RestoreResult(restored: restored, confirmation: .answered, attempts: attempt)
+                }
+                if answer.status == 409, ambiguous,
+                    let result = try await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
+                {
+                    return result
+                }
+            }
+            if isAmbiguous(outcome) { ambiguous = true }
+            guard attempt < policy.maxAttempts, policy.isRetryable(outcome, replay: request.replay),
+                let delay = policy.delay(
+                    beforeRetry: attempt, retryAfter: transport.retryAfter(outcome), using: &generator)
+            else { throw transport.error(for: outcome, request: request, attempts: attempt) }
+            try await transport.sleep(for: delay)
+            if isAmbiguous(outcome),
+                let result = try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
+            {
+                return result
+            }
+            attempt += 1
+        }
+    }
+
+    /// Reads the execution; returns a result when it shows our restore took effect.
+    private func confirmResumed(graph: String, name: String, since firstSend: Int, attempts: Int)
+        async throws(OBSWorkflowError) -> RestoreResult?
+    {
+        let info = try await execution(graph: graph, name: name)
+        guard Self.showsResumed(info, since: firstSend) else { return nil }
+        let restored = RestoredExecution(
+            executionURN: info.executionURN, restoredAt: info.restoredAt, executionName: info.executionName ?? name)
+        return RestoreResult(restored: restored, confirmation: .confirmedByReading(info), attempts: attempts)
+    }
+
+    /// Clock difference allowed between this machine and the service when comparing
+    /// `restored_at` with the time of our first send.
+    static let restoredAtTolerance = 30_000
+
+    /// Whether an execution read after an unanswered restore shows that the restore happened.
+    /// `restored_at` is decisive when the service reports it; otherwise a running or
+    /// succeeded execution (it was FAILED when we were asked to resume it) counts.
+    static func showsResumed(_ info: ExecutionInfo, since firstSend: Int) -> Bool {
+        if let restoredAt = info.restoredAt.flatMap(WireDate.parseISO8601) {
+            return restoredAt >= firstSend - restoredAtTolerance
+        }
+        return info.state == .running || info.state == .success
+    }
+
+    /// No answer, or a 5xx that may come after the service acted.
+    private func isAmbiguous(_ outcome: AttemptOutcome) -> Bool {
+        switch outcome {
+        case .failed(let failure): return failure.isAmbiguous
+        case .answered(let answer): return [500, 502, 504].contains(answer.status)
+        }
+    }
+}
+
+/// Wall-clock time, for comparing with the service's timestamps.
+public enum WallClock {
+    public static func nowMilliseconds() -> Int {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return spec.tv_sec * 1000 + spec.tv_nsec / 1_000_000
+    }
+}

@@ -1,0 +1,41 @@
+/// Why a configuration could not be resolved. Each message says how to fix it.
+public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidEndpoint(String, String)
+    case insecureConfigFile(path: String, mode: UInt32)
+    case unreadableConfigFile(path: String, reason: String)
+    case malformedConfigFile(path: String, line: Int, reason: String)
+    case unknownProfile(String, path: String, known: [String])
+    case incompleteCredentials(source: String, missing: String)
+    case missingEndpoint
+    case missingCredentials
+    case insecureEndpoint(String)
+
+    public var description: String {
+        switch self {
+        case .invalidEndpoint(let text, let why):
+            return "invalid endpoint '\(text)': \(why) (for example https://obs.cn-north-4.myhuaweicloud.com)"
+        case .insecureConfigFile(let path, let mode):
+            let octal = String(mode & 0o777, radix: 8)
+            return "refusing to read credentials from \(path): its mode \(octal) lets other users read it; "
+                + "fix it with: chmod 600 \(path)"
+        case .unreadableConfigFile(let path, let reason):
+            return "cannot read config file \(path): \(reason)"
+        case .malformedConfigFile(let path, let line, let reason):
+            return "\(path):\(line): \(reason)"
+        case .unknownProfile(let name, let path, let known):
+            let list = known.isEmpty ? "it has none" : "it has: \(known.joined(separator: ", "))"
+            return "no profile '\(name)' in \(path) (\(list))"
+        case .incompleteCredentials(let source, let missing):
+            return "\(source) gives an access key but no \(missing); set both or neither"
+        case .missingEndpoint:
+            return "no endpoint configured: pass --endpoint, set OBS_ENDPOINT or OBS_REGION, "
+                + "or add 'endpoint = ...' to a profile in the config file"
+        case .insecureEndpoint(let url):
+            return "refusing plain http to \(url): anyone on the path could read and change the traffic; "
+                + "use https, or pass --allow-insecure-http if you really mean it"
+        case .missingCredentials:
+            return "no credentials configured: set OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY, "
+                + "or add access_key_id and secret_access_key to a profile in the config file"
+        }
+    }
+}

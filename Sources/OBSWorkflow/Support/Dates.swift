@@ -1,0 +1,104 @@
+/// Date formats on the wire: RFC 1123 for `Date`/`x-obs-date`/`Retry-After`, ISO-8601 with
+/// milliseconds (`2020-04-23T12:32:11.131Z`) for timestamps in bodies.
+///
+/// Hand-rolled on epoch seconds because Foundation's formatters are locale-sensitive and
+/// slow, and both the signer and the emulator format a date on every request.
+public enum WireDate {
+    private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `Thu, 27 Aug 2020 12:38:10 GMT`
+    public static func rfc1123(epochSeconds: Int) -> String {
+        let days = floorDiv(epochSeconds, 86400)
+        let secondsOfDay = epochSeconds - days * 86400
+        let (y, m, d) = civil(fromDays: days)
+        let weekday = weekdays[((days % 7) + 7) % 7]
+        return "\(weekday), \(pad(d)) \(months[m - 1]) \(y) \(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)) GMT"
+    }
+
+    /// Parses `Thu, 27 Aug 2020 12:38:10 GMT` (the weekday is not checked).
+    public static func parseRFC1123(_ text: String) -> Int? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 6, parts[5] == "GMT" || parts[5] == "UTC",
+            let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])), let year = Int(parts[3])
+        else { return nil }
+        let clock = parts[4].split(separator: ":")
+        guard clock.count == 3, let h = Int(clock[0]), let mi = Int(clock[1]), let s = Int(clock[2]),
+            (1...31).contains(day), (0...23).contains(h), (0...59).contains(mi), (0...60).contains(s)
+        else { return nil }
+        return days(fromCivil: year, month + 1, day) * 86400 + h * 3600 + mi * 60 + s
+    }
+
+    /// `2020-04-23T12:32:11.131Z`
+    public static func iso8601(epochMilliseconds: Int) -> String {
+        let seconds = floorDiv(epochMilliseconds, 1000)
+        let millis = epochMilliseconds - seconds * 1000
+        let days = floorDiv(seconds, 86400)
+        let secondsOfDay = seconds - days * 86400
+        let (y, m, d) = civil(fromDays: days)
+        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(y)-\(pad(m))-\(pad(d))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)).\(ms)Z"
+    }
+
+    /// Parses ISO-8601 UTC: `2020-04-23T12:32:11Z`, with optional fraction, `Z` or `+00:00`.
+    public static func parseISO8601(_ text: String) -> Int? {
+        let bytes = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= bytes.count else { return nil }
+            var value = 0
+            for b in bytes[from..<from + count] {
+                guard b >= 48, b <= 57 else { return nil }
+                value = value * 10 + Int(b - 48)
+            }
+            return value
+        }
+        guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 116,
+            bytes[13] == 58, bytes[16] == 58,
+            let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2),
+            let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s <= 60
+        else { return nil }
+        var index = 19
+        var millis = 0
+        if index < bytes.count, bytes[index] == 46 {
+            index += 1
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                if digits < 3 { millis = millis * 10 + Int(bytes[index] - 48) }
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 3) { millis *= 10 }
+        }
+        let rest = String(decoding: bytes[index...], as: UTF8.self)
+        guard rest == "Z" || rest == "z" || rest == "+00:00" || rest == "+0000" else { return nil }
+        return (days(fromCivil: y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000 + millis
+    }
+
+    private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    private static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+    // Howard Hinnant's civil-from-days and days-from-civil (proleptic Gregorian).
+    private static func civil(fromDays z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    private static func days(fromCivil y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+}
