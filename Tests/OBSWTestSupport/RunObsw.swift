@@ -1,0 +1,52 @@
+import Foundation
+
+/// What a run of the built `obsw` binary did.
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs the `obsw` binary that `swift build` put beside the test bundle.
+///
+/// - Parameters:
+///   - environment: the whole environment of the child (nothing is inherited but PATH), so a
+///     developer's own OBS_* variables cannot leak into a test.
+public func runObsw(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws
+    -> CommandResult
+{
+    let process = Process()
+    process.executableURL = obswBinary
+    process.arguments = arguments
+    var env = environment
+    env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
+    process.environment = env
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes to the end before waiting, so a chatty child cannot block on a full pipe.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var outData = Data(), errData = Data()
+    DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
+    group.wait()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// `.build/<config>/obsw`: the test bundle lives in the same folder.
+public let obswBinary: URL = {
+    var folder = Bundle.main.bundleURL
+    if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
+    for candidate in [folder, folder.deletingLastPathComponent()] {
+        let url = candidate.appendingPathComponent("obsw")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return folder.appendingPathComponent("obsw")
+}()

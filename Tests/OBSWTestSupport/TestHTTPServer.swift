@@ -1,0 +1,166 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A request as the test server received it.
+public struct RecordedRequest: Sendable {
+    public var method: String
+    /// Path and query exactly as on the request line.
+    public var target: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        headers.first(where: { $0.0.lowercased() == name.lowercased() })?.1
+    }
+
+    public var path: String { String(target.split(separator: "?", maxSplits: 1).first ?? "") }
+    public var query: String? {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.count == 2 ? String(parts[1]) : nil
+    }
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// What the test server does with one request.
+public indirect enum TestReply: Sendable {
+    case respond(status: Int, headers: [(String, String)] = [], body: String = "")
+    /// Closes the connection without answering.
+    case drop
+    /// Waits, then replies.
+    case delayed(Duration, TestReply)
+
+    /// A JSON answer with `Content-Type: application/json`.
+    public static func json(_ status: Int, _ body: String, headers: [(String, String)] = []) -> TestReply {
+        .respond(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
+    }
+}
+
+/// A scriptable HTTP/1.1 server on 127.0.0.1 and an ephemeral port.
+public final class TestHTTPServer: Sendable {
+    public typealias Handler = @Sendable (RecordedRequest, Int) async -> TestReply
+
+    public let port: Int
+    private let channel: any Channel
+    private let task: Task<Void, Never>
+    private let recorded: NIOLockedValueBox<[RecordedRequest]>
+
+    /// Starts a server; `handler` gets each request and its 1-based number.
+    public static func start(handler: @escaping Handler) async throws -> TestHTTPServer {
+        let recorded = NIOLockedValueBox<[RecordedRequest]>([])
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: child)
+                }
+            }
+        let port = server.channel.localAddress?.port ?? 0
+        let underlying = server.channel
+        let task = Task<Void, Never> {
+            try? await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask {
+                            await serve(connection, recorded: recorded, handler: handler)
+                        }
+                    }
+                }
+            }
+        }
+        return TestHTTPServer(port: port, channel: underlying, task: task, recorded: recorded)
+    }
+
+    private init(port: Int, channel: any Channel, task: Task<Void, Never>, recorded: NIOLockedValueBox<[RecordedRequest]>) {
+        self.port = port
+        self.channel = channel
+        self.task = task
+        self.recorded = recorded
+    }
+
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// Every request received so far, in order.
+    public var requests: [RecordedRequest] { recorded.withLockedValue { $0 } }
+
+    public func stop() async {
+        try? await channel.close()
+        task.cancel()
+    }
+}
+
+private func serve(
+    _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+    recorded: NIOLockedValueBox<[RecordedRequest]>, handler: @escaping TestHTTPServer.Handler
+) async {
+    try? await connection.executeThenClose { inbound, outbound in
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+        for try await part in inbound {
+            switch part {
+            case .head(let h):
+                head = h
+                body = []
+            case .body(var buffer):
+                body += buffer.readBytes(length: buffer.readableBytes) ?? []
+            case .end:
+                guard let h = head else { continue }
+                let request = RecordedRequest(
+                    method: h.method.rawValue, target: h.uri, headers: h.headers.map { ($0.name, $0.value) },
+                    body: body)
+                let number = recorded.withLockedValue { list in
+                    list.append(request)
+                    return list.count
+                }
+                var reply = await handler(request, number)
+                while case .delayed(let wait, let next) = reply {
+                    try await Task.sleep(for: wait)
+                    reply = next
+                }
+                guard case .respond(let status, let headers, let text) = reply else { return }  // drop
+                var responseHeaders = HTTPHeaders(headers)
+                responseHeaders.replaceOrAdd(name: "Content-Length", value: String(text.utf8.count))
+                try await outbound.write(
+                    .head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: responseHeaders)))
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(string: text))))
+                try await outbound.write(.end(nil))
+            }
+        }
+    }
+}
+
+/// A scratch directory, removed by `remove()`.
+public struct TemporaryDirectory: Sendable {
+    public let path: String
+
+    public init() {
+        var template = Array("/tmp/obsw-test-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(made != nil, "mkdtemp failed")
+        path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
+    }
+
+    /// Writes a file with the given mode and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ text: String, mode: mode_t = 0o600) -> String {
+        let file = "\(path)/\(name)"
+        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        precondition(fd >= 0, "cannot create \(file)")
+        _ = Array(text.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        fchmod(fd, mode)
+        close(fd)
+        return file
+    }
+
+    public func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
