@@ -4,14 +4,15 @@
 /// field, a `null` or a value of an unexpected type; unknown fields are kept in `json`, so
 /// nothing the service says is lost and the command language can show every field.
 /// The emulator builds its answers with the same types, so the two cannot drift.
-public protocol APIRecord: Sendable, Hashable, CustomStringConvertible {
+///
+/// Records deliberately do not conform to `CustomStringConvertible`: `description` is an
+/// API field of workflows and templates, and must not be shadowed by a printing hook.
+public protocol APIRecord: Sendable, Hashable {
     var json: JSONObject { get }
     init(json: JSONObject)
 }
 
 extension APIRecord {
-    public var description: String { json.jsonText }
-
     /// Decodes a response body that must be a JSON object.
     public init(body: JSONValue) throws(ResponseShapeError) {
         guard let object = body.objectValue else { throw ResponseShapeError("expected a JSON object") }
