@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "obsw", targets: ["obsw"]),
         .library(name: "OBSWorkflow", targets: ["OBSWorkflow"]),
+        .library(name: "OBSWorkflowEmulator", targets: ["OBSWorkflowEmulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -18,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // The client core: configuration, signing, transport, models, errors, retries, pagination.
@@ -35,10 +38,22 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        // The local Data+ emulator; shares models and the signer with the client core.
+        .target(
+            name: "OBSWorkflowEmulator",
+            dependencies: [
+                "OBSWorkflow",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "obsw",
             dependencies: [
                 "OBSWorkflow",
+                "OBSWorkflowEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +72,13 @@ let package = Package(
         .testTarget(
             name: "OBSWorkflowTests",
             dependencies: ["OBSWorkflow", "OBSWTestSupport"]
+        ),
+        .testTarget(
+            name: "OBSWorkflowEmulatorTests",
+            dependencies: [
+                "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(

@@ -1,0 +1,81 @@
+import OBSWorkflow
+
+/// A workflow as the emulator runs it: its states in execution order.
+struct Graph: Sendable {
+    struct Step: Sendable {
+        var name: String
+        /// `OPERATION`, `DELAY`, `END`, ... as in the definition.
+        var type: String
+        /// Simulated run time at speed 1, before the `slow` factor.
+        var baseMilliseconds: Int
+    }
+
+    var name: String
+    var urn: String
+    var createdAt: Int
+    var description: String
+    /// The definition as `GET /v2/workflows/{name}` shows it (states and inputs as maps).
+    var definition: JSONObject
+    var steps: [Step]
+    var lastModified: Int
+
+    /// Where `fail-*` executions fail: the last OPERATION state.
+    var failureStep: Int? { steps.lastIndex(where: { $0.type == "OPERATION" }) }
+
+    /// Default simulated time of an OPERATION state.
+    static let operationMilliseconds = 400
+
+    /// Builds the run order from a create body's `states` array (or the stored map): from the
+    /// state with `start: true` along `next_state` (an OPERATION's next state may also sit in
+    /// its action's results). States the chain never reaches are appended in given order, so
+    /// a definition with gaps still runs every state once.
+    static func steps(fromStates states: [JSONObject]) throws(DefinitionError) -> [Step] {
+        guard !states.isEmpty else { throw DefinitionError("a workflow needs at least one state") }
+        var byName: [String: JSONObject] = [:]
+        var order: [String] = []
+        for state in states {
+            guard let name = state.string("state_name"), !name.isEmpty else {
+                throw DefinitionError("every state needs a state_name")
+            }
+            guard byName[name] == nil else { throw DefinitionError("state '\(name)' is defined twice") }
+            byName[name] = state
+            order.append(name)
+        }
+        let starts = states.filter { $0.bool("start") == true }
+        guard starts.count <= 1 else { throw DefinitionError("exactly one state may have start: true") }
+        var chain: [String] = []
+        var current = starts.first?.string("state_name") ?? order[0]
+        while let state = byName[current], !chain.contains(current) {
+            chain.append(current)
+            guard let next = nextState(of: state) else { break }
+            current = next
+        }
+        for name in order where !chain.contains(name) { chain.append(name) }
+        return chain.map { name in
+            let state = byName[name]!
+            let type = (state.string("type") ?? "OPERATION").uppercased()
+            let milliseconds: Int
+            switch type {
+            case "OPERATION": milliseconds = operationMilliseconds
+            case "DELAY": milliseconds = (state.int("time_delay") ?? 1) * 1000
+            default: milliseconds = 0
+            }
+            return Step(name: name, type: type, baseMilliseconds: milliseconds)
+        }
+    }
+
+    private static func nextState(of state: JSONObject) -> String? {
+        if let next = state.string("next_state"), !next.isEmpty { return next }
+        for action in state.objects("actions") {
+            for result in action.objects("results") {
+                if let next = result.string("next_state"), !next.isEmpty { return next }
+            }
+        }
+        return nil
+    }
+}
+
+struct DefinitionError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,121 @@
+import Hummingbird
+import Logging
+import NIOCore
+import OBSWorkflow
+import Synchronization
+
+/// How to run the emulator.
+public struct EmulatorConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port.
+    public var port: Int
+    /// Key pairs accepted; requests signed with any other key are refused.
+    public var credentials: [Credentials]
+    /// Simulated durations are divided by this (2 runs twice as fast).
+    public var speed: Double
+    public var faults: FaultSpec
+    public var scenario: Scenario
+    public var maxBodyBytes: Int
+    public var logger: Logger
+
+    /// The demo key pair: accepted when no other is given, and printed at start.
+    public static let demoCredentials = Credentials(
+        accessKeyID: "OBSWEMULATORDEMOKEY", secretAccessKey: Secret("obsw-emulator-demo-secret-key"))
+
+    /// Warnings and errors only: the server's start-up chatter would clutter the shell.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "obsw.emulator")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, credentials: [Credentials] = [demoCredentials], speed: Double = 1,
+        faults: FaultSpec = .none, scenario: Scenario = .demo, maxBodyBytes: Int = 1 << 20,
+        logger: Logger = EmulatorConfiguration.quietLogger
+    ) {
+        self.host = host
+        self.port = port
+        self.credentials = credentials
+        self.speed = speed
+        self.faults = faults
+        self.scenario = scenario
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+    }
+}
+
+/// A local Data+ workflow service: real HTTP on loopback, the same wire protocol, signatures,
+/// errors and execution behaviour as the cloud service, with deterministic failures and
+/// injectable faults. Start it in-process with `start`, stop it with `stop`.
+public final class WorkflowEmulator: Sendable {
+    public let port: Int
+    public let configuration: EmulatorConfiguration
+    private let task: Task<Void, Never>
+    private let faults: FaultInjector
+
+    /// Starts serving and returns once the port is bound.
+    public static func start(_ configuration: EmulatorConfiguration) async throws -> WorkflowEmulator {
+        let clock: @Sendable () -> Int = { WallClock.nowMilliseconds() }
+        let store = EmulatorStore(speed: configuration.speed)
+        try configuration.scenario.seed(into: store, now: clock())
+        let faults = FaultInjector(spec: configuration.faults)
+        let dispatcher = Dispatcher(
+            store: store, authenticator: Authenticator(credentials: configuration.credentials), faults: faults,
+            maxBodyBytes: configuration.maxBodyBytes, clock: clock)
+
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let failure = Mutex<(any Error)?>(nil)
+        let app = Application(
+            responder: dispatcher,
+            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: configuration.logger)
+        let task = Task {
+            do { try await app.runService(gracefulShutdownSignals: []) } catch { failure.withLock { $0 = error } }
+            continuation.finish()
+        }
+        for await port in ports {
+            return WorkflowEmulator(port: port, configuration: configuration, task: task, faults: faults)
+        }
+        throw failure.withLock { $0 } ?? EmulatorStartError(description: "the emulator stopped before serving")
+    }
+
+    private init(port: Int, configuration: EmulatorConfiguration, task: Task<Void, Never>, faults: FaultInjector) {
+        self.port = port
+        self.configuration = configuration
+        self.task = task
+        self.faults = faults
+    }
+
+    /// `http://127.0.0.1:PORT`
+    public var endpoint: String {
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return "http://\(host):\(port)"
+    }
+
+    /// Replaces the fault spec while running (the control endpoint does the same over HTTP).
+    public func setFaults(_ spec: FaultSpec) { faults.set(spec) }
+
+    /// Serves until the surrounding task is cancelled (for `obsw emulator`).
+    public func waitUntilStopped() async {
+        await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    public func stop() async {
+        task.cancel()
+        await task.value
+    }
+}
+
+public struct EmulatorStartError: Error, CustomStringConvertible {
+    public var description: String
+}
