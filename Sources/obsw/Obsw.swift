@@ -10,7 +10,7 @@ struct Obsw: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsw",
         abstract: "A command shell for Huawei Cloud OBS Data+ workflows.",
-        subcommands: [Config.self]
+        subcommands: [Config.self, EmulatorCommand.self]
     )
 }
 

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Dispatch
+import OBSWorkflow
+import OBSWorkflowEmulator
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct EmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulator",
+        abstract: "Run a local Data+ workflow emulator (for testing runbooks and SDK code offline).",
+        discussion: """
+            Serves the Data+ workflow API on loopback with demo data: workflows 'thumbnails' and \
+            'transcode' with a few hundred executions, some FAILED and ready to resume. Executions \
+            really run; an object key containing fail-once, fail-twice, fail-always or slow decides \
+            how they fail. Stop it with Ctrl-C.
+            """)
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port = 9000
+
+    @Option(help: "A scenario file (JSON) to load instead of the demo data.")
+    var scenario: String?
+
+    @Option(help: "Run simulated time faster (2 = twice as fast).")
+    var speed = 1.0
+
+    @Option(help: "Faults to inject, e.g. '500=0.2,429=0.05,drop=0.02,restore-drop=0.02'.")
+    var faults: String?
+
+    @Option(help: "The access key id to accept (with --secret-key); default: a printed demo pair.")
+    var accessKey: String?
+
+    @Option(help: "The secret access key to accept (with --access-key).")
+    var secretKey: String?
+
+    func validate() throws {
+        guard (accessKey == nil) == (secretKey == nil) else {
+            throw ValidationError("--access-key and --secret-key go together")
+        }
+        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
+    }
+
+    func run() async throws {
+        var configuration = EmulatorConfiguration(host: host, port: port, speed: speed)
+        if let accessKey, let secretKey {
+            configuration.credentials = [Credentials(accessKeyID: accessKey, secretAccessKey: Secret(secretKey))]
+        }
+        do {
+            if let faults { configuration.faults = try FaultSpec(parsing: faults) }
+            if let scenario { configuration.scenario = try Scenario.load(path: scenario) }
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        let emulator: WorkflowEmulator
+        do {
+            emulator = try await WorkflowEmulator.start(configuration)
+        } catch {
+            printError("cannot start the emulator on \(host):\(port): \(error)")
+            throw ExitCode(1)
+        }
+        let key = configuration.credentials[0]
+        var lines = ["obsw emulator: serving the Data+ workflow API on \(emulator.endpoint)"]
+        lines.append("  access key id:     \(key.accessKeyID)")
+        if accessKey == nil {
+            lines.append("  secret access key: \(key.secretAccessKey.reveal())   (demo pair, accepted only by this emulator)")
+        }
+        if !configuration.faults.description.isEmpty { lines.append("  faults:            \(configuration.faults)") }
+        if speed != 1 { lines.append("  speed:             \(speed)x") }
+        lines.append("  control:           \(emulator.endpoint)/-/emulator")
+        if !(host == "127.0.0.1" || host == "localhost" || host == "::1") {
+            lines.append("  warning: listening on \(host), not loopback: anyone who can reach it can use it")
+        }
+        writeLine(lines.joined(separator: "\n"))
+
+        await waitForTerminationSignal()
+        writeLine("obsw emulator: stopping")
+        await emulator.stop()
+    }
+}
+
+/// Waits for SIGINT or SIGTERM.
+func waitForTerminationSignal() async {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let (stream, continuation) = AsyncStream<Void>.makeStream()
+    let sources = [SIGINT, SIGTERM].map { number in
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { continuation.yield() }
+        source.resume()
+        return source
+    }
+    for await _ in stream { break }
+    sources.forEach { $0.cancel() }
+}
+
+/// Writes a line to standard output at once (print would buffer it when stdout is a pipe).
+func writeLine(_ text: String) {
+    let bytes = Array((text + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+}
