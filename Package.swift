@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
     targets: [
         // The client core: configuration, signing, transport, models, errors, retries, pagination.
@@ -45,6 +46,7 @@ let package = Package(
                 "OBSWorkflow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"]
@@ -83,7 +85,7 @@ let package = Package(
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "ObswCLITests",
-            dependencies: ["obsw", "OBSWTestSupport"]
+            dependencies: ["obsw", "OBSWorkflow", "OBSWTestSupport"]
         ),
     ]
 )

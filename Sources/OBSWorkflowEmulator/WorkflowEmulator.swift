@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OBSWorkflow
+import ServiceLifecycle
 import Synchronization
 
 /// How to run the emulator.
@@ -52,6 +53,7 @@ public final class WorkflowEmulator: Sendable {
     public let port: Int
     public let configuration: EmulatorConfiguration
     private let task: Task<Void, Never>
+    private let group: ServiceGroup
     private let faults: FaultInjector
 
     /// Starts serving and returns once the port is bound.
@@ -75,20 +77,26 @@ public final class WorkflowEmulator: Sendable {
                 continuation.finish()
             },
             logger: configuration.logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: configuration.logger))
         let task = Task {
-            do { try await app.runService(gracefulShutdownSignals: []) } catch { failure.withLock { $0 = error } }
+            do { try await group.run() } catch { failure.withLock { $0 = error } }
             continuation.finish()
         }
         for await port in ports {
-            return WorkflowEmulator(port: port, configuration: configuration, task: task, faults: faults)
+            return WorkflowEmulator(port: port, configuration: configuration, task: task, group: group, faults: faults)
         }
         throw failure.withLock { $0 } ?? EmulatorStartError(description: "the emulator stopped before serving")
     }
 
-    private init(port: Int, configuration: EmulatorConfiguration, task: Task<Void, Never>, faults: FaultInjector) {
+    private init(
+        port: Int, configuration: EmulatorConfiguration, task: Task<Void, Never>, group: ServiceGroup,
+        faults: FaultInjector
+    ) {
         self.port = port
         self.configuration = configuration
         self.task = task
+        self.group = group
         self.faults = faults
     }
 
@@ -101,17 +109,9 @@ public final class WorkflowEmulator: Sendable {
     /// Replaces the fault spec while running (the control endpoint does the same over HTTP).
     public func setFaults(_ spec: FaultSpec) { faults.set(spec) }
 
-    /// Serves until the surrounding task is cancelled (for `obsw emulator`).
-    public func waitUntilStopped() async {
-        await withTaskCancellationHandler {
-            await task.value
-        } onCancel: {
-            task.cancel()
-        }
-    }
-
+    /// Stops accepting connections, lets requests in flight finish, and returns when done.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         await task.value
     }
 }
