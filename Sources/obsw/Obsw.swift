@@ -1,5 +1,6 @@
 import ArgumentParser
 import OBSWorkflow
+import OBSWorkflowEmulator
 
 #if canImport(Glibc)
 import Glibc
@@ -12,6 +13,8 @@ struct Obsw: AsyncParsableCommand {
         abstract: "A command shell for Huawei Cloud OBS Data+ workflows.",
         subcommands: [Config.self, EmulatorCommand.self]
     )
+
+    @OptionGroup var connection: ConnectionOptions
 }
 
 /// Where to connect and as whom; shared by every command that talks to the service.
@@ -28,6 +31,30 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The config file (default: $OBSW_CONFIG_FILE or ~/.config/obsw/config).")
     var configFile: String?
 
+    @Flag(help: "Use an embedded emulator with demo data instead of the service.")
+    var local = false
+
+    func validate() throws {
+        if local, endpoint != nil || profile != nil || region != nil {
+            throw ValidationError("--local uses the embedded emulator; it cannot be combined with --endpoint, --profile or --region")
+        }
+    }
+
+    /// Resolves the settings; with `--local`, starts the embedded emulator (demo data, an
+    /// ephemeral port) and points the settings at it with its keys. The caller stops it.
+    func connect() async throws -> (ResolvedConfiguration, WorkflowEmulator?) {
+        guard local else { return (try resolve(), nil) }
+        let emulator = try await WorkflowEmulator.start(EmulatorConfiguration())
+        let endpoint = try Endpoint(parsing: emulator.endpoint)
+        let origin = "--local (the embedded emulator)"
+        let configuration = ResolvedConfiguration(
+            endpoint: endpoint, region: "local", credentials: EmulatorConfiguration.demoCredentials, profile: "local",
+            configFile: "-",
+            origins: ["endpoint": origin, "region": origin, "access_key_id": origin, "secret_access_key": origin])
+        printNote("using an embedded Data+ emulator at \(emulator.endpoint) with demo data (--local)")
+        return (configuration, emulator)
+    }
+
     func resolve() throws(ConfigurationError) -> ResolvedConfiguration {
         try ConfigurationResolver.resolve(
             options: ConfigurationOptions(endpoint: endpoint, region: region, profile: profile, configFile: configFile),
@@ -42,13 +69,22 @@ struct Config: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
+        let (configuration, emulator): (ResolvedConfiguration, WorkflowEmulator?)
         do {
-            print(try connection.resolve())
+            (configuration, emulator) = try await connection.connect()
         } catch {
-            printError(error.description)
+            printError("\(error)")
             throw ExitCode(2)
         }
+        print(configuration)
+        await emulator?.stop()
     }
+}
+
+/// One line on standard error, for notes that must not mix with a command's output.
+func printNote(_ message: String) {
+    let bytes = Array("obsw: \(message)\n".utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
 
 func printError(_ message: String) {

@@ -33,6 +33,18 @@ public struct ResolvedConfiguration: Sendable, CustomStringConvertible {
     /// Human-readable origin of each setting: "--endpoint", "OBS_ENDPOINT", "profile 'default' in PATH".
     public var origins: [String: String]
 
+    public init(
+        endpoint: Endpoint?, region: String?, credentials: Credentials?, profile: String, configFile: String,
+        origins: [String: String]
+    ) {
+        self.endpoint = endpoint
+        self.region = region
+        self.credentials = credentials
+        self.profile = profile
+        self.configFile = configFile
+        self.origins = origins
+    }
+
     /// Endpoint and credentials, or an error saying how to provide what is missing.
     public func requireEndpointAndCredentials() throws(ConfigurationError) -> (Endpoint, Credentials) {
         guard let endpoint else { throw .missingEndpoint }

@@ -1,0 +1,111 @@
+import Foundation
+import OBSWTestSupport
+import OBSWorkflow
+import Testing
+
+/// `obsw emulator` and `obsw --local`, run as a user would.
+@Suite struct EmulatorCommandTests {
+    /// Starts `obsw emulator ARGS` and returns the process, its endpoint and the banner.
+    func startEmulator(_ arguments: [String]) throws -> (Process, String, String) {
+        let process = Process()
+        process.executableURL = obswBinary
+        process.arguments = ["emulator", "--port", "0"] + arguments
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        var banner = ""
+        let handle = output.fileHandleForReading
+        while !banner.contains("control:") {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            banner += String(decoding: chunk, as: UTF8.self)
+        }
+        let endpoint = banner.firstMatch(of: /serving the Data\+ workflow API on (http:\/\/127\.0\.0\.1:\d+)/)
+            .map { String($0.1) } ?? ""
+        return (process, endpoint, banner)
+    }
+
+    @Test func standaloneWithDemoKeysServesTheDemoDataAndStopsOnSIGTERM() async throws {
+        let (process, endpoint, banner) = try startEmulator(["--speed", "2"])
+        #expect(!endpoint.isEmpty, "\(banner)")
+        #expect(banner.contains("access key id:     OBSWEMULATORDEMOKEY"))
+        #expect(banner.contains("secret access key: obsw-emulator-demo-secret-key"))
+        let client = try OBSWorkflowClient(
+            settings: TransportSettings(
+                endpoint: try Endpoint(parsing: endpoint),
+                credentials: Credentials(accessKeyID: "OBSWEMULATORDEMOKEY", secretAccessKey: Secret("obsw-emulator-demo-secret-key"))))
+        let failed = try await client.executions(graph: "thumbnails", state: .failed).collect()
+        #expect(!failed.isEmpty)
+        await client.shutdown()
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func givenKeysAreTheOnlyOnesAcceptedAndTheSecretIsNotPrinted() async throws {
+        let (process, endpoint, banner) = try startEmulator(["--access-key", "MYKEY", "--secret-key", "my-own-secret"])
+        #expect(banner.contains("access key id:     MYKEY"))
+        #expect(!banner.contains("my-own-secret"))
+        func client(_ key: String, _ secret: String) throws -> OBSWorkflowClient {
+            try OBSWorkflowClient(
+                settings: TransportSettings(
+                    endpoint: try Endpoint(parsing: endpoint), credentials: Credentials(accessKeyID: key, secretAccessKey: Secret(secret)),
+                    retry: .never))
+        }
+        let mine = try client("MYKEY", "my-own-secret")
+        #expect(try await mine.workflows().collect().count == 2)
+        let demo = try client("OBSWEMULATORDEMOKEY", "obsw-emulator-demo-secret-key")
+        do {
+            _ = try await demo.workflows().collect()
+            Issue.record("the demo key was accepted")
+        } catch {
+            #expect(error.serviceError?.code == "InvalidAccessKeyId")
+        }
+        await mine.shutdown()
+        await demo.shutdown()
+        process.interrupt()  // SIGINT, as Ctrl-C
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func badOptionsAreRefused() throws {
+        let keyAlone = try runObsw(["emulator", "--access-key", "K"])
+        #expect(keyAlone.status != 0 && keyAlone.stderr.contains("--access-key and --secret-key go together"))
+        let badFaults = try runObsw(["emulator", "--faults", "500=3"])
+        #expect(badFaults.status == 2 && badFaults.stderr.contains("500 must be a rate between 0 and 1"))
+        let missingScenario = try runObsw(["emulator", "--scenario", "/nonexistent.json"])
+        #expect(missingScenario.status == 2 && missingScenario.stderr.contains("cannot read scenario file"))
+    }
+
+    @Test func scenarioFileReplacesTheDemoData() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.write("s.json", """
+            {"graphs": [{"name": "ingest", "states": ["fetch", "store"], "seed": {"count": 12, "failed": 0.5}}],
+             "executions": [{"graph": "ingest", "object": "x/fail-always-1", "started_ago": "1h"}]}
+            """)
+        let (process, endpoint, _) = try startEmulator(["--scenario", file])
+        let client = try OBSWorkflowClient(
+            settings: TransportSettings(
+                endpoint: try Endpoint(parsing: endpoint),
+                credentials: Credentials(accessKeyID: "OBSWEMULATORDEMOKEY", secretAccessKey: Secret("obsw-emulator-demo-secret-key"))))
+        #expect(try await client.workflows().collect().compactMap(\.name) == ["ingest"])
+        #expect(try await client.executions(graph: "ingest").collect().count == 13)
+        await client.shutdown()
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    @Test func localPointsTheSessionAtAnEmbeddedEmulator() throws {
+        let result = try runObsw(["--local", "config"], environment: ["HOME": "/nonexistent", "OBS_ENDPOINT": "https://elsewhere.example.com"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("obsw: using an embedded Data+ emulator at http://127.0.0.1:"))
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("endpoint: http://127.0.0.1:"))
+        #expect(result.stdout.contains("access_key_id: OBSWEMULATORDEMOKEY"))
+        let conflict = try runObsw(["--local", "--endpoint", "x.example.com", "config"])
+        #expect(conflict.status != 0 && conflict.stderr.contains("--local uses the embedded emulator"))
+    }
+}
