@@ -14,9 +14,6 @@ import Testing
             let always = try await client.startExecution(graph: "thumbnails", bucket: "demo", object: "photos/fail-always-1.jpg")
             for started in [ok, once, always] { #expect(started.executionName?.hasPrefix("exec-") == true) }
 
-            let running = try await client.execution(graph: "thumbnails", name: once.executionName!)
-            #expect(running.state == .running)
-
             #expect(try await eventually {
                 try await client.executions(graph: "thumbnails", state: .running).collect().isEmpty
             })
@@ -57,7 +54,8 @@ import Testing
     }
 
     @Test func slowKeysRunTenTimesLonger() async throws {
-        try await withEmulator(Self.fast) { _, client in
+        // At speed 1 a slow execution runs 8 s against 0.8 s: a wide margin on a loaded machine.
+        try await withEmulator(EmulatorConfiguration(scenario: .empty)) { _, client in
             try await createThumbnails(client)
             let slow = try await client.startExecution(graph: "thumbnails", bucket: "b", object: "v/slow-1.mp4")
             let quick = try await client.startExecution(graph: "thumbnails", bucket: "b", object: "v/quick.mp4")

@@ -1,0 +1,42 @@
+import Foundation
+import OBSWorkflowEmulator
+import Testing
+
+/// The official OBS Python SDK, unmodified, against the emulator: the proof that the
+/// emulator speaks the service's protocol and not merely our client's dialect.
+@Suite struct SDKConformanceTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var python: String? {
+        if let configured = ProcessInfo.processInfo.environment["OBSW_SDK_PYTHON"] { return configured }
+        let venv = packageRoot.appendingPathComponent(".venv-sdk/bin/python").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
+    }
+
+    @Test func officialPythonSDKWorksUnmodified() async throws {
+        guard let python = Self.python else {
+            Issue.record("the official OBS Python SDK is not installed: run scripts/setup-sdk (scripts/test does)")
+            return
+        }
+        let emulator = try await WorkflowEmulator.start(EmulatorConfiguration(speed: 5, scenario: .demo))
+        defer { Task { await emulator.stop() } }
+        let script = Self.packageRoot.appendingPathComponent("Tests/Conformance/sdk_conformance.py").path
+        let keys = EmulatorConfiguration.demoCredentials
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, emulator.endpoint, keys.accessKeyID, keys.secretAccessKey.reveal()]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        // Read on another thread: the emulator serves from this process while Python runs.
+        let text = await Task.detached { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }.value
+        process.waitUntilExit()
+        await emulator.stop()
+        #expect(process.terminationStatus == 0, "\(text)")
+        let summary = text.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(summary.hasSuffix("passed, 0 failed"), "\(text)")
+        #expect(!text.contains("FAIL "), "\(text)")
+    }
+}
