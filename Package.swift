@@ -51,6 +51,12 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        // The command language: lexer, parser, resolver, interpreter. No networking, no terminal.
+        .target(
+            name: "ObswLang",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "obsw",
             dependencies: [
@@ -82,6 +88,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .testTarget(name: "ObswLangTests", dependencies: ["ObswLang"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "ObswCLITests",

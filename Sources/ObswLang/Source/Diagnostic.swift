@@ -1,0 +1,104 @@
+/// A problem found in source text, with a stable code so tests and tools can match it.
+public struct Diagnostic: Error, Sendable, Hashable {
+    public enum Severity: String, Sendable { case error, warning, note }
+
+    public var code: DiagnosticCode
+    public var message: String
+    public var span: Span
+    public var severity: Severity = .error
+    /// Extra lines shown after the caret ("  left: 3").
+    public var notes: [String] = []
+
+    public init(_ code: DiagnosticCode, _ message: String, at span: Span, notes: [String] = []) {
+        self.code = code
+        self.message = message
+        self.span = span
+        self.notes = notes
+    }
+
+    /// The input stopped before a construct was closed: the shell asks for another line.
+    public var isIncompleteInput: Bool { code.isIncompleteInput }
+}
+
+/// Stable error codes: OBSW1xx lexical, 2xx syntax, 3xx names and scopes, 4xx runtime.
+public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
+    // Lexical
+    case unterminatedString = "OBSW101"
+    case invalidEscape = "OBSW102"
+    case invalidNumber = "OBSW103"
+    case unexpectedCharacter = "OBSW104"
+    case invalidUTF8 = "OBSW105"
+    case unterminatedInterpolation = "OBSW106"
+    case intLiteralTooLarge = "OBSW107"
+    // Syntax
+    case expected = "OBSW201"
+    case unexpectedToken = "OBSW202"
+    case unclosedBlock = "OBSW203"
+    case unclosedBracket = "OBSW204"
+    case nestingTooDeep = "OBSW205"
+    case invalidAssignmentTarget = "OBSW206"
+    case misplacedElse = "OBSW207"
+    case unexpectedEndOfInput = "OBSW208"
+    // Names and scopes
+    case undeclared = "OBSW301"
+    case assignToUndeclared = "OBSW302"
+    case redeclared = "OBSW303"
+    case breakOutsideLoop = "OBSW304"
+    case continueOutsideLoop = "OBSW305"
+    case returnOutsideFunction = "OBSW306"
+    case unknownCommand = "OBSW307"
+    case unknownOption = "OBSW308"
+    case missingOptionValue = "OBSW309"
+    case wrongArgumentCount = "OBSW310"
+    case assignToConstant = "OBSW311"
+    // Runtime
+    case typeError = "OBSW401"
+    case nullValue = "OBSW402"
+    case intOverflow = "OBSW403"
+    case divisionByZero = "OBSW404"
+    case badArgument = "OBSW405"
+    case recursionTooDeep = "OBSW406"
+    case userError = "OBSW407"
+    case serviceError = "OBSW408"
+    case networkError = "OBSW409"
+    case timeout = "OBSW410"
+    case interrupted = "OBSW411"
+    case assertionFailed = "OBSW412"
+    case sourceFailed = "OBSW413"
+
+    var isIncompleteInput: Bool {
+        self == .unterminatedString || self == .unclosedBlock || self == .unclosedBracket
+            || self == .unterminatedInterpolation || self == .unexpectedEndOfInput
+    }
+}
+
+/// Formats diagnostics the way compilers and fish do:
+///
+/// ```
+/// deploy.obsw:3:9: error: undeclared variable 'faild' [OBSW301]
+///     let n = faild
+///             ^~~~~
+/// ```
+public struct DiagnosticRenderer {
+    public let sources: SourceMap
+
+    public init(sources: SourceMap) { self.sources = sources }
+
+    public func render(_ diagnostic: Diagnostic) -> String {
+        guard let file = sources.file(diagnostic.span.file) else {
+            return (["error: \(diagnostic.message) [\(diagnostic.code.rawValue)]"] + diagnostic.notes.map { "    " + $0 })
+                .joined(separator: "\n")
+        }
+        let (line, column) = file.location(of: Int(diagnostic.span.start))
+        var lines = ["\(file.name):\(line):\(column): \(diagnostic.severity.rawValue): \(diagnostic.message) [\(diagnostic.code.rawValue)]"]
+        let text = file.line(line)
+        if !text.isEmpty || file.bytes.isEmpty == false {
+            lines.append("    " + text.replacing("\t", with: " "))
+            let (endLine, endColumn) = file.location(of: Int(diagnostic.span.end))
+            let width = endLine == line ? max(1, endColumn - column) : max(1, text.count - column + 1)
+            lines.append("    " + String(repeating: " ", count: column - 1) + "^" + String(repeating: "~", count: width - 1))
+        }
+        lines += diagnostic.notes.map { "    " + $0 }
+        return lines.joined(separator: "\n")
+    }
+}
