@@ -24,10 +24,16 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
     targets: [
+        // JSON values that keep key order, with a parser and writer; no other dependency.
+        .target(
+            name: "ObswJSON",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
         // The client core: configuration, signing, transport, models, errors, retries, pagination.
         .target(
             name: "OBSWorkflow",
             dependencies: [
+                "ObswJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,7 +60,7 @@ let package = Package(
         // The command language: lexer, parser, resolver, interpreter. No networking, no terminal.
         .target(
             name: "ObswLang",
-            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["ObswJSON", .product(name: "OrderedCollections", package: "swift-collections")],
             exclude: ["README.md"]
         ),
         .executableTarget(
@@ -62,6 +68,7 @@ let package = Package(
             dependencies: [
                 "OBSWorkflow",
                 "OBSWorkflowEmulator",
+                "ObswLang",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

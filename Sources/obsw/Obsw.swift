@@ -1,20 +1,71 @@
 import ArgumentParser
 import OBSWorkflow
 import OBSWorkflowEmulator
+import ObswLang
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-@main
 struct Obsw: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsw",
         abstract: "A command shell for Huawei Cloud OBS Data+ workflows.",
-        subcommands: [Config.self, EmulatorCommand.self]
+        discussion: "With no subcommand, runs -c CODE, or a program read from standard input.",
+        subcommands: [RunCommand.self, CheckCommand.self, Config.self, EmulatorCommand.self]
     )
 
     @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .customShort("c"), help: "Run CODE and exit.")
+    var code: String?
+
+    func run() async throws {
+        let runner = ScriptRunner()
+        if let code {
+            throw ExitCode(runner.run(SourceFile(name: "<command line>", text: code)))
+        }
+        if isatty(0) != 0 {
+            // The interactive shell comes with its own issue; until then say what works.
+            print(Obsw.helpMessage())
+            throw ExitCode(2)
+        }
+        let bytes = readAllStandardInput()
+        throw ExitCode(runner.run(SourceFile(name: "<stdin>", bytes: bytes)))
+    }
+}
+
+/// Parses the command line; usage errors exit 2, as the language's runner documents.
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try Obsw.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = Obsw.exitCode(for: error)
+            if code.rawValue == 64 {  // EX_USAGE from the argument parser
+                writeError(Obsw.fullMessage(for: error))
+                exit(2)
+            }
+            Obsw.exit(withError: error)
+        }
+    }
+}
+
+func readAllStandardInput() -> [UInt8] {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+        if n < 0, errno == EINTR { continue }
+        if n <= 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
 }
 
 /// Where to connect and as whom; shared by every command that talks to the service.

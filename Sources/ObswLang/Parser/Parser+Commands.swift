@@ -70,6 +70,13 @@ extension Parser {
         switch token.kind {
         case .word(let parts):
             advance(.argument)
+            // `f(x)` among arguments is a call, as everywhere: a name glued to '('.
+            if parts.count == 1, case .text(let name) = parts[0], Self.isIdentifier(name) {
+                let next = peek()
+                if Self.same(next.kind, .leftParen), !next.spaceBefore {
+                    return parsePostfixTail(Expr(kind: .variable(name), span: token.span))
+                }
+            }
             guard let value = interpolation(parts, span: token.span, keepValue: true) else { return nil }
             return literalWord(value)
         case .string(let parts):
@@ -89,6 +96,11 @@ extension Parser {
             report(Diagnostic(.expected, "expected an argument, found \(describe(token))", at: token.span))
             return nil
         }
+    }
+
+    static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.utf8.first, first == UInt8(ascii: "_") || (first | 0x20 >= 97 && first | 0x20 <= 122) else { return false }
+        return text.utf8.allSatisfy { $0 == UInt8(ascii: "_") || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) || ($0 >= 48 && $0 <= 57) }
     }
 
     /// A bare word that reads as a number, duration, `true`, `false` or `null` is that value

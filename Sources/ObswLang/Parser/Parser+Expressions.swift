@@ -81,7 +81,13 @@ extension Parser {
 
     // postfix → primary ("." NAME | "[" expression "]" | "(" arguments ")")*
     mutating func parsePostfix() -> Expr? {
-        guard var expr = parsePrimary() else { return nil }
+        guard let expr = parsePrimary() else { return nil }
+        return parsePostfixTail(expr)
+    }
+
+    /// The `.name`, `[index]` and `(arguments)` that follow an expression directly.
+    mutating func parsePostfixTail(_ start: Expr) -> Expr? {
+        var expr = start
         while true {
             let token = peek()
             if Self.same(token.kind, .dot) {

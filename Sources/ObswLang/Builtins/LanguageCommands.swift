@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The commands the language itself provides; the host adds the service commands.
+enum LanguageCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("print", usage: "print ARG...", "print values separated by spaces (strings as they are)", arguments: 0...Int.max),
+        CommandSpec("sleep", usage: "sleep DURATION", "wait, e.g. sleep 2s (Ctrl-C interrupts)", arguments: 1...1),
+        CommandSpec("env", usage: "env NAME [DEFAULT]", "an environment variable, or DEFAULT (else null) when unset", arguments: 1...2),
+        CommandSpec("help", usage: "help [COMMAND]", "list the commands, or show one command's usage and options", arguments: 0...1),
+    ]
+
+    /// Runs a language command; nil when the name is not one of them.
+    static func run(_ invocation: CommandInvocation, engine: Engine) -> Result<Value, Unwind>? {
+        let a = invocation.positional, span = invocation.span
+        switch invocation.name {
+        case "print":
+            engine.write(a.map(\.displayText).joined(separator: " ") + "\n")
+            return .success(.null)
+        case "sleep":
+            let ms: Int
+            switch a[0] {
+            case .duration(let d): ms = d
+            case .int(let n): ms = n * 1000
+            case .float(let f): ms = Int(f * 1000)
+            default:
+                return .failure(ScriptError.runtime("sleep takes a duration like 2s or 500ms, not \(a[0].literalText)", span, code: .badArgument))
+            }
+            // Sleep in short steps so Ctrl-C ends it within a tenth of a second.
+            var remaining = max(0, ms)
+            while remaining > 0 {
+                if engine.interrupt.isRaised { return .failure(Engine.interrupted(span)) }
+                let step = min(remaining, 50)
+                usleep(UInt32(step) * 1000)
+                remaining -= step
+            }
+            if engine.interrupt.isRaised { return .failure(Engine.interrupted(span)) }
+            return .success(.null)
+        case "env":
+            guard case .string(let name) = a[0] else {
+                return .failure(ScriptError.runtime("env takes a variable name, not \(a[0].literalText)", span, code: .badArgument))
+            }
+            if let value = getenv(name) { return .success(.string(String(cString: value))) }
+            return .success(a.count > 1 ? a[1] : .null)
+        case "help":
+            engine.write(help(a.first, catalog: engine.catalog) + "\n")
+            return .success(.null)
+        default:
+            return nil
+        }
+    }
+
+    /// `help`: every command with its one-line usage; `help NAME`: usage, summary and options.
+    static func help(_ topic: Value?, catalog: any CommandCatalog) -> String {
+        if let topic {
+            let name = topic.displayText
+            guard let spec = catalog.command(named: name) else { return "no command '\(name)'; 'help' lists them" }
+            var lines = ["usage: \(spec.usage)", "  \(spec.summary)"]
+            if !spec.options.isEmpty {
+                lines.append("options:")
+                let width = spec.options.map { 2 + $0.name.count + ($0.valueName.map { $0.count + 1 } ?? 0) }.max() ?? 0
+                for o in spec.options {
+                    let left = "--\(o.name)" + (o.valueName.map { " \($0)" } ?? "")
+                    lines.append("  " + left + String(repeating: " ", count: width - left.count + 2) + o.summary)
+                }
+            }
+            return lines.joined(separator: "\n")
+        }
+        let width = catalog.commands.map(\.usage.count).max() ?? 0
+        return (["commands:"] + catalog.commands.map { c in
+            "  " + c.usage + String(repeating: " ", count: width - c.usage.count + 2) + c.summary
+        } + ["'help COMMAND' shows its options"]).joined(separator: "\n")
+    }
+}

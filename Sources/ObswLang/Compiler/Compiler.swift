@@ -1,0 +1,279 @@
+/// Binds every name to a frame slot and turns the syntax tree into closures over frames.
+///
+/// Resolution happens entirely here, before anything runs: undeclared names, assignments
+/// to undeclared variables, `break` outside a loop, unknown commands and options are all
+/// reported — every one, not just the first. Variables live in per-function frames
+/// addressed by (hops, slot); a lookup never hashes a string at run time.
+final class Compiler {
+    struct FunctionScope {
+        var blocks: [[String: Int]]
+        var size: Int
+        var loops = 0
+        var isFunction: Bool
+    }
+
+    let engine: Engine
+    var functions: [FunctionScope]
+    var diagnostics: [Diagnostic] = []
+
+    init(engine: Engine, globals: [String: Int], globalSize: Int) {
+        self.engine = engine
+        functions = [FunctionScope(blocks: [globals], size: globalSize, isFunction: false)]
+    }
+
+    var globals: [String: Int] { functions[0].blocks[0] }
+    var globalSize: Int { functions[0].size }
+
+    func error(_ code: DiagnosticCode, _ message: String, _ span: Span, notes: [String] = []) {
+        diagnostics.append(Diagnostic(code, message, at: span, notes: notes))
+    }
+
+    // MARK: Scopes
+
+    /// A new slot for `name` in the innermost block.
+    func declare(_ name: String) -> Int {
+        let slot = functions[functions.count - 1].size
+        functions[functions.count - 1].size += 1
+        let last = functions[functions.count - 1].blocks.count - 1
+        functions[functions.count - 1].blocks[last][name] = slot
+        return slot
+    }
+
+    func resolve(_ name: String) -> (hops: Int, slot: Int)? {
+        for (hops, function) in functions.reversed().enumerated() {
+            for block in function.blocks.reversed() {
+                if let slot = block[name] { return (hops, slot) }
+            }
+        }
+        return nil
+    }
+
+    func pushBlock() { functions[functions.count - 1].blocks.append([:]) }
+    func popBlock() { functions[functions.count - 1].blocks.removeLast() }
+
+    // MARK: Programs and blocks
+
+    /// The top level of a file or shell line; returns the value of the last statement.
+    func compileProgram(_ program: Program) -> Code {
+        compileStatements(program.statements)
+    }
+
+    /// Statements of one block, `fn` declarations first (hoisted) so that a function can be
+    /// called above the line that defines it.
+    func compileStatements(_ statements: [Stmt]) -> Code {
+        var hoisted: [Code] = []
+        var slots: [Int] = []
+        for statement in statements {
+            if case .function(let decl) = statement.kind, let name = decl.name {
+                slots.append(declare(name))
+            }
+        }
+        var index = 0
+        for statement in statements {
+            if case .function(let decl) = statement.kind, decl.name != nil {
+                let slot = slots[index]
+                index += 1
+                let make = compileFunction(decl)
+                let define: Code = { frame throws(Unwind) in
+                    let value = try make(frame)
+                    frame.slots[slot] = value
+                    return .null
+                }
+                hoisted.append(define)
+            }
+        }
+        let codes = hoisted + statements.compactMap { statement -> Code? in
+            if case .function(let decl) = statement.kind, decl.name != nil { return nil }
+            return compileStatement(statement)
+        }
+        switch codes.count {
+        case 0: return { _ in .null }
+        case 1: return codes[0]
+        default:
+            return { frame throws(Unwind) in
+                var last = Value.null
+                for code in codes { last = try code(frame) }
+                return last
+            }
+        }
+    }
+
+    func compileBlock(_ block: Block) -> Code {
+        pushBlock()
+        defer { popBlock() }
+        return compileStatements(block.statements)
+    }
+
+    // MARK: Statements
+
+    func compileStatement(_ statement: Stmt) -> Code {
+        let span = statement.span
+        switch statement.kind {
+        case .let(let name, _, let value):
+            let code = compileExpression(value)
+            let slot = declare(name)  // after the value: `let x = x + 1` reads the outer x
+            return { frame throws(Unwind) in
+                let value = try code(frame)
+                frame.slots[slot] = value
+                return .null
+            }
+        case .assign(let target, let value):
+            return compileAssignment(target, value)
+        case .expression(let expr):
+            return compileExpression(expr)
+        case .command(let call):
+            return compileCommand(call)
+        case .if(let branches, let otherwise):
+            let compiled = branches.map { (compileExpression($0.condition), compileBlock($0.body)) }
+            let elseCode = otherwise.map(compileBlock)
+            return { frame throws(Unwind) in
+                for (condition, body) in compiled where try condition(frame).isTruthy {
+                    return try body(frame)
+                }
+                return try elseCode?(frame) ?? .null
+            }
+        case .while(let condition, let body):
+            let conditionCode = compileExpression(condition)
+            functions[functions.count - 1].loops += 1
+            let bodyCode = compileBlock(body)
+            functions[functions.count - 1].loops -= 1
+            let interrupt = engine.interrupt
+            return { frame throws(Unwind) in
+                while try conditionCode(frame).isTruthy {
+                    if interrupt.isRaised { throw Engine.interrupted(span) }
+                    do throws(Unwind) { _ = try bodyCode(frame) } catch .breakLoop { break } catch .continueLoop { continue }
+                }
+                return .null
+            }
+        case .for(let name, _, let sequence, let body):
+            let sequenceCode = compileExpression(sequence)
+            pushBlock()
+            let slot = declare(name)
+            functions[functions.count - 1].loops += 1
+            let bodyCode = compileBlock(body)
+            functions[functions.count - 1].loops -= 1
+            popBlock()
+            let interrupt = engine.interrupt
+            let sequenceSpan = sequence.span
+            return { frame throws(Unwind) in
+                let items = try Engine.iterate(try sequenceCode(frame), span: sequenceSpan)
+                for item in items {
+                    if interrupt.isRaised { throw Engine.interrupted(span) }
+                    frame.slots[slot] = item
+                    do throws(Unwind) { _ = try bodyCode(frame) } catch .breakLoop { break } catch .continueLoop { continue }
+                }
+                return .null
+            }
+        case .break, .continue:
+            let isBreak: Bool
+            if case .break = statement.kind { isBreak = true } else { isBreak = false }
+            if functions[functions.count - 1].loops == 0 {
+                error(isBreak ? .breakOutsideLoop : .continueOutsideLoop,
+                      "'\(isBreak ? "break" : "continue")' outside a loop", span)
+            }
+            return isBreak ? { _ throws(Unwind) in throw .breakLoop } : { _ throws(Unwind) in throw .continueLoop }
+        case .function(let decl):
+            // Anonymous at statement level cannot happen (the parser reads `fn(` as an expression).
+            return compileFunction(decl)
+        case .return(let value):
+            if !functions[functions.count - 1].isFunction {
+                error(.returnOutsideFunction, "'return' outside a function", span)
+            }
+            let code = value.map(compileExpression)
+            return { frame throws(Unwind) in throw .returned(try code?(frame) ?? .null) }
+        case .try(let body, let errorName, _, let handler):
+            let bodyCode = compileBlock(body)
+            pushBlock()
+            let slot = errorName.map { declare($0) }
+            let handlerCode = compileBlock(handler)
+            popBlock()
+            return { frame throws(Unwind) in
+                do throws(Unwind) {
+                    return try bodyCode(frame)
+                } catch .failure(let failure) {
+                    if let slot { frame.slots[slot] = failure.value }
+                    let result = try handlerCode(frame)
+                    // Ctrl-C can be observed (to clean up) but not swallowed.
+                    if failure.kind == .interrupted { throw .failure(failure) }
+                    return result
+                }
+            }
+        case .throw(let value):
+            let code = compileExpression(value)
+            return { frame throws(Unwind) in
+                let v = try code(frame)
+                var failure = ScriptError(.user, v.displayText, code: .userError, span: span)
+                if case .map(let m) = v {
+                    failure.thrown = v
+                    failure.message = m["message"]?.displayText ?? v.literalText
+                }
+                throw .failure(failure)
+            }
+        case .check(let hard, let condition, let message, let text):
+            return compileCheck(hard: hard, condition: condition, message: message, text: text, span: span)
+        case .exit(let code):
+            let valueCode = code.map(compileExpression)
+            return { frame throws(Unwind) in
+                guard let valueCode else { throw .exit(0) }
+                let v = try valueCode(frame)
+                guard case .int(let n) = v, (0...255).contains(n) else {
+                    throw ScriptError.runtime("exit takes a status from 0 to 255, not \(v.literalText)", span, code: .badArgument)
+                }
+                throw .exit(Int32(n))
+            }
+        case .source(let path):
+            let pathCode = compileExpression(path)
+            let engine = self.engine
+            return { frame throws(Unwind) in
+                let p = try pathCode(frame)
+                guard case .string(let text) = p else {
+                    throw ScriptError.runtime("source takes a file path, not \(p.typeName)", span, code: .badArgument)
+                }
+                return try engine.source(text, span: span)
+            }
+        case .block(let block):
+            return compileBlock(block)
+        }
+    }
+
+    /// `fn name(a, b = 1) { ... }`: compiles the body in a scope of its own.
+    func compileFunction(_ decl: FunctionDecl) -> Code {
+        functions.append(FunctionScope(blocks: [[:]], size: 0, isFunction: true))
+        let parameterSlots = decl.parameters.map { declare($0.name) }
+        _ = parameterSlots
+        let defaults = decl.parameters.map { p in p.defaultValue.map(compileExpression) }
+        let body = compileStatements(decl.body.statements)
+        let size = functions[functions.count - 1].size
+        functions.removeLast()
+        let name = decl.name ?? "anonymous function"
+        let parameters = decl.parameters.map(\.name)
+        return { frame throws(Unwind) in
+            .function(Function(name: name, parameters: parameters, defaults: defaults, body: body, frameSize: size, captured: frame))
+        }
+    }
+
+    /// Compares sides separately so a failure can show both values.
+    func compileCheck(hard: Bool, condition: Expr, message: Expr?, text: String, span: Span) -> Code {
+        let messageCode = message.map(compileExpression)
+        let engine = self.engine
+        if case .binary(let op, let l, let r) = condition.kind,
+            [.equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .in, .notIn].contains(op)
+        {
+            let left = compileExpression(l), right = compileExpression(r)
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                let ok = try Operators.binary(op, a, b, span: condition.span).isTruthy
+                let note = ok ? nil : try messageCode?(frame).displayText
+                try engine.recordCheck(ok: ok, CheckFailure(hard: hard, span: span, text: text, message: note, left: a, right: b))
+                return .null
+            }
+        }
+        let code = compileExpression(condition)
+        return { frame throws(Unwind) in
+            let ok = try code(frame).isTruthy
+            try engine.recordCheck(
+                ok: ok, CheckFailure(hard: hard, span: span, text: text, message: ok ? nil : try messageCode?(frame).displayText, left: nil, right: nil))
+            return .null
+        }
+    }
+}

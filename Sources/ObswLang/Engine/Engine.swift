@@ -1,0 +1,275 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How a run ended.
+public enum RunOutcome: Sendable {
+    /// Finished; the value of the last statement.
+    case finished(Value)
+    /// Did not compile: every problem found.
+    case invalid([Diagnostic])
+    /// `exit N`, or an `assert` that failed (status 1).
+    case exited(Int32)
+    /// An error no `catch` handled.
+    case failed(ScriptError)
+}
+
+/// Compiles and runs obsw source: one engine per script run or shell session. Globals
+/// persist across `run` calls, so a shell line sees the variables of earlier lines.
+///
+/// Not thread-safe: use it from one thread. Commands may block that thread (the host runs
+/// service calls to completion), so run the engine on a thread of its own, not in a task.
+public final class Engine {
+    public let sources = SourceMap()
+    public let interrupt = InterruptFlag()
+    public weak var delegate: (any EngineDelegate)?
+    public let host: (any CommandHost)?
+    /// The language's commands followed by the host's.
+    public let catalog: any CommandCatalog
+    private(set) var builtins: [String: Function] = [:]
+
+    /// Checks run and failed so far.
+    public private(set) var checksPassed = 0
+    public private(set) var checksFailed = 0
+
+    /// Deepest chain of script calls before "recursion too deep".
+    public var maximumCallDepth = 1000
+
+    var globals: [String: Int] = [:]
+    var globalFrame = Frame(size: 0, parent: nil)
+    var callDepth = 0
+    var sourceDepth = 0
+    /// Directories of the files being run, innermost last (for relative `source` paths).
+    var directories: [String] = []
+
+    public init(host: (any CommandHost)? = nil, delegate: (any EngineDelegate)? = nil) {
+        self.host = host
+        self.delegate = delegate
+        let own = LanguageCommands.specs
+        catalog = StaticCatalog(own + (host?.catalog.commands.filter { c in !own.contains { $0.name == c.name } } ?? []))
+        builtins = Builtins.all(engine: self)
+    }
+
+    /// Names declared at the top level so far (the parser needs them to tell a variable
+    /// from a command; the shell completes them).
+    public var globalNames: Set<String> { Set(globals.keys) }
+
+    /// Declares a global before running (`args`, `vars`).
+    public func define(_ name: String, _ value: Value) {
+        let slot: Int
+        if let existing = globals[name] {
+            slot = existing
+        } else {
+            slot = globals.count
+            globals[name] = slot
+        }
+        growGlobals(to: max(globals.count, slot + 1))
+        globalFrame.slots[slot] = value
+    }
+
+    func growGlobals(to size: Int) {
+        if globalFrame.slots.count < size {
+            globalFrame.slots.append(contentsOf: [Value](repeating: .null, count: size - globalFrame.slots.count))
+        }
+    }
+
+    /// Parses and resolves without running: every problem found, in source order.
+    public func check(_ file: SourceFile) -> [Diagnostic] {
+        switch compile(file, commit: false) {
+        case .failure(let diagnostics): return diagnostics
+        case .success: return []
+        }
+    }
+
+    /// Compiles and runs a file, shell line or snippet in the global scope.
+    public func run(_ file: SourceFile) -> RunOutcome {
+        let code: Code
+        switch compile(file, commit: true) {
+        case .failure(let diagnostics): return .invalid(diagnostics)
+        case .success(let c): code = c
+        }
+        directories.append(Self.directory(of: file.name))
+        defer { directories.removeLast() }
+        do throws(Unwind) {
+            return .finished(try code(globalFrame))
+        } catch {
+            switch error {
+            case .exit(let status): return .exited(status)
+            case .failure(let failure): return .failed(failure)
+            case .returned(let value): return .finished(value)
+            case .breakLoop, .continueLoop: return .finished(.null)
+            }
+        }
+    }
+
+    /// Whether source text ends in the middle of a construct (the shell then asks for more).
+    public func isIncomplete(_ text: String) -> Bool {
+        let file = SourceFile(name: "<input>", text: text)
+        var parser = Parser(file: file, fileID: -1, catalog: catalog, knownNames: globalNames)
+        let diagnostics = parser.parseProgram().1
+        return diagnostics.first?.isIncompleteInput ?? false
+    }
+
+    enum CompileResult {
+        case success(Code)
+        case failure([Diagnostic])
+    }
+
+    func compile(_ file: SourceFile, commit: Bool) -> CompileResult {
+        let id = sources.add(file)
+        var parser = Parser(file: file, fileID: id, catalog: catalog, knownNames: globalNames)
+        let (program, syntax) = parser.parseProgram()
+        if !syntax.isEmpty { return .failure(syntax) }
+        let compiler = Compiler(engine: self, globals: globals, globalSize: globalFrame.slots.count)
+        let code = compiler.compileProgram(program)
+        if !compiler.diagnostics.isEmpty {
+            return .failure(compiler.diagnostics.sorted { ($0.span.file, $0.span.start) < ($1.span.file, $1.span.start) })
+        }
+        if commit {
+            globals = compiler.globals
+            growGlobals(to: compiler.globalSize)
+        }
+        return .success(code)
+    }
+
+    // MARK: Calls
+
+    /// Calls a function value with arguments (user functions, builtins, and callbacks of
+    /// `map`/`filter`/`count`).
+    func call(_ function: Function, _ arguments: [Value], span: Span) throws(Unwind) -> Value {
+        guard function.arity.contains(arguments.count) else {
+            let range = function.arity
+            let expected = range.lowerBound == range.upperBound ? "\(range.lowerBound)"
+                : range.upperBound == Int.max ? "at least \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+            throw ScriptError.runtime(
+                "\(function.name) takes \(expected) argument\(expected == "1" ? "" : "s"), not \(arguments.count)", span,
+                code: .badArgument)
+        }
+        if let builtin = function.builtin { return try builtin(arguments, span) }
+        if interrupt.isRaised { throw Self.interrupted(span) }
+        guard callDepth < maximumCallDepth else {
+            throw ScriptError.runtime("recursion deeper than \(maximumCallDepth) calls (in \(function.name))", span, code: .recursionTooDeep)
+        }
+        callDepth += 1
+        defer { callDepth -= 1 }
+        let frame = Frame(size: function.frameSize, parent: function.captured)
+        for (i, value) in arguments.enumerated() { frame.slots[i] = value }
+        if arguments.count < function.parameters.count {
+            for i in arguments.count..<function.parameters.count {
+                let value = try function.defaults[i]?(frame) ?? .null
+                frame.slots[i] = value
+            }
+        }
+        do throws(Unwind) {
+            return try function.body!(frame)
+        } catch .returned(let value) {
+            return value
+        }
+    }
+
+    /// Calls `callee` if it is a function; otherwise says what it is instead.
+    func callValue(_ callee: Value, _ arguments: [Value], calleeName: String, span: Span) throws(Unwind) -> Value {
+        guard case .function(let function) = callee else {
+            let what = Operators.describe(callee)
+            throw ScriptError.runtime("\(calleeName) is \(what), not a function", span, code: callee.isNull ? .nullValue : .typeError)
+        }
+        return try call(function, arguments, span: span)
+    }
+
+    static func iterate(_ sequence: Value, span: Span) throws(Unwind) -> [Value] {
+        switch sequence {
+        case .list(let items): return items
+        case .map(let m): return m.keys.map(Value.string)
+        case .string(let s): return s.map { .string(String($0)) }
+        case .null: return []
+        default: throw ScriptError.runtime("cannot loop over a \(sequence.typeName)", span)
+        }
+    }
+
+    static func interrupted(_ span: Span) -> Unwind {
+        .failure(ScriptError(.interrupted, "interrupted", code: .interrupted, span: span))
+    }
+
+    func runCommand(_ invocation: CommandInvocation) throws(Unwind) -> Value {
+        if interrupt.isRaised { throw Self.interrupted(invocation.span) }
+        if let own = LanguageCommands.run(invocation, engine: self) { return try own.get() }
+        guard let host else {
+            throw ScriptError.runtime("'\(invocation.name)' is not available here", invocation.span, code: .unknownCommand)
+        }
+        do {
+            return try host.run(invocation, engine: self)
+        } catch {
+            var failure = error
+            if failure.span == .none { failure.span = invocation.span }
+            throw .failure(failure)
+        }
+    }
+
+    // MARK: Checks
+
+    func recordCheck(ok: Bool, _ failure: @autoclosure () throws(Unwind) -> CheckFailure) throws(Unwind) {
+        if ok {
+            checksPassed += 1
+            return
+        }
+        checksFailed += 1
+        let details = try failure()
+        delegate?.checkFailed(details)
+        if details.hard { throw .exit(1) }
+    }
+
+    // MARK: Output
+
+    func write(_ text: String) { delegate?.write(text) }
+
+    // MARK: source
+
+    func source(_ path: String, span: Span) throws(Unwind) -> Value {
+        guard sourceDepth < 50 else {
+            throw ScriptError.runtime("source nested more than 50 deep (does a file source itself?)", span, code: .sourceFailed)
+        }
+        let resolved = path.hasPrefix("/") ? path : (directories.last.map { $0 + "/" } ?? "") + path
+        guard let bytes = Self.readFile(resolved) else {
+            throw ScriptError.runtime("cannot read '\(path)'", span, code: .sourceFailed)
+        }
+        sourceDepth += 1
+        defer { sourceDepth -= 1 }
+        switch run(SourceFile(name: resolved, bytes: bytes)) {
+        case .finished(let value): return value
+        case .exited(let status): throw .exit(status)
+        case .failed(let failure): throw .failure(failure)
+        case .invalid(let diagnostics):
+            var failure = ScriptError(.runtime, "'\(path)' has errors", code: .sourceFailed, span: span)
+            failure.details["diagnostics"] = .list(diagnostics.map { .string(DiagnosticRenderer(sources: sources).render($0)) })
+            throw .failure(failure)
+        }
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Reads a whole file; nil when it cannot be read. Scripts up to 64 MiB.
+    public static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > 64 << 20 { return nil }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import OrderedCollections
+import Synchronization
+
+/// The variables of one function activation (or of the top level). Closures keep the frame
+/// they were made in, so inner functions see and update outer variables.
+final class Frame {
+    var slots: [Value]
+    let parent: Frame?
+
+    init(size: Int, parent: Frame?) {
+        slots = [Value](repeating: .null, count: size)
+        self.parent = parent
+    }
+}
+
+/// Compiled code: evaluates against a frame.
+typealias Code = (Frame) throws(Unwind) -> Value
+
+/// How evaluation leaves the normal path. Typed throws keep this as cheap as a return.
+enum Unwind: Error {
+    case breakLoop
+    case continueLoop
+    case returned(Value)
+    case failure(ScriptError)
+    case exit(Int32)
+}
+
+/// An error raised while a script runs; `catch e` binds it as a map.
+public struct ScriptError: Error, Sendable {
+    /// `user` (throw), `service`, `network`, `timeout`, `runtime`, `interrupted`.
+    public enum Kind: String, Sendable { case user, service, network, timeout, runtime, interrupted }
+
+    public var kind: Kind
+    public var message: String
+    public var code: DiagnosticCode
+    public var span: Span
+    /// More fields for `catch`: `code`, `status`, `request_id`, `execution_name`, ...
+    public var details: ValueMap
+    /// For `throw {..}` of a map: the thrown value itself.
+    public var thrown: Value?
+
+    public init(_ kind: Kind, _ message: String, code: DiagnosticCode = .typeError, span: Span = .none, details: ValueMap = [:]) {
+        self.kind = kind
+        self.message = message
+        self.code = code
+        self.span = span
+        self.details = details
+    }
+
+    /// What `catch e` binds: `{kind, message, ...details}`.
+    public var value: Value {
+        if case .map(var m)? = thrown {
+            if m["kind"] == nil { m["kind"] = .string(kind.rawValue) }
+            if m["message"] == nil { m["message"] = .string(message) }
+            return .map(m)
+        }
+        var map: ValueMap = ["kind": .string(kind.rawValue), "message": .string(message)]
+        for (key, value) in details { map[key] = value }
+        return .map(map)
+    }
+
+    public var diagnostic: Diagnostic { Diagnostic(code, message, at: span) }
+
+    static func runtime(_ message: String, _ span: Span, code: DiagnosticCode = .typeError) -> Unwind {
+        .failure(ScriptError(.runtime, message, code: code, span: span))
+    }
+}
+
+/// Set from a signal handler or another thread (Ctrl-C); the engine polls it at loop
+/// iterations, calls and in `sleep`, and stops with an `interrupted` error.
+public final class InterruptFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+    public init() {}
+    public func raise() { raised.store(true, ordering: .relaxed) }
+    public func clear() { raised.store(false, ordering: .relaxed) }
+    public var isRaised: Bool { raised.load(ordering: .relaxed) }
+}
+
+/// A command call after its arguments are evaluated.
+public struct CommandInvocation: Sendable {
+    public var name: String
+    public var positional: [Value]
+    /// Options in order; a flag has a nil value.
+    public var options: [(name: String, value: Value?)]
+    public var span: Span
+
+    public func option(_ name: String) -> Value?? {
+        options.last(where: { $0.name == name }).map { $0.value }
+    }
+
+    public func flag(_ name: String) -> Bool {
+        options.contains { $0.name == name }
+    }
+
+    public func all(_ name: String) -> [Value] { options.filter { $0.name == name }.compactMap(\.value) }
+}
+
+/// Runs the commands the language itself does not know (the service commands).
+public protocol CommandHost: AnyObject {
+    var catalog: any CommandCatalog { get }
+    /// Runs a command to completion. It may block; the engine runs on a thread of its own.
+    func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value
+}
+
+/// Where an engine's output and check results go; the runner and the shell format them their way.
+public protocol EngineDelegate: AnyObject {
+    /// Text for standard output (`print`); ends with a newline.
+    func write(_ text: String)
+    /// An `assert` or `expect` failed.
+    func checkFailed(_ failure: CheckFailure)
+}
+
+/// A failed `assert`/`expect`: where, the check's text, and for a comparison both sides.
+public struct CheckFailure: Sendable {
+    public var hard: Bool
+    public var span: Span
+    public var text: String
+    public var message: String?
+    public var left: Value?
+    public var right: Value?
+}

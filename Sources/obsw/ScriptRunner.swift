@@ -1,0 +1,132 @@
+import Foundation
+import ObswLang
+
+/// Runs scripts for `obsw run`, `obsw -c` and piped input: prints output, check failures and
+/// errors in the runner's format, and turns the outcome into the documented exit status.
+///
+/// | status | meaning |
+/// |---|---|
+/// | 0 | all well |
+/// | 1 | an `assert` or `expect` failed |
+/// | 2 | usage or syntax error |
+/// | 3 | an uncaught runtime error (service, network, timeout, `throw`) |
+/// | 130 | interrupted |
+final class ScriptRunner: EngineDelegate {
+    let engine: Engine
+    private var output = OutputBuffer(fd: 1)
+
+    init(host: (any CommandHost)? = nil) {
+        engine = Engine(host: host)
+        engine.delegate = self
+    }
+
+    func write(_ text: String) { output.append(text) }
+
+    func checkFailed(_ failure: CheckFailure) {
+        output.flush()
+        var lines = ["\(location(failure.span)): \(failure.hard ? "assert" : "expect") failed: \(failure.text)"]
+        if let message = failure.message { lines.append("    \(message)") }
+        if let left = failure.left, let right = failure.right {
+            lines.append("    left:  \(left.literalText)")
+            lines.append("    right: \(right.literalText)")
+        }
+        writeError(lines.joined(separator: "\n"))
+    }
+
+    func location(_ span: Span) -> String {
+        guard let file = engine.sources.file(span.file) else { return "<unknown>" }
+        return "\(file.name):\(file.location(of: Int(span.start)).line)"
+    }
+
+    /// Runs a whole program and returns the exit status.
+    func run(_ file: SourceFile, arguments: [String] = [], variables: [String: String] = [:]) -> Int32 {
+        engine.define("args", .list(arguments.map(Value.string)))
+        engine.define("vars", .map(ValueMap(uniqueKeysWithValues: variables.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) })))
+        let status = runOnEngineThread { self.outcomeStatus(self.engine.run(file)) }
+        output.flush()
+        if engine.checksPassed + engine.checksFailed > 0 {
+            writeError("\(engine.checksPassed) passed, \(engine.checksFailed) failed")
+        }
+        return status
+    }
+
+    func outcomeStatus(_ outcome: RunOutcome) -> Int32 {
+        switch outcome {
+        case .finished:
+            return engine.checksFailed > 0 ? 1 : 0
+        case .exited(let status):
+            return status == 0 && engine.checksFailed > 0 ? 1 : status
+        case .invalid(let diagnostics):
+            output.flush()
+            let renderer = DiagnosticRenderer(sources: engine.sources)
+            for d in diagnostics { writeError(renderer.render(d)) }
+            return 2
+        case .failed(let error):
+            output.flush()
+            var diagnostic = error.diagnostic
+            if error.kind != .runtime { diagnostic.message = "\(error.kind.rawValue) error: \(error.message)" }
+            writeError(DiagnosticRenderer(sources: engine.sources).render(diagnostic))
+            return error.kind == .interrupted ? 130 : 3
+        }
+    }
+
+    /// Checks files without running them; prints every problem. 0 when all are clean, else 2.
+    func check(_ files: [SourceFile]) -> Int32 {
+        var clean = true
+        let renderer = DiagnosticRenderer(sources: engine.sources)
+        for file in files {
+            let diagnostics = engine.check(file)
+            for d in diagnostics { writeError(renderer.render(d)) }
+            if !diagnostics.isEmpty { clean = false }
+        }
+        return clean ? 0 : 2
+    }
+
+    /// The engine may block its thread on service calls and recurses deeply: it runs on a
+    /// thread of its own with a large stack, never on a Swift concurrency thread.
+    func runOnEngineThread(_ body: @escaping @Sendable () -> Int32) -> Int32 {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var status: Int32 = 0
+        let thread = Thread {
+            status = body()
+            done.signal()
+        }
+        thread.stackSize = 512 << 20
+        thread.start()
+        done.wait()
+        return status
+    }
+}
+
+extension ScriptRunner: @unchecked Sendable {}
+
+/// Standard output, written in large pieces (a script may print a lot).
+struct OutputBuffer {
+    let fd: Int32
+    var bytes: [UInt8] = []
+
+    mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+        if bytes.count >= 64 * 1024 { flush() }
+    }
+
+    mutating func flush() {
+        guard !bytes.isEmpty else { return }
+        writeAll(fd, bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return
+        }
+        offset += n
+    }
+}
+
+func writeError(_ line: String) { writeAll(2, Array((line + "\n").utf8)) }
