@@ -63,6 +63,11 @@ let package = Package(
             dependencies: ["ObswJSON", .product(name: "OrderedCollections", package: "swift-collections")],
             exclude: ["README.md"]
         ),
+        // libFuzzer entry point; see scripts/fuzz.
+        .executableTarget(
+            name: "obsw-fuzz", dependencies: ["ObswLang"],
+            // One file with @main and a @_cdecl entry: compile it as a library file.
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "obsw",
             dependencies: [

@@ -12,11 +12,12 @@ public struct CommandResult: Sendable {
 /// - Parameters:
 ///   - environment: the whole environment of the child (nothing is inherited but PATH), so a
 ///     developer's own OBS_* variables cannot leak into a test.
-public func runObsw(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws
-    -> CommandResult
-{
+public func runObsw(
+    _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil, workingDirectory: String? = nil
+) throws -> CommandResult {
     let process = Process()
     process.executableURL = obswBinary
+    if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
     process.arguments = arguments
     var env = environment
     env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"

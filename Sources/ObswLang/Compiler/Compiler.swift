@@ -30,8 +30,12 @@ final class Compiler {
 
     // MARK: Scopes
 
-    /// A new slot for `name` in the innermost block.
+    /// A new slot for `name` in the innermost block. At the top level a name keeps its slot
+    /// when declared again (a shell line re-running `let x = ...`, a sourced file).
     func declare(_ name: String) -> Int {
+        if functions.count == 1, functions[0].blocks.count == 1, let existing = functions[0].blocks[0][name] {
+            return existing
+        }
         let slot = functions[functions.count - 1].size
         functions[functions.count - 1].size += 1
         let last = functions[functions.count - 1].blocks.count - 1
@@ -222,6 +226,7 @@ final class Compiler {
                 throw .exit(Int32(n))
             }
         case .source(let path):
+            if case .string(let literal) = path.kind { predeclareSourced(literal, from: span) }
             let pathCode = compileExpression(path)
             let engine = self.engine
             return { frame throws(Unwind) in
@@ -234,6 +239,29 @@ final class Compiler {
         case .block(let block):
             return compileBlock(block)
         }
+    }
+
+    /// Declares the top-level names of a sourced file as globals, so code after `source`
+    /// can use them. Only a literal path can be known before running.
+    func predeclareSourced(_ path: String, from span: Span) {
+        let base = engine.sources.file(span.file).map { Engine.directory(of: $0.name) } ?? "."
+        let resolved = path.hasPrefix("/") ? path : base + "/" + path
+        guard let bytes = Engine.readFile(resolved) else { return }  // reported when it runs
+        let file = SourceFile(name: resolved, bytes: bytes)
+        var parser = Parser(file: file, fileID: -1, catalog: engine.catalog)
+        for statement in parser.parseProgram().0.statements {
+            switch statement.kind {
+            case .let(let name, _, _): declareGlobal(name)
+            case .function(let decl): if let name = decl.name { declareGlobal(name) }
+            default: break
+            }
+        }
+    }
+
+    func declareGlobal(_ name: String) {
+        guard functions[0].blocks[0][name] == nil else { return }
+        functions[0].blocks[0][name] = functions[0].size
+        functions[0].size += 1
     }
 
     /// `fn name(a, b = 1) { ... }`: compiles the body in a scope of its own.

@@ -109,7 +109,8 @@ enum Operators {
             return .float(Double(x) / Double(y))
         case (.duration(let x), .int(let y)) where op == .multiply: return .duration(try checked(x.multipliedReportingOverflow(by: y)))
         case (.int(let x), .duration(let y)) where op == .multiply: return .duration(try checked(x.multipliedReportingOverflow(by: y)))
-        case (.duration(let x), .float(let y)) where op == .multiply: return .duration(Int((Double(x) * y).rounded()))
+        case (.duration(let x), .float(let y)) where op == .multiply: return try scaled(x, y, span: span)
+        case (.float(let y), .duration(let x)) where op == .multiply: return try scaled(x, y, span: span)
         case (.duration(let x), .int(let y)) where op == .divide:
             if y == 0 { throw ScriptError.runtime("division by zero", span, code: .divisionByZero) }
             return .duration(x / y)
@@ -124,12 +125,21 @@ enum Operators {
         }
     }
 
+    /// A duration times a float, rounded to the millisecond.
+    static func scaled(_ ms: Int, _ factor: Double, span: Span) throws(Unwind) -> Value {
+        let result = (Double(ms) * factor).rounded()
+        guard result.isFinite, abs(result) < 9.2e18 else {
+            throw ScriptError.runtime("duration overflow in \(Value.duration(ms).literalText) * \(factor)", span, code: .intOverflow)
+        }
+        return .duration(Int(result))
+    }
+
     /// `v.name`: a map's member (null when missing), null on null.
     static func field(_ v: Value, _ name: String, span: Span) throws(Unwind) -> Value {
         switch v {
         case .map(let m): return m[name] ?? .null
         case .null: return .null
-        default: throw ScriptError.runtime("cannot read field '\(name)' of a \(v.typeName)", span)
+        default: throw ScriptError.runtime("cannot read field '\(name)' of \(describe(v))", span)
         }
     }
 

@@ -238,6 +238,7 @@ public struct Lexer {
         position += 1
         switch lexParts(until: { $0 == UInt8(ascii: "\"") }, escapes: true) {
         case .failure(let diagnostic):
+            if diagnostic.code == .invalidEscape, position < end { position += 1 }  // past the closing quote
             return Token(kind: .error(diagnostic), span: diagnostic.span)
         case .success(let parts):
             guard position < end else {
@@ -308,6 +309,9 @@ public struct Lexer {
     private mutating func lexParts(until stop: (UInt8) -> Bool, escapes: Bool) -> Result<[StringPart], Diagnostic> {
         var parts: [StringPart] = []
         var text: [UInt8] = []
+        // The first bad escape is reported, but the string is read to its end, so one
+        // mistake does not swallow the rest of the file.
+        var firstError: Diagnostic?
         func flush() -> Diagnostic? {
             guard !text.isEmpty else { return nil }
             guard let s = String(validating: text, as: UTF8.self) else {
@@ -332,7 +336,9 @@ public struct Lexer {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "$"), UInt8(ascii: "'"): text.append(e)
                 case 0x0A: break  // line continuation inside a string
                 default:
-                    return .failure(Diagnostic(.invalidEscape, "invalid escape '\\\(Character(Unicode.Scalar(e)))' (use \\n \\t \\\" \\\\ \\$)", at: span(escStart, position)))
+                    if firstError == nil {
+                        firstError = Diagnostic(.invalidEscape, "invalid escape '\\\(Character(Unicode.Scalar(e)))' (use \\n \\t \\\" \\\\ \\$)", at: span(escStart, position))
+                    }
                 }
                 continue
             }
@@ -368,7 +374,7 @@ public struct Lexer {
             text.append(b)
             position += 1
         }
-        if let d = flush() { return .failure(d) }
+        if let d = firstError ?? flush() { return .failure(d) }
         return .success(parts)
     }
 

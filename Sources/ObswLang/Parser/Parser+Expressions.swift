@@ -140,6 +140,9 @@ extension Parser {
         if check(kind) { return advance() }
         if check(.eof) {
             report(Diagnostic(.unclosedBracket, "this '\(file.text(opener.span))' is never closed", at: opener.span))
+        } else if file.location(of: Int(peek().span.start)).line > file.location(of: Int(opener.span.start)).line {
+            // Ran on into later lines: the opener is where the mistake is.
+            report(Diagnostic(.expected, "this '\(file.text(opener.span))' is not closed (expected '\(text)' before \(describe(peek())))", at: opener.span))
         } else {
             error(expected: "'\(text)'")
         }

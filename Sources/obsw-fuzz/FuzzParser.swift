@@ -1,0 +1,33 @@
+// libFuzzer entry point over the lexer, parser and resolver. Built for fuzzing only by
+// scripts/fuzz (with -sanitize=fuzzer); in a normal build the binary says so and exits.
+#if canImport(Glibc)
+import Glibc
+#endif
+import ObswLang
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
+    FuzzEntry.check(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+
+/// SwiftPM links an executable's `main` to this entry point. It hands over to libFuzzer's
+/// driver, found at run time so that an ordinary build links too.
+@main
+enum FuzzMain {
+    static func main() {
+        typealias TestOne = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+        typealias Driver = @convention(c) (
+            UnsafeMutablePointer<CInt>, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>, TestOne
+        ) -> CInt
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "LLVMFuzzerRunDriver") else {
+            let message = Array("obsw-fuzz: built without -sanitize=fuzzer; use scripts/fuzz\n".utf8)
+            _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            exit(1)
+        }
+        var count = CommandLine.argc
+        var arguments = CommandLine.unsafeArgv
+        exit(unsafeBitCast(symbol, to: Driver.self)(&count, &arguments, fuzzOneInput))
+    }
+}
