@@ -27,8 +27,13 @@ public func runObsw(
     process.standardError = err
     process.standardInput = input
     try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
+    let writer = input.fileHandleForWriting
+    let stdinData = stdin.map { Data($0.utf8) }
+    // Write on another thread: a large input must not block against a child that writes first.
+    DispatchQueue.global().async {
+        if let stdinData { writer.write(stdinData) }
+        try? writer.close()
+    }
     // Read both pipes to the end before waiting, so a chatty child cannot block on a full pipe.
     let group = DispatchGroup()
     nonisolated(unsafe) var outData = Data(), errData = Data()

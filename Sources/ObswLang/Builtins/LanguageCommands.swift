@@ -32,12 +32,12 @@ enum LanguageCommands {
             // Sleep in short steps so Ctrl-C ends it within a tenth of a second.
             var remaining = max(0, ms)
             while remaining > 0 {
-                if engine.interrupt.isRaised { return .failure(Engine.interrupted(span)) }
+                if engine.interrupt.isRaised { return .failure(Engine.interrupted(span, clearing: engine.interrupt)) }
                 let step = min(remaining, 50)
                 usleep(UInt32(step) * 1000)
                 remaining -= step
             }
-            if engine.interrupt.isRaised { return .failure(Engine.interrupted(span)) }
+            if engine.interrupt.isRaised { return .failure(Engine.interrupted(span, clearing: engine.interrupt)) }
             return .success(.null)
         case "env":
             guard case .string(let name) = a[0] else {

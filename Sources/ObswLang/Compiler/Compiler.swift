@@ -144,7 +144,7 @@ final class Compiler {
             let interrupt = engine.interrupt
             return { frame throws(Unwind) in
                 while try conditionCode(frame).isTruthy {
-                    if interrupt.isRaised { throw Engine.interrupted(span) }
+                    if interrupt.isRaised { throw Engine.interrupted(span, clearing: interrupt) }
                     do throws(Unwind) { _ = try bodyCode(frame) } catch .breakLoop { break } catch .continueLoop { continue }
                 }
                 return .null
@@ -162,7 +162,7 @@ final class Compiler {
             return { frame throws(Unwind) in
                 let items = try Engine.iterate(try sequenceCode(frame), span: sequenceSpan)
                 for item in items {
-                    if interrupt.isRaised { throw Engine.interrupted(span) }
+                    if interrupt.isRaised { throw Engine.interrupted(span, clearing: interrupt) }
                     frame.slots[slot] = item
                     do throws(Unwind) { _ = try bodyCode(frame) } catch .breakLoop { break } catch .continueLoop { continue }
                 }

@@ -150,7 +150,7 @@ public final class Engine {
                 code: .badArgument)
         }
         if let builtin = function.builtin { return try builtin(arguments, span) }
-        if interrupt.isRaised { throw Self.interrupted(span) }
+        if interrupt.isRaised { throw Self.interrupted(span, clearing: interrupt) }
         guard callDepth < maximumCallDepth else {
             throw ScriptError.runtime("recursion deeper than \(maximumCallDepth) calls (in \(function.name))", span, code: .recursionTooDeep)
         }
@@ -190,12 +190,15 @@ public final class Engine {
         }
     }
 
-    static func interrupted(_ span: Span) -> Unwind {
-        .failure(ScriptError(.interrupted, "interrupted", code: .interrupted, span: span))
+    /// The interruption as an error. Raising it consumes the flag: the error now carries the
+    /// interruption up, and a `catch` handler can clean up (print, call) before it goes on.
+    static func interrupted(_ span: Span, clearing flag: InterruptFlag) -> Unwind {
+        flag.clear()
+        return .failure(ScriptError(.interrupted, "interrupted", code: .interrupted, span: span))
     }
 
     func runCommand(_ invocation: CommandInvocation) throws(Unwind) -> Value {
-        if interrupt.isRaised { throw Self.interrupted(invocation.span) }
+        if interrupt.isRaised { throw Self.interrupted(invocation.span, clearing: interrupt) }
         if let own = LanguageCommands.run(invocation, engine: self) { return try own.get() }
         guard let host else {
             throw ScriptError.runtime("'\(invocation.name)' is not available here", invocation.span, code: .unknownCommand)

@@ -42,7 +42,6 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     // Names and scopes
     case undeclared = "OBSW301"
     case assignToUndeclared = "OBSW302"
-    case redeclared = "OBSW303"
     case breakOutsideLoop = "OBSW304"
     case continueOutsideLoop = "OBSW305"
     case returnOutsideFunction = "OBSW306"
@@ -50,7 +49,6 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case unknownOption = "OBSW308"
     case missingOptionValue = "OBSW309"
     case wrongArgumentCount = "OBSW310"
-    case assignToConstant = "OBSW311"
     // Runtime
     case typeError = "OBSW401"
     case nullValue = "OBSW402"
@@ -63,7 +61,6 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case networkError = "OBSW409"
     case timeout = "OBSW410"
     case interrupted = "OBSW411"
-    case assertionFailed = "OBSW412"
     case sourceFailed = "OBSW413"
 
     var isIncompleteInput: Bool {

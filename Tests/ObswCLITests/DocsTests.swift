@@ -1,0 +1,31 @@
+import Foundation
+import OBSWTestSupport
+import Testing
+
+/// Every ```obsw block in docs/language.md runs and passes, so the reference stays true.
+@Suite struct DocsTests {
+    static let blocks: [String] = {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/language.md")
+        guard let text = try? String(contentsOf: path, encoding: .utf8) else { return [] }
+        var blocks: [String] = []
+        var current: [String]?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "```obsw" { current = [] } else if line == "```", let lines = current {
+                blocks.append(lines.joined(separator: "\n"))
+                current = nil
+            } else if current != nil {
+                current!.append(String(line))
+            }
+        }
+        return blocks
+    }()
+
+    @Test func referenceHasExamples() { #expect(Self.blocks.count >= 7) }
+
+    @Test(arguments: blocks)
+    func exampleRuns(_ code: String) throws {
+        let result = try runObsw([], environment: ["HOME": "/tmp"], stdin: code)
+        #expect(result.status == 0, "\(code)\n--- stderr\n\(result.stderr)")
+    }
+}

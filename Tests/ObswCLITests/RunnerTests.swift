@@ -1,0 +1,86 @@
+import Foundation
+import OBSWTestSupport
+import Testing
+
+/// The runner's ways in (`run`, `-c`, `check`, standard input) and its exit statuses.
+@Suite struct RunnerTests {
+    static let examples = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/examples")
+
+    @Test func languageTourFromTheSharedExamplesPasses() throws {
+        let tour = Self.examples.appendingPathComponent("language-tour.obsw").path
+        guard FileManager.default.fileExists(atPath: tour) else { return }  // ../shared is beside the checkout in CI
+        let result = try runObsw(["run", tour])
+        #expect(result.status == 0, "\(result.stderr)")
+        let last = result.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasSuffix("passed, 0 failed"), "\(result.stderr)")
+        #expect(last.firstMatch(of: /^(\d+) passed, 0 failed$/) != nil)
+    }
+
+    @Test func snippetWithDashC() throws {
+        let ok = try runObsw(["-c", "let x = 2; print \"x=$x\" (x * 21)"])
+        #expect(ok.status == 0 && ok.stdout == "x=2 42\n")
+        let failed = try runObsw(["-c", "expect 1 == 2"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("<command line>:1: expect failed: 1 == 2"))
+        #expect(failed.stderr.hasSuffix("0 passed, 1 failed\n"))
+        #expect(try runObsw(["-c", "let = "]).status == 2)
+        #expect(try runObsw(["-c", "throw 'x'"]).status == 3)
+        #expect(try runObsw(["-c", "exit 42"]).status == 42)
+    }
+
+    @Test func programFromStandardInputRunsLikeRun() throws {
+        let script = "let xs = [1, 2]\nfor x in xs { print $x }\nexpect len(xs) == 2\n"
+        let piped = try runObsw([], stdin: script)
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.write("s.obsw", script)
+        let run = try runObsw(["run", file])
+        #expect(piped.status == 0 && run.status == 0)
+        #expect(piped.stdout == run.stdout)
+        #expect(piped.stdout == "1\n2\n")
+        #expect(piped.stderr == "1 passed, 0 failed\n" && run.stderr == piped.stderr)
+    }
+
+    @Test func argumentsAndVariables() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.write("a.obsw", "print $args $vars\n")
+        let result = try runObsw(["run", file, "one", "two words", "--var", "concurrency=16", "--var=mode=fast"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == #"["one", "two words"] {concurrency: "16", mode: "fast"}"# + "\n")
+        let bad = try runObsw(["run", file, "--var", "novalue"])
+        #expect(bad.status == 2 && bad.stderr.contains("--var takes NAME=VALUE"))
+    }
+
+    @Test func checkReportsEveryErrorWithoutRunning() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let good = dir.write("good.obsw", "print \"would print\"\n")
+        let bad = dir.write("bad.obsw", "print $a\nprint $b\nundefined_command x\n")
+        let clean = try runObsw(["check", good])
+        #expect(clean.status == 0 && clean.stdout.isEmpty && clean.stderr.isEmpty)
+        let result = try runObsw(["check", good, bad])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.components(separatedBy: ": error: ").count - 1 == 3, "\(result.stderr)")
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try runObsw(["--no-such-option"]).status == 2)
+        #expect(try runObsw(["run"]).status == 2)
+        let missing = try runObsw(["run", "/nonexistent/x.obsw"])
+        #expect(missing.status == 2 && missing.stderr.contains("cannot read '/nonexistent/x.obsw'"))
+    }
+
+    @Test func hugeAndInvalidInputsEndCleanly() throws {
+        let deep = String(repeating: "[", count: 1000) + String(repeating: "]", count: 1000)
+        let nested = try runObsw(["-c", "let x = " + deep])
+        #expect(nested.status == 2 && nested.stderr.contains("nesting deeper than"))
+        let invalid = try runObsw([], stdin: "print \"\u{FFFD}\"\n")
+        #expect(invalid.status == 0)
+        let list = try runObsw(["-c", "let l = range(1000000); print (len(l)) (sum(l))"])
+        #expect(list.status == 0 && list.stdout == "1000000 499999500000\n")
+    }
+}
