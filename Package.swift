@@ -63,6 +63,12 @@ let package = Package(
             dependencies: ["ObswJSON", .product(name: "OrderedCollections", package: "swift-collections")],
             exclude: ["README.md"]
         ),
+        // Binds the language to the client core: the service commands, bulk resume, wait.
+        .target(
+            name: "ObswRuntime",
+            dependencies: ["ObswLang", "OBSWorkflow"],
+            exclude: ["README.md"]
+        ),
         // libFuzzer entry point; see scripts/fuzz.
         .executableTarget(
             name: "obsw-fuzz", dependencies: ["ObswLang"],
@@ -74,6 +80,7 @@ let package = Package(
                 "OBSWorkflow",
                 "OBSWorkflowEmulator",
                 "ObswLang",
+                "ObswRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -20,18 +20,25 @@ struct Obsw: AsyncParsableCommand {
     @Option(name: .customShort("c"), help: "Run CODE and exit.")
     var code: String?
 
+    @Option(help: "With -c: print the value of the last statement as json, or jsonl (one line per list element).")
+    var output: OutputFormat = .none
+
     func run() async throws {
-        let runner = ScriptRunner()
-        if let code {
-            throw ExitCode(runner.run(SourceFile(name: "<command line>", text: code)))
-        }
-        if isatty(0) != 0 {
+        if code == nil, isatty(0) != 0 {
             // The interactive shell comes with its own issue; until then say what works.
             print(Obsw.helpMessage())
             throw ExitCode(2)
         }
-        let bytes = readAllStandardInput()
-        throw ExitCode(runner.run(SourceFile(name: "<stdin>", bytes: bytes)))
+        let session = try await Session(connection: connection)
+        let runner = ScriptRunner(host: session.host, outputFormat: output)
+        let status: Int32
+        if let code {
+            status = runner.run(SourceFile(name: "<command line>", text: code))
+        } else {
+            status = runner.run(SourceFile(name: "<stdin>", bytes: readAllStandardInput()))
+        }
+        await session.close()
+        throw ExitCode(status)
     }
 }
 

@@ -1,7 +1,10 @@
 import ArgumentParser
 import ObswLang
+import ObswRuntime
 
-struct RunCommand: ParsableCommand {
+extension OutputFormat: ExpressibleByArgument {}
+
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a script (.obsw).",
         discussion: "Exit status: 0 all well, 1 a check failed, 2 usage or syntax error, 3 runtime error, 130 interrupted.")
@@ -12,7 +15,12 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("var"), help: "A variable for the script, NAME=VALUE (the map 'vars'); may repeat.")
     var variables: [String] = []
 
-    func run() throws {
+    @Option(help: "Print the value of the last statement: json, or jsonl (one line per list element).")
+    var output: OutputFormat = .none
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
         var scriptArguments: [String] = []
         var vars = try parseVariables(variables)
         // `--var` may also come after the script's arguments.
@@ -30,7 +38,10 @@ struct RunCommand: ParsableCommand {
             writeError("obsw: error: cannot read '\(file)'")
             throw ExitCode(2)
         }
-        let status = ScriptRunner().run(SourceFile(name: file, bytes: bytes), arguments: scriptArguments, variables: vars)
+        let session = try await Session(connection: connection)
+        let status = ScriptRunner(host: session.host, outputFormat: output).run(
+            SourceFile(name: file, bytes: bytes), arguments: scriptArguments, variables: vars)
+        await session.close()
         throw ExitCode(status)
     }
 }
@@ -61,6 +72,8 @@ struct CheckCommand: ParsableCommand {
             }
             sources.append(SourceFile(name: file, bytes: bytes))
         }
-        throw ExitCode(ScriptRunner().check(sources))
+        // The service commands are known to the checker, though nothing connects.
+        let host = ServiceHost { () throws(ScriptError) in throw ScriptError(.runtime, "check runs nothing") }
+        throw ExitCode(ScriptRunner(host: host).check(sources))
     }
 }

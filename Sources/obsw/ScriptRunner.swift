@@ -13,10 +13,12 @@ import ObswLang
 /// | 130 | interrupted |
 final class ScriptRunner: EngineDelegate {
     let engine: Engine
-    private var output = OutputBuffer(fd: 1)
+    let outputFormat: OutputFormat
+    private var output = OutputBuffer(fd: 1, lineBuffered: isatty(1) != 0)
 
-    init(host: (any CommandHost)? = nil) {
+    init(host: (any CommandHost)? = nil, outputFormat: OutputFormat = .none) {
         engine = Engine(host: host)
+        self.outputFormat = outputFormat
         engine.delegate = self
     }
 
@@ -52,7 +54,8 @@ final class ScriptRunner: EngineDelegate {
 
     func outcomeStatus(_ outcome: RunOutcome) -> Int32 {
         switch outcome {
-        case .finished:
+        case .finished(let value):
+            if let text = outputFormat.render(value) { output.append(text) }
             return engine.checksFailed > 0 ? 1 : 0
         case .exited(let status):
             return status == 0 && engine.checksFailed > 0 ? 1 : status
@@ -100,14 +103,16 @@ final class ScriptRunner: EngineDelegate {
 
 extension ScriptRunner: @unchecked Sendable {}
 
-/// Standard output, written in large pieces (a script may print a lot).
+/// Standard output: written in large pieces when it is a file or pipe (a script may print a
+/// lot), line by line on a terminal so it interleaves rightly with progress on stderr.
 struct OutputBuffer {
     let fd: Int32
+    let lineBuffered: Bool
     var bytes: [UInt8] = []
 
     mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)
-        if bytes.count >= 64 * 1024 { flush() }
+        if lineBuffered || bytes.count >= 64 * 1024 { flush() }
     }
 
     mutating func flush() {

@@ -1,0 +1,273 @@
+import OBSWorkflow
+import ObswLang
+import Synchronization
+
+/// Resumes many executions safely: checks eligibility first (only FAILED executions are
+/// resumed), never sends two resumes for one execution in one call, bounds concurrency and
+/// request rate, stops starting new resumes past an error budget, and returns one result
+/// record per target: `{execution_name, outcome, restored_at, execution_urn, reason}` with
+/// outcome `resumed`, `skipped`, `failed` or `planned`.
+struct BulkResume {
+    struct Options: Sendable {
+        var concurrency: Int
+        var requestsPerSecond: Int?
+        var maxErrors: Int?
+        var dryRun: Bool
+    }
+
+    let client: OBSWorkflowClient
+    let graph: String
+    let options: Options
+    let progress: ProgressReporter
+
+    /// Up to this many targets are checked one by one; more are checked with one listing.
+    static let individualCheckLimit = 32
+
+    func run(_ targets: [String]) async throws(ScriptError) -> [Value] {
+        let started = ContinuousClock.now
+        var distinct: [String] = []
+        var seen: Set<String> = []
+        for name in targets where seen.insert(name).inserted { distinct.append(name) }
+
+        // 1. Eligibility.
+        var results: [String: ValueMap] = [:]
+        let states = try await currentStates(distinct)
+        var eligible: [String] = []
+        for name in distinct {
+            switch states[name] {
+            case .state(let state)? where state == .failed:
+                eligible.append(name)
+            case .state(let state)?:
+                results[name] = Self.result(name, "skipped", reason: "execution is \(state.rawValue), not FAILED")
+            case .error(let message)?:
+                results[name] = Self.result(name, "failed", reason: message)
+            case nil:
+                results[name] = Self.result(name, "failed", reason: "execution \(name) not found")
+            }
+        }
+
+        // 2. Resume (or plan).
+        if options.dryRun {
+            for name in eligible { results[name] = Self.result(name, "planned", reason: "FAILED; would be resumed") }
+        } else {
+            let outcome = await resume(eligible)
+            for (name, record) in outcome.results { results[name] = record }
+            if let abort = outcome.abort {
+                throw finish(abort, targets: targets, results: results, started: started)
+            }
+        }
+        let all = Self.ordered(targets, results)
+        progress.finish(summary(all, started: started))
+        return all
+    }
+
+    enum Check: Sendable {
+        case state(ExecutionState)
+        case error(String)
+    }
+
+    /// The current state of each target: one GET each for a few, one listing of FAILED
+    /// executions (plus GETs for the rest) for many.
+    func currentStates(_ names: [String]) async throws(ScriptError) -> [String: Check] {
+        var states: [String: Check] = [:]
+        var unknown = names
+        if names.count > Self.individualCheckLimit {
+            progress.update("resume \(graph): checking which of \(names.count) executions are FAILED")
+            let wanted = Set(names)
+            do {
+                for try await execution in client.executions(graph: graph, state: .failed) {
+                    if let name = execution.executionName, wanted.contains(name) { states[name] = .state(.failed) }
+                }
+            } catch {
+                throw Errors.script(error)
+            }
+            unknown = names.filter { states[$0] == nil }
+        }
+        let client = self.client, graph = self.graph
+        let checked = try await forEach(unknown, concurrency: options.concurrency) { name async throws(OBSWorkflowError) -> Check? in
+            do throws(OBSWorkflowError) {
+                let info = try await client.execution(graph: graph, name: name)
+                return .state(info.state ?? "UNKNOWN")
+            } catch {
+                if Errors.isAuthentication(error) { throw error }
+                if error.serviceError?.status == 404 { return nil }
+                return .error(error.description)
+            }
+        }
+        for (name, check) in checked { if let check { states[name] = check } }
+        return states
+    }
+
+    struct ResumeOutcome {
+        var results: [String: ValueMap]
+        var abort: ScriptError?
+    }
+
+    /// Resumes with bounded concurrency and rate; stops starting new calls after an
+    /// authentication error, past the error budget, or when cancelled.
+    func resume(_ names: [String]) async -> ResumeOutcome {
+        let state = Shared((next: 0, failures: 0, resumed: 0, skipped: 0, stop: nil as ScriptError?, results: [String: ValueMap]()))
+        let limiter = options.requestsPerSecond.map { RateLimiter(perSecond: $0) }
+        let client = self.client, graph = self.graph, maxErrors = options.maxErrors, progress = self.progress
+        let total = names.count
+        let started = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(options.concurrency, max(1, names.count)) {
+                group.addTask {
+                    while true {
+                        let index: Int? = state.withLock { s in
+                            guard s.stop == nil, s.next < names.count, !Task.isCancelled else { return nil }
+                            defer { s.next += 1 }
+                            return s.next
+                        }
+                        guard let index else { return }
+                        let name = names[index]
+                        if let limiter { await limiter.acquire() }
+                        let record: ValueMap
+                        var failed = false
+                        var abort: ScriptError?
+                        do throws(OBSWorkflowError) {
+                            let restored = try await client.restoreExecution(graph: graph, name: name)
+                            var r = BulkResume.result(name, "resumed", reason: nil)
+                            r["restored_at"] = restored.restored.restoredAt.map(Value.string) ?? .null
+                            r["execution_urn"] = restored.restored.executionURN.map(Value.string) ?? .null
+                            if case .confirmedByReading = restored.confirmation {
+                                r["reason"] = "the answer was lost; reading the execution confirmed the resume"
+                            }
+                            record = r
+                        } catch {
+                            if case .cancelled = error {
+                                record = BulkResume.result(name, "failed", reason: "interrupted before an answer arrived")
+                                abort = ScriptError(.interrupted, "interrupted", code: .interrupted)
+                            } else if let service = error.serviceError, service.status == 409 {
+                                record = BulkResume.result(name, "skipped", reason: service.message ?? "execution is no longer FAILED")
+                            } else {
+                                record = BulkResume.result(name, "failed", reason: error.description)
+                                failed = true
+                                if Errors.isAuthentication(error) { abort = Errors.script(error) }
+                            }
+                        }
+                        let line: String = state.withLock { s in
+                            s.results[name] = record
+                            if failed { s.failures += 1 }
+                            if record["outcome"] == "resumed" { s.resumed += 1 }
+                            if record["outcome"] == "skipped" { s.skipped += 1 }
+                            if let abort, s.stop == nil { s.stop = abort }
+                            if let maxErrors, s.failures > maxErrors, s.stop == nil {
+                                s.stop = ScriptError(
+                                    .runtime, "resume \(graph): more than \(maxErrors) failures (--max-errors); stopped starting new resumes",
+                                    code: .serviceError)
+                            }
+                            let elapsed = Double((ContinuousClock.now - started).components.seconds) + 0.001
+                            let done = s.results.count
+                            return "resume \(graph): \(done)/\(total) — \(s.resumed) resumed, \(s.skipped) skipped, \(s.failures) failed, \(Int(Double(done) / elapsed))/s"
+                        }
+                        progress.update(line)
+                    }
+                }
+            }
+        }
+        return state.withLock { s in
+            var results = s.results
+            if let stop = s.stop {
+                let why = stop.kind == .interrupted ? "not attempted: interrupted" : "not attempted: \(stop.message)"
+                for name in names where results[name] == nil { results[name] = Self.result(name, "skipped", reason: why) }
+            }
+            return ResumeOutcome(results: results, abort: s.stop)
+        }
+    }
+
+    /// The error that ends an aborted run, carrying the results so far.
+    func finish(_ abort: ScriptError, targets: [String], results: [String: ValueMap], started: ContinuousClock.Instant) -> ScriptError {
+        var error = abort
+        let all = Self.ordered(targets, results)
+        error.details["results"] = .list(all)
+        let line = summary(all, started: started)
+        error.message += " (\(line))"
+        progress.finish(line)
+        return error
+    }
+
+    static func result(_ name: String, _ outcome: String, reason: String?) -> ValueMap {
+        [
+            "execution_name": .string(name), "outcome": .string(outcome), "restored_at": .null, "execution_urn": .null,
+            "reason": reason.map(Value.string) ?? .null,
+        ]
+    }
+
+    /// One record per target, in target order; a repeated target is reported, not resumed again.
+    static func ordered(_ targets: [String], _ results: [String: ValueMap]) -> [Value] {
+        var seen: Set<String> = []
+        return targets.map { name in
+            if !seen.insert(name).inserted {
+                return .map(result(name, "skipped", reason: "listed more than once; handled once above"))
+            }
+            return .map(results[name] ?? result(name, "skipped", reason: "not attempted"))
+        }
+    }
+
+    func summary(_ results: [Value], started: ContinuousClock.Instant) -> String {
+        var counts: [String: Int] = [:]
+        for case .map(let m) in results { counts[m["outcome"]?.displayText ?? "?", default: 0] += 1 }
+        let order = ["resumed", "planned", "skipped", "failed"]
+        let parts = order.compactMap { key in counts[key].map { "\($0) \(key)" } }
+        return "resume \(graph): \(parts.joined(separator: ", ")) in \((ContinuousClock.now - started).formattedSeconds)"
+    }
+}
+
+/// Runs `body` for each item with at most `concurrency` at once; the first error thrown
+/// cancels the rest and is rethrown.
+func forEach<Result: Sendable>(
+    _ items: [String], concurrency: Int, _ body: @escaping @Sendable (String) async throws(OBSWorkflowError) -> Result
+) async throws(ScriptError) -> [(String, Result)] {
+    guard !items.isEmpty else { return [] }
+    let next = Shared(0)
+    do {
+        return try await withThrowingTaskGroup(of: [(String, Result)].self) { group in
+            for _ in 0..<min(concurrency, items.count) {
+                group.addTask {
+                    var done: [(String, Result)] = []
+                    while true {
+                        let index: Int? = next.withLock { n in
+                            guard n < items.count else { return nil }
+                            defer { n += 1 }
+                            return n
+                        }
+                        guard let index else { return done }
+                        try Task.checkCancellation()
+                        done.append((items[index], try await body(items[index])))
+                    }
+                }
+            }
+            var all: [(String, Result)] = []
+            for try await part in group { all += part }
+            return all
+        }
+    } catch let error as OBSWorkflowError {
+        throw Errors.script(error)
+    } catch {
+        throw ScriptError(.interrupted, "interrupted", code: .interrupted)
+    }
+}
+
+/// At most `perSecond` acquisitions a second, spaced evenly.
+actor RateLimiter {
+    let interval: Duration
+    var nextSlot = ContinuousClock.now
+
+    init(perSecond: Int) { interval = .nanoseconds(1_000_000_000 / Int64(max(1, perSecond))) }
+
+    func acquire() async {
+        let now = ContinuousClock.now
+        let slot = max(now, nextSlot)
+        nextSlot = slot + interval
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+    }
+}
+
+/// A value shared by concurrent tasks, behind a lock.
+final class Shared<State: Sendable>: Sendable {
+    private let mutex: Mutex<State>
+    init(_ value: State) { mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout State) -> R) -> R { mutex.withLock { body(&$0) } }
+}

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// One self-rewriting status line on standard error while a long command runs, when that
+/// is a terminal; nothing otherwise. The closing summary is printed either way.
+public final class ProgressReporter: Sendable {
+    private let live: Bool
+    private let enabled: Bool
+    private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
+
+    private init(live: Bool, enabled: Bool) {
+        self.live = live
+        self.enabled = enabled
+    }
+
+    /// Draws nothing and prints no summary (for tests and library use).
+    public static let silent = ProgressReporter(live: false, enabled: false)
+
+    /// Live progress when standard error is a terminal; summaries always.
+    public static func standardError() -> ProgressReporter {
+        ProgressReporter(live: isatty(2) != 0, enabled: true)
+    }
+
+    func update(_ line: String) {
+        guard live else { return }
+        // At most ten redraws a second.
+        let now = ContinuousClock.now
+        let draw = lastDraw.withLock { last -> Bool in
+            if let last, now - last < .milliseconds(100) { return false }
+            last = now
+            return true
+        }
+        if draw { emit("\r\u{1B}[K" + line) }
+    }
+
+    func finish(_ summary: String?) {
+        guard enabled else { return }
+        if live { emit("\r\u{1B}[K") }
+        if let summary { emit(summary + "\n") }
+    }
+
+    private func emit(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}

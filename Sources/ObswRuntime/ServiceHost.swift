@@ -1,0 +1,225 @@
+import Dispatch
+import OBSWorkflow
+import ObswLang
+import Synchronization
+
+/// Runs the service commands for the language: each command is an async call on the
+/// client core, run to completion while the engine's thread waits (and Ctrl-C cancels it).
+public final class ServiceHost: CommandHost, @unchecked Sendable {
+    public let catalog: any CommandCatalog = StaticCatalog(ServiceCommands.specs)
+    /// Where progress of long operations goes (standard error when it is a terminal).
+    public let progress: ProgressReporter
+    private let connect: () throws(ScriptError) -> OBSWorkflowClient
+    private var connected: OBSWorkflowClient?
+
+    /// - Parameter connect: makes the client on the first service command, so a script that
+    ///   uses none needs no endpoint or credentials.
+    public init(progress: ProgressReporter = .silent, connect: @escaping () throws(ScriptError) -> OBSWorkflowClient) {
+        self.progress = progress
+        self.connect = connect
+    }
+
+    public convenience init(client: OBSWorkflowClient, progress: ProgressReporter = .silent) {
+        self.init(progress: progress, connect: { () throws(ScriptError) in client })
+    }
+
+    /// The client, once a command has needed it.
+    public var client: OBSWorkflowClient? { connected }
+
+    func connectedClient() throws(ScriptError) -> OBSWorkflowClient {
+        if let connected { return connected }
+        let client = try connect()
+        connected = client
+        return client
+    }
+
+    public func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value {
+        let arguments = Arguments(invocation: invocation)
+        let client = try connectedClient()
+        let progress = self.progress
+        switch invocation.name {
+        case "graphs":
+            let prefix = arguments.optionalString(at: 0) ?? ""
+            return try blocking(engine) { () throws(ScriptError) in
+                Records.list(try await Self.mapped { () throws(OBSWorkflowError) in try await client.workflows(prefix: prefix).collect() })
+            }
+        case "graph":
+            let name = try arguments.string(at: 0, "the workflow name")
+            return try blocking(engine) { () throws(ScriptError) in
+                Records.value(try await Self.mapped { () throws(OBSWorkflowError) in try await client.workflow(named: name) })
+            }
+        case "templates":
+            let prefix = arguments.optionalString(at: 0) ?? ""
+            return try blocking(engine) { () throws(ScriptError) in
+                Records.list(try await Self.mapped { () throws(OBSWorkflowError) in try await client.templates(prefix: prefix).collect() })
+            }
+        case "template":
+            let name = try arguments.string(at: 0, "the template name")
+            return try blocking(engine) { () throws(ScriptError) in
+                Records.value(try await Self.mapped { () throws(OBSWorkflowError) in try await client.template(named: name) })
+            }
+        case "executions":
+            let graph = try arguments.string(at: 0, "the workflow name")
+            let state = try arguments.optionString("state").map { text throws(ScriptError) in
+                let upper = text.uppercased()
+                guard ExecutionState.known.map(\.rawValue).contains(upper) else {
+                    throw arguments.fail("--state takes RUNNING, SUCCESS or FAILED, not '\(text)'")
+                }
+                return ExecutionState(rawValue: upper)
+            }
+            let type = try arguments.optionString("type").map { text throws(ScriptError) in
+                let upper = text.uppercased()
+                guard ExecutionType.known.map(\.rawValue).contains(upper) else {
+                    throw arguments.fail("--type takes APICALL or TRIGGERCAL, not '\(text)'")
+                }
+                return ExecutionType(rawValue: upper)
+            }
+            let limit = try arguments.int("limit", default: nil, range: 1...Int.max)
+            return try blocking(engine) { () throws(ScriptError) in
+                try await Self.mapped { () throws(OBSWorkflowError) in
+                    var items: [Value] = []
+                    let pageSize = min(limit ?? 1000, 1000)
+                    for try await execution in client.executions(graph: graph, type: type, state: state, pageSize: pageSize) {
+                        items.append(Records.value(execution))
+                        if let limit, items.count >= limit { break }
+                    }
+                    return .list(items)
+                }
+            }
+        case "execution":
+            let graph = try arguments.string(at: 0, "the workflow name")
+            let name = try arguments.string(at: 1, "the execution name")
+            return try blocking(engine) { () throws(ScriptError) in
+                Records.value(try await Self.mapped { () throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name) })
+            }
+        case "start":
+            let graph = try arguments.string(at: 0, "the workflow name")
+            guard let bucket = try arguments.optionString("bucket"), !bucket.isEmpty else {
+                throw arguments.fail("--bucket is required")
+            }
+            guard let object = try arguments.optionString("object"), !object.isEmpty else {
+                throw arguments.fail("--object is required")
+            }
+            var inputs: JSONObject?
+            for pair in invocation.all("input") {
+                let text = pair.displayText
+                guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                    throw arguments.fail("--input takes NAME=VALUE, not '\(text)'")
+                }
+                inputs = inputs ?? [:]
+                inputs![String(text[..<equals])] = .string(String(text[text.index(after: equals)...]))
+            }
+            let given = inputs
+            return try blocking(engine) { () throws(ScriptError) in
+                var record = try await Self.mapped { () throws(OBSWorkflowError) in
+                    try await client.startExecution(graph: graph, bucket: bucket, object: object, inputs: given)
+                }.json
+                // Enough to pass the result straight to `wait` or `execution`.
+                record["graph_name"] = .string(graph)
+                return JSONBridge.value(.object(record))
+            }
+        case "resume":
+            let graph = try arguments.string(at: 0, "the workflow name")
+            let options = BulkResume.Options(
+                concurrency: try arguments.int("concurrency", default: 8, range: 1...1024)!,
+                requestsPerSecond: try arguments.int("rps", default: nil, range: 1...100_000),
+                maxErrors: try arguments.int("max-errors", default: nil, range: 0...Int.max),
+                dryRun: invocation.flag("dry-run"))
+            let targets = try arguments.targets(from: 1)
+            let single = invocation.positional.count == 2 && { if case .string = invocation.positional[1] { true } else { false } }()
+            let results = try blocking(engine) { () throws(ScriptError) in
+                try await BulkResume(client: client, graph: graph, options: options, progress: progress).run(targets)
+            }
+            return single && results.count == 1 ? results[0] : .list(results)
+        case "wait":
+            let graph = try arguments.string(at: 0, "the workflow name")
+            let until = try arguments.optionString("until") ?? "terminal"
+            guard until == "terminal" || until == "success" else {
+                throw arguments.fail("--until takes terminal or success, not '\(until)'")
+            }
+            let options = Waiter.Options(
+                untilSuccess: until == "success",
+                timeoutMilliseconds: try arguments.duration("timeout", default: 30 * 60_000),
+                intervalMilliseconds: max(50, try arguments.duration("interval", default: 5000)))
+            let targets = try arguments.targets(from: 1)
+            return try blocking(engine) { () throws(ScriptError) in
+                .list(try await Waiter(client: client, graph: graph, options: options, progress: progress).run(targets))
+            }
+        default:
+            throw ScriptError(.runtime, "unknown command '\(invocation.name)'", code: .unknownCommand, span: invocation.span)
+        }
+    }
+
+    /// Runs `operation` to completion on the concurrency pool while the engine's own thread
+    /// waits. Ctrl-C (the engine's interrupt flag) cancels it; the error says so.
+    func blocking<T: Sendable>(
+        _ engine: Engine, _ operation: @escaping @Sendable () async throws(ScriptError) -> T
+    ) throws(ScriptError) -> T {
+        let outcome = Mutex<Result<T, ScriptError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let task = Task {
+            let result: Result<T, ScriptError>
+            do throws(ScriptError) { result = .success(try await operation()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        var cancelled = false
+        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if !cancelled, engine.interrupt.isRaised {
+                cancelled = true
+                task.cancel()
+            }
+        }
+        let result = outcome.withLock { $0 }!
+        if cancelled, case .failure(let error) = result, error.kind != .interrupted {
+            throw ScriptError(.interrupted, "interrupted", code: .interrupted, details: error.details)
+        }
+        return try result.get()
+    }
+
+    /// Runs a client call, turning its error into the language's.
+    static func mapped<T>(_ call: () async throws(OBSWorkflowError) -> T) async throws(ScriptError) -> T {
+        do { return try await call() } catch { throw Errors.script(error) }
+    }
+}
+
+/// Service records as language values: maps with the API's own field names.
+enum Records {
+    static func value(_ record: some APIRecord) -> Value { JSONBridge.value(.object(record.json)) }
+    static func list(_ records: [some APIRecord]) -> Value { .list(records.map(value)) }
+}
+
+/// The client's errors as the language's: `kind` and the fields a `catch` can inspect.
+enum Errors {
+    static func script(_ error: OBSWorkflowError) -> ScriptError {
+        switch error {
+        case .service(let e):
+            var details: ValueMap = ["status": .int(e.status)]
+            details["code"] = e.code.map(Value.string) ?? .null
+            details["request_id"] = e.requestID.map(Value.string) ?? .null
+            if let hint = e.hint { details["hint"] = .string(hint) }
+            let message = [e.code, e.message].compactMap { $0 }.joined(separator: ": ")
+            return ScriptError(.service, message.isEmpty ? "HTTP \(e.status)" : message, code: .serviceError, details: details)
+        case .network(let e):
+            return ScriptError(.network, e.description, code: .networkError, details: ["may_have_applied": .bool(e.mayHaveReachedService)])
+        case .timeout(let e):
+            return ScriptError(.timeout, e.description, code: .timeout)
+        case .invalidResponse(let e):
+            var details: ValueMap = ["status": .int(e.status)]
+            details["request_id"] = e.requestID.map(Value.string) ?? .null
+            return ScriptError(.network, e.description, code: .networkError, details: details)
+        case .configuration(let e):
+            return ScriptError(.runtime, e.description, code: .badArgument)
+        case .invalidArgument(let message):
+            return ScriptError(.runtime, message, code: .badArgument)
+        case .cancelled:
+            return ScriptError(.interrupted, "interrupted", code: .interrupted)
+        }
+    }
+
+    /// The service refused the credentials: going on would fail every call the same way.
+    static func isAuthentication(_ error: OBSWorkflowError) -> Bool {
+        guard let e = error.serviceError else { return false }
+        return e.status == 401 || (e.status == 403 && ["SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed", "AccessDenied"].contains(e.code ?? ""))
+    }
+}

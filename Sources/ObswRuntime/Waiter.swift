@@ -1,0 +1,79 @@
+import OBSWorkflow
+import ObswLang
+
+/// Waits for many executions at once. Polls adaptively — quickly at first, backing off to
+/// `interval` — and with few targets reads each, with many lists the RUNNING ones (one
+/// request a page, not one per execution a tick) and reads only those that finished.
+struct Waiter {
+    struct Options: Sendable {
+        var untilSuccess: Bool
+        var timeoutMilliseconds: Int
+        var intervalMilliseconds: Int
+    }
+
+    let client: OBSWorkflowClient
+    let graph: String
+    let options: Options
+    let progress: ProgressReporter
+
+    static let individualLimit = 20
+
+    func run(_ targets: [String]) async throws(ScriptError) -> [Value] {
+        var distinct: [String] = []
+        var seen: Set<String> = []
+        for name in targets where seen.insert(name).inserted { distinct.append(name) }
+        let start = ContinuousClock.now
+        let deadline = start + .milliseconds(options.timeoutMilliseconds)
+        var finished: [String: ExecutionInfo] = [:]
+        var delay = min(250, options.intervalMilliseconds)
+        while true {
+            var pending = distinct.filter { finished[$0] == nil }
+            if pending.count > Self.individualLimit {
+                // Those not RUNNING any more have finished: read just them.
+                var running: Set<String> = []
+                do {
+                    for try await e in client.executions(graph: graph, state: .running) {
+                        if let name = e.executionName { running.insert(name) }
+                    }
+                } catch {
+                    throw Errors.script(error)
+                }
+                pending = pending.filter { !running.contains($0) }
+            }
+            let client = self.client, graph = self.graph
+            let read = try await forEach(pending, concurrency: 16) { name async throws(OBSWorkflowError) in
+                try await client.execution(graph: graph, name: name)
+            }
+            for (name, info) in read where info.state?.isTerminal == true {
+                finished[name] = info
+                if options.untilSuccess, info.state == .failed {
+                    throw ScriptError(
+                        .runtime, "wait \(graph): execution \(name) FAILED", code: .serviceError,
+                        details: ["execution_name": .string(name), "execution_state": "FAILED"])
+                }
+            }
+            let remaining = distinct.filter { finished[$0] == nil }
+            let elapsed = ContinuousClock.now - start
+            progress.update("wait \(graph): \(distinct.count - remaining.count)/\(distinct.count) finished, \(remaining.count) pending, \(elapsed.formattedSeconds)")
+            if remaining.isEmpty {
+                progress.finish(nil)
+                return distinct.map { Records.value(finished[$0]!.summary) }
+            }
+            let now = ContinuousClock.now
+            guard now < deadline else {
+                progress.finish(nil)
+                let shown = remaining.prefix(10).joined(separator: ", ") + (remaining.count > 10 ? ", and \(remaining.count - 10) more" : "")
+                throw ScriptError(
+                    .timeout,
+                    "wait \(graph): timed out after \(Duration.milliseconds(options.timeoutMilliseconds).formattedSeconds); \(remaining.count) still pending: \(shown)",
+                    code: .timeout, details: ["pending": .list(remaining.map(Value.string))])
+            }
+            let pause = min(Duration.milliseconds(delay), deadline - now)
+            do { try await Task.sleep(for: pause) } catch {
+                progress.finish(nil)
+                throw ScriptError(.interrupted, "interrupted while waiting for \(remaining.count) executions", code: .interrupted)
+            }
+            delay = min(delay * 2, options.intervalMilliseconds)
+        }
+    }
+}
