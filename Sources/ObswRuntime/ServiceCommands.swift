@@ -108,6 +108,10 @@ struct Arguments {
         case .duration(let ms) where ms >= 0: return ms
         case .int(let n) where n >= 0: return n * 1000
         case .float(let d) where d >= 0 && d.isFinite: return Int(d * 1000)
+        case .string(let text):
+            if let ms = Value.parseDuration(text), ms >= 0 { return ms }
+            if let seconds = Int(text), seconds >= 0 { return seconds * 1000 }
+            throw fail("--\(option) takes a duration like 30s or 15m, not \(value.literalText)")
         default: throw fail("--\(option) takes a duration like 30s or 15m, not \(value.literalText)")
         }
     }

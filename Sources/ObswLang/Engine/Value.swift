@@ -225,3 +225,14 @@ extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expres
         self = .map(ValueMap(elements, uniquingKeysWith: { _, last in last }))
     }
 }
+
+extension Value {
+    /// Milliseconds in duration text such as `15m`, `1h30m` or `250ms`; nil if it is not one.
+    public static func parseDuration(_ text: String) -> Int? {
+        let file = SourceFile(name: "", text: text.trimmingWhitespace())
+        var lexer = Lexer(file: file, fileID: -1)
+        let token = lexer.next(.expression)
+        guard case .duration(let ms) = token.kind, Int(token.span.end) == file.bytes.count else { return nil }
+        return ms
+    }
+}
