@@ -108,6 +108,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ObswLangTests", dependencies: ["ObswLang"]),
+        .testTarget(
+            name: "ObswRuntimeTests",
+            dependencies: ["ObswRuntime", "ObswLang", "OBSWorkflow", "OBSWorkflowEmulator"]
+        ),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "ObswCLITests",

@@ -50,7 +50,9 @@ struct BulkResume {
         if options.dryRun {
             for name in eligible { results[name] = Self.result(name, "planned", reason: "FAILED; would be resumed") }
         } else {
-            let outcome = await resume(eligible)
+            // Failures found while checking count toward the error budget too.
+            let checkFailures = results.values.filter { $0["outcome"] == "failed" }.count
+            let outcome = await resume(eligible, failuresSoFar: checkFailures)
             for (name, record) in outcome.results { results[name] = record }
             if let abort = outcome.abort {
                 throw finish(abort, targets: targets, results: results, started: started)
@@ -105,8 +107,14 @@ struct BulkResume {
 
     /// Resumes with bounded concurrency and rate; stops starting new calls after an
     /// authentication error, past the error budget, or when cancelled.
-    func resume(_ names: [String]) async -> ResumeOutcome {
-        let state = Shared((next: 0, failures: 0, resumed: 0, skipped: 0, stop: nil as ScriptError?, results: [String: ValueMap]()))
+    func resume(_ names: [String], failuresSoFar: Int) async -> ResumeOutcome {
+        var budgetSpent: ScriptError?
+        if let maxErrors = options.maxErrors, failuresSoFar > maxErrors {
+            budgetSpent = ScriptError(
+                .runtime, "resume \(graph): more than \(maxErrors) failures (--max-errors) while checking; resumed nothing",
+                code: .serviceError)
+        }
+        let state = Shared((next: 0, failures: failuresSoFar, resumed: 0, skipped: 0, stop: budgetSpent, results: [String: ValueMap]()))
         let limiter = options.requestsPerSecond.map { RateLimiter(perSecond: $0) }
         let client = self.client, graph = self.graph, maxErrors = options.maxErrors, progress = self.progress
         let total = names.count

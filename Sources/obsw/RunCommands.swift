@@ -23,13 +23,20 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         var scriptArguments: [String] = []
         var vars = try parseVariables(variables)
-        // `--var` may also come after the script's arguments.
+        var format = output
+        // `--var` and `--output` may also come after the script's arguments.
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             if argument == "--var", let pair = iterator.next() {
                 vars.merge(try parseVariables([pair])) { _, new in new }
             } else if argument.hasPrefix("--var=") {
                 vars.merge(try parseVariables([String(argument.dropFirst(6))])) { _, new in new }
+            } else if argument == "--output" || argument.hasPrefix("--output=") {
+                let text = argument == "--output" ? iterator.next() ?? "" : String(argument.dropFirst(9))
+                guard let parsed = OutputFormat(rawValue: text) else {
+                    throw ValidationError("--output takes none, json or jsonl, not '\(text)'")
+                }
+                format = parsed
             } else {
                 scriptArguments.append(argument)
             }
@@ -39,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let session = try await Session(connection: connection)
-        let status = ScriptRunner(host: session.host, outputFormat: output).run(
+        let status = ScriptRunner(host: session.host, outputFormat: format).run(
             SourceFile(name: file, bytes: bytes), arguments: scriptArguments, variables: vars)
         await session.close()
         throw ExitCode(status)

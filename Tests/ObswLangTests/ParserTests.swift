@@ -101,3 +101,10 @@ func dump(_ text: String, known: Set<String> = [], sourceLocation: SourceLocatio
     }
 }
 
+
+@Test func braceAtStatementStartIsAMapWhenItLooksLikeOne() {
+    #expect(dump("{a: 1}") == "{a: 1}")
+    #expect(dump("{}") == "{}")
+    #expect(dump("{\n print 1\n}") == "{(cmd print 1)}")
+    #expect(dump("{ \"k\": 2 }") == "{k: 2}")
+}

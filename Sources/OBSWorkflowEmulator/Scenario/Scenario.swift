@@ -27,12 +27,25 @@ public struct Scenario: Sendable {
         public var failed: Double
         public var failAlways: Double
         public var running: Double
+
+        public init(count: Int, failed: Double, failAlways: Double, running: Double) {
+            self.count = count
+            self.failed = failed
+            self.failAlways = failAlways
+            self.running = running
+        }
     }
 
     public struct GraphSpec: Sendable {
         public var name: String
         public var states: [String]
         public var seed: Seed?
+
+        public init(name: String, states: [String], seed: Seed? = nil) {
+            self.name = name
+            self.states = states
+            self.seed = seed
+        }
     }
 
     public struct ExecutionSpec: Sendable {

@@ -40,7 +40,7 @@ extension Parser {
                 return nil
             default: break
             }
-        case .leftBrace:
+        case .leftBrace where !startsMapLiteral():
             guard let block = parseBlock() else { return nil }
             return Stmt(kind: .block(block), span: block.span)
         case .identifier where !token.dollar:
@@ -48,6 +48,22 @@ extension Parser {
         default: break
         }
         return parseExpressionOrAssignment()
+    }
+
+    /// `{}` or `{key: ...}` at the start of a statement is a map, not a block.
+    mutating func startsMapLiteral() -> Bool {
+        let saved = (lexer, peeked, peekedMode, previousEnd)
+        defer { (lexer, peeked, peekedMode, previousEnd) = saved }
+        advance()
+        skipNewlines()
+        let key = peek()
+        if Self.same(key.kind, .rightBrace) { return true }
+        switch key.kind {
+        case .identifier, .string, .keyword: break
+        default: return false
+        }
+        advance()
+        return check(.colon)
     }
 
     func atStatementEndKind(_ kind: TokenKind) -> Bool {

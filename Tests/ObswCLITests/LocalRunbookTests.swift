@@ -1,0 +1,57 @@
+import Foundation
+import OBSWTestSupport
+import Testing
+
+/// The runbooks that must run unchanged, through the binary, on the embedded emulator.
+@Suite struct LocalRunbookTests {
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let shared = repository.deletingLastPathComponent().appendingPathComponent("shared/examples")
+
+    static func lastLine(_ text: String) -> String { text.split(separator: "\n").last.map(String.init) ?? "" }
+
+    @Test(arguments: ["recover-failed.obsw", "bulk-resume.obsw", "errors.obsw"])
+    func sharedExample(_ name: String) throws {
+        let path = Self.shared.appendingPathComponent(name).path
+        guard FileManager.default.fileExists(atPath: path) else { return }  // ../shared is beside the checkout in CI
+        let result = try runObsw(["--local", "run", path], environment: ["HOME": "/nonexistent"])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(Self.lastLine(result.stderr).firstMatch(of: /^\d+ passed, 0 failed$/) != nil, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("obsw: using an embedded Data+ emulator at http://127.0.0.1:"))
+    }
+
+    @Test func theMainJobFromTheQuickStart() throws {
+        let path = Self.repository.appendingPathComponent("scripts/resume-failed.obsw").path
+        let result = try runObsw(["--local", "run", path], environment: ["HOME": "/nonexistent"])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("thumbnails: 44 FAILED executions"))
+        #expect(result.stdout.contains("  resumed: 44"))
+        #expect(result.stdout.firstMatch(of: /after resuming: \d+ succeeded, \d+ failed again/) != nil)
+        #expect(result.stderr.contains("resume thumbnails: 44 resumed in"))
+        #expect(Self.lastLine(result.stderr) == "2 passed, 0 failed")
+        let transcode = try runObsw(["--local", "run", path, "transcode", "--var", "concurrency=4", "--var", "timeout=2m"])
+        #expect(transcode.status == 0 && transcode.stdout.hasPrefix("transcode: "), "\(transcode.stderr)")
+    }
+
+    @Test func machineOutput() throws {
+        let json = try runObsw(["--local", "-c", "graphs", "--output", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout.hasPrefix(#"[{"name":"thumbnails","created_at":""#))
+        let lines = try runObsw(["--local", "-c", "executions thumbnails --state FAILED --limit 3", "--output", "jsonl"])
+        let records = lines.stdout.split(separator: "\n")
+        #expect(records.count == 3 && records.allSatisfy { $0.contains(#""execution_state":"FAILED""#) })
+        let script = TemporaryDirectory()
+        defer { script.remove() }
+        let file = script.write("v.obsw", "let n = 2\n{n: n, list: [1, null]}\n")
+        let run = try runObsw(["run", file, "--output", "json"])
+        #expect(run.stdout == #"{"n":2,"list":[1,null]}"# + "\n")
+    }
+
+    @Test func serviceCommandsWithoutConfigurationSayWhatIsMissing() throws {
+        let result = try runObsw(["-c", "graphs"], environment: ["HOME": "/nonexistent"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("no endpoint configured"), "\(result.stderr)")
+        let languageOnly = try runObsw(["-c", "print 1"], environment: ["HOME": "/nonexistent"])
+        #expect(languageOnly.status == 0)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import OBSWorkflow
+import OBSWorkflowEmulator
+import ObswLang
+import ObswRuntime
+import Testing
+
+final class Collector: EngineDelegate, @unchecked Sendable {
+    var output = ""
+    var failures: [CheckFailure] = []
+    func write(_ text: String) { output += text }
+    func checkFailed(_ failure: CheckFailure) { failures.append(failure) }
+}
+
+struct ScriptRun {
+    var outcome: RunOutcome
+    var output: String
+    var engine: Engine
+    var emulator: WorkflowEmulator
+
+    var value: Value? {
+        if case .finished(let v) = outcome { return v }
+        return nil
+    }
+
+    var error: ScriptError? {
+        if case .failed(let e) = outcome { return e }
+        return nil
+    }
+}
+
+/// A running emulator and a service host on it, for several scripts in a row.
+final class Fixture: @unchecked Sendable {
+    let emulator: WorkflowEmulator
+    let client: OBSWorkflowClient
+    let host: ServiceHost
+    let engine: Engine
+    let collector = Collector()
+
+    init(_ configuration: EmulatorConfiguration = EmulatorConfiguration(speed: 4), retry: RetryPolicy = .fastForTests, secret: String? = nil) async throws {
+        emulator = try await WorkflowEmulator.start(configuration)
+        let keys = configuration.credentials[0]
+        client = try OBSWorkflowClient(
+            settings: TransportSettings(
+                endpoint: try Endpoint(parsing: emulator.endpoint),
+                credentials: Credentials(accessKeyID: keys.accessKeyID, secretAccessKey: secret.map(Secret.init) ?? keys.secretAccessKey),
+                retry: retry, requestTimeout: .seconds(10)))
+        host = ServiceHost(client: client)
+        engine = Engine(host: host, delegate: collector)
+    }
+
+    /// Runs code on a thread of its own, as the runner does (the host blocks its thread).
+    func run(_ code: String) async -> ScriptRun {
+        collector.output = ""
+        nonisolated(unsafe) let engine = self.engine
+        let outcome: RunOutcome = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: engine.run(SourceFile(name: "t.obsw", text: code)))
+            }
+            thread.stackSize = 64 << 20
+            thread.start()
+        }
+        return ScriptRun(outcome: outcome, output: collector.output, engine: engine, emulator: emulator)
+    }
+
+    func restores() async throws -> (total: Int, counts: [String: Int]) {
+        var request = URLRequest(url: URL(string: emulator.endpoint + "/-/emulator/restores")!)
+        request.httpMethod = "GET"
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let json = try JSONParser.parse(Array(data))
+        var counts: [String: Int] = [:]
+        for item in json["executions"]?.arrayValue ?? [] {
+            counts[item["execution_name"]?.stringValue ?? ""] = item["restores"]?.intValue
+        }
+        return (json["total"]?.intValue ?? -1, counts)
+    }
+
+    func close() async {
+        await client.shutdown()
+        await emulator.stop()
+    }
+}
+
+extension RetryPolicy {
+    static let fastForTests = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20))
+}
+
+extension Value {
+    var records: [ValueMap] {
+        guard case .list(let items) = self else { return [] }
+        return items.compactMap { if case .map(let m) = $0 { m } else { nil } }
+    }
+}
+
+func outcomes(_ value: Value?) -> [String: Int] {
+    var counts: [String: Int] = [:]
+    for record in value?.records ?? [] { counts[record["outcome"]?.displayText ?? "?", default: 0] += 1 }
+    return counts
+}
