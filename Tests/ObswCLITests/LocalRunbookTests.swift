@@ -55,3 +55,31 @@ import Testing
         #expect(languageOnly.status == 0)
     }
 }
+
+/// Live progress is drawn only when standard error is a terminal; the summary always.
+@Suite struct ProgressTests {
+    @Test func progressLineOnATerminalOnlySummaryAlways() throws {
+        let code = "let f = executions transcode --state FAILED; resume transcode $f --concurrency 2 --rps 40"
+        let piped = try runObsw(["--local", "-c", code])
+        #expect(piped.status == 0)
+        #expect(!piped.stderr.contains("\u{1B}[K"))
+        #expect(piped.stderr.firstMatch(of: #/resume transcode: \d+ resumed in /#) != nil)
+
+        // `script` runs the binary on a pseudo-terminal.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let quoted = code.replacing("$", with: "\\$")
+        let command = "\(obswBinary.path) --local -c \"\(quoted)\""
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("\r\u{1B}[Kresume transcode: "), "\(text)")
+        #expect(text.firstMatch(of: /\d+ resumed, 0 skipped, 0 failed, \d+\/s/) != nil, "\(text)")
+    }
+}

@@ -1,0 +1,79 @@
+import ObswLang
+
+/// How the shell shows a value: a list of records as an aligned table, one record as
+/// aligned `key  value` lines (nested records indented), anything else in literal form.
+public enum Display {
+    /// Cells longer than this are cut with `…`, so one long URN does not widen every row.
+    public static let maximumCellWidth = 48
+
+    public static func render(_ value: Value) -> String {
+        switch value {
+        case .list(let items) where !items.isEmpty && items.allSatisfy(isRecord):
+            return table(items.compactMap { if case .map(let m) = $0 { m } else { nil } })
+        case .map(let m) where !m.isEmpty:
+            return record(m, indent: "")
+        case .string(let s):
+            return s
+        default:
+            return value.literalText
+        }
+    }
+
+    static func isRecord(_ v: Value) -> Bool {
+        if case .map = v { return true }
+        return false
+    }
+
+    /// Columns are the keys in order of first appearance; a missing or null field shows `-`.
+    static func table(_ rows: [ValueMap]) -> String {
+        var columns: [String] = []
+        var known: Set<String> = []
+        for row in rows {
+            for key in row.keys where known.insert(key).inserted { columns.append(key) }
+        }
+        let cells = rows.map { row in columns.map { cell(row[$0]) } }
+        let widths = columns.indices.map { i in
+            max(columns[i].count, cells.map { $0[i].count }.max() ?? 0)
+        }
+        func line(_ values: [String]) -> String {
+            var text = ""
+            for (i, v) in values.enumerated() {
+                let last = i == values.count - 1
+                text += last ? v : v + String(repeating: " ", count: widths[i] - v.count + 2)
+            }
+            return text
+        }
+        var lines = [line(columns), line(widths.map { String(repeating: "-", count: $0) })]
+        lines += cells.map(line)
+        lines.append("(\(rows.count) \(rows.count == 1 ? "row" : "rows"))")
+        return lines.joined(separator: "\n")
+    }
+
+    static func cell(_ value: Value?) -> String {
+        guard let value, !value.isNull else { return "-" }
+        let text: String
+        switch value {
+        case .string(let s): text = s.isEmpty ? "\"\"" : s
+        default: text = value.literalText
+        }
+        let flat = text.replacing("\n", with: " ")
+        return flat.count > maximumCellWidth ? String(flat.prefix(maximumCellWidth - 1)) + "…" : flat
+    }
+
+    static func record(_ map: ValueMap, indent: String) -> String {
+        let width = map.keys.map(\.count).max() ?? 0
+        return map.map { key, value -> String in
+            let label = indent + key
+            if case .map(let inner) = value, !inner.isEmpty {
+                return label + ":\n" + record(inner, indent: indent + "  ")
+            }
+            let text: String
+            switch value {
+            case .null: text = "-"
+            case .string(let s): text = s
+            default: text = value.literalText
+            }
+            return label + String(repeating: " ", count: width - key.count + 2) + text
+        }.joined(separator: "\n")
+    }
+}
