@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
     targets: [
+        // libedit, through non-variadic wrappers (Sources/CLibEdit/shim.h).
+        .systemLibrary(
+            name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         // JSON values that keep key order, with a parser and writer; no other dependency.
         .target(
             name: "ObswJSON",
@@ -69,6 +72,12 @@ let package = Package(
             dependencies: ["ObswLang", "OBSWorkflow"],
             exclude: ["README.md"]
         ),
+        // The interactive shell: line reader (libedit or plain), history, completion, the loop.
+        .target(
+            name: "ObswShell",
+            dependencies: ["CLibEdit", "ObswLang", "ObswRuntime"],
+            exclude: ["README.md"]
+        ),
         // libFuzzer entry point; see scripts/fuzz.
         .executableTarget(
             name: "obsw-fuzz", dependencies: ["ObswLang"],
@@ -81,6 +90,7 @@ let package = Package(
                 "OBSWorkflowEmulator",
                 "ObswLang",
                 "ObswRuntime",
+                "ObswShell",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

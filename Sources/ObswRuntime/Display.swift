@@ -6,10 +6,11 @@ public enum Display {
     /// Cells longer than this are cut with `…`, so one long URN does not widen every row.
     public static let maximumCellWidth = 48
 
-    public static func render(_ value: Value) -> String {
+    /// - Parameter width: the terminal's width; a table shows the most useful columns that fit.
+    public static func render(_ value: Value, width: Int = Int.max) -> String {
         switch value {
         case .list(let items) where !items.isEmpty && items.allSatisfy(isRecord):
-            return table(items.compactMap { if case .map(let m) = $0 { m } else { nil } })
+            return table(items.compactMap { if case .map(let m) = $0 { m } else { nil } }, width: width)
         case .map(let m) where !m.isEmpty:
             return record(m, indent: "")
         case .string(let s):
@@ -24,12 +25,31 @@ public enum Display {
         return false
     }
 
-    /// Columns are the keys in order of first appearance; a missing or null field shows `-`.
-    static func table(_ rows: [ValueMap]) -> String {
-        var columns: [String] = []
+    /// Fields an operator reads first; the rest follow in the order the service sent them.
+    static let preferredColumns = [
+        "execution_name", "name", "graph_name", "template_name", "execution_state", "outcome", "status",
+        "execution_type", "started_at", "stopped_at", "restored_at", "reason", "created_at",
+    ]
+
+    /// Columns in order of usefulness, as many as fit `width`; a missing or null field shows `-`.
+    static func table(_ rows: [ValueMap], width maximum: Int = Int.max) -> String {
+        var keys: [String] = []
         var known: Set<String> = []
         for row in rows {
-            for key in row.keys where known.insert(key).inserted { columns.append(key) }
+            for key in row.keys where known.insert(key).inserted { keys.append(key) }
+        }
+        let ordered = preferredColumns.filter(known.contains) + keys.filter { !preferredColumns.contains($0) }
+        var columns: [String] = []
+        var hidden: [String] = []
+        var used = 0
+        for key in ordered {
+            let w = max(key.count, rows.map { cell($0[key]).count }.max() ?? 0)
+            if columns.isEmpty || used + 2 + w <= maximum {
+                columns.append(key)
+                used += (columns.count == 1 ? 0 : 2) + w
+            } else {
+                hidden.append(key)
+            }
         }
         let cells = rows.map { row in columns.map { cell(row[$0]) } }
         let widths = columns.indices.map { i in
@@ -45,7 +65,9 @@ public enum Display {
         }
         var lines = [line(columns), line(widths.map { String(repeating: "-", count: $0) })]
         lines += cells.map(line)
-        lines.append("(\(rows.count) \(rows.count == 1 ? "row" : "rows"))")
+        var footer = "(\(rows.count) \(rows.count == 1 ? "row" : "rows")"
+        if !hidden.isEmpty { footer += "; not shown: \(hidden.joined(separator: ", "))" }
+        lines.append(footer + ")")
         return lines.joined(separator: "\n")
     }
 

@@ -150,6 +150,20 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
         }
     }
 
+    /// Workflow names for Tab completion; empty when the service cannot be reached.
+    public func graphNamesForCompletion() -> [String] {
+        guard let client = try? connectedClient() else { return [] }
+        let names = Mutex<[String]>([])
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let found = (try? await client.workflows().collect())?.compactMap(\.name) ?? []
+            names.withLock { $0 = found }
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + .seconds(5))
+        return names.withLock { $0 }
+    }
+
     /// Runs `operation` to completion on the concurrency pool while the engine's own thread
     /// waits. Ctrl-C (the engine's interrupt flag) cancels it; the error says so.
     func blocking<T: Sendable>(

@@ -24,12 +24,12 @@ struct Obsw: AsyncParsableCommand {
     var output: OutputFormat = .none
 
     func run() async throws {
-        if code == nil, isatty(0) != 0 {
-            // The interactive shell comes with its own issue; until then say what works.
-            print(Obsw.helpMessage())
-            throw ExitCode(2)
-        }
         let session = try await Session(connection: connection)
+        if code == nil, isatty(0) != 0 {
+            let status = runInteractiveShell(session: session, connection: connection)
+            await session.close()
+            throw ExitCode(status)
+        }
         let runner = ScriptRunner(host: session.host, outputFormat: output)
         let status: Int32
         if let code {

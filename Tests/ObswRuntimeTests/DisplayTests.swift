@@ -15,6 +15,14 @@ import Testing
             exec-0012       SUCCESS          -           3
             (2 rows)
             """)
+        // Narrow terminals keep the most useful columns and say what they left out.
+        #expect(Display.render(value, width: 32) == """
+            execution_name  execution_state
+            --------------  ---------------
+            exec-0001       FAILED
+            exec-0012       SUCCESS
+            (2 rows; not shown: stopped_at, extra)
+            """)
     }
 
     @Test func longCellsAreCut() {

@@ -1,0 +1,99 @@
+import CLibEdit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The terminal line reader on libedit: editing, history (up arrow) and Tab completion.
+/// Ctrl-C while typing drops the line; Ctrl-D on an empty line ends input.
+public final class EditLineReader: LineReader {
+    private let editLine: OpaquePointer
+    private let history: OpaquePointer
+    private var prompt: UnsafeMutablePointer<CChar>?
+    let completer: Completer
+
+    public init(programName: String, completer: Completer, historyEntries: [String], historySize: Int) {
+        shim_use_utf8_locale()
+        self.completer = completer
+        editLine = el_init(programName, shim_stdin(), shim_stdout(), shim_stderr())
+        history = history_init()
+        shim_history_set_size(history, Int32(max(historySize, 1)))
+        shim_history_set_unique(history, 1)
+        for entry in historyEntries { shim_history_enter(history, entry) }
+        shim_el_set_editor(editLine, "emacs")
+        shim_el_set_signal(editLine, 1)
+        shim_el_set_history(editLine, history)
+        shim_el_set_clientdata(editLine, Unmanaged.passUnretained(self).toOpaque())
+        shim_el_set_prompt(editLine) { el in
+            guard let el, let data = shim_el_get_clientdata(el) else { return nil }
+            return Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue().prompt
+        }
+        shim_el_add_function(editLine, "obsw-complete", "complete the word") { el, _ in
+            guard let el, let data = shim_el_get_clientdata(el) else { return UInt8(CC_ERROR) }
+            return Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue().complete(el)
+        }
+        shim_el_bind(editLine, "^I", "obsw-complete")
+        Self.installInterruptHandler()
+    }
+
+    /// Installs the flag-only SIGINT handler (no SA_RESTART), once per process.
+    static func installInterruptHandler() { shim_install_sigint() }
+
+    deinit {
+        el_end(editLine)
+        history_end(history)
+        free(prompt)
+    }
+
+    public func read(prompt text: String) -> LineInput {
+        free(prompt)
+        prompt = strdup(text)
+        fflush(shim_stdout())
+        _ = shim_take_interrupt()
+        var count: Int32 = 0
+        let result = el_gets(editLine, &count)
+        if shim_take_interrupt() != 0 || (result == nil && count == -1 && errno == EINTR) {
+            writeOut("\n")
+            return .interrupted
+        }
+        guard let result, count > 0 else { return .end }
+        var line = String(cString: result)
+        if line.hasSuffix("\n") { line.removeLast() }
+        return .line(line)
+    }
+
+    /// Whether Ctrl-C was pressed since the last call. Every use of the C flag stays in this
+    /// file: the shim's statics exist once per compiled Swift file, and the SIGINT handler
+    /// installed here sets this file's copy.
+    static func takeInterrupt() -> Bool { shim_take_interrupt() != 0 }
+
+    public func remember(_ line: String) {
+        shim_history_enter(history, line)
+    }
+
+    /// Tab: extends the word by what all candidates share, or lists them.
+    private func complete(_ el: OpaquePointer) -> UInt8 {
+        guard let info = el_line(el) else { return UInt8(CC_ERROR) }
+        let start = UnsafeRawPointer(info.pointee.buffer)!
+        let cursor = UnsafeRawPointer(info.pointee.cursor)!
+        let before = String(decoding: UnsafeRawBufferPointer(start: start, count: cursor - start), as: UTF8.self)
+        let (word, candidates) = completer.complete(before)
+        guard !candidates.isEmpty else { return UInt8(CC_REFRESH_BEEP) }
+        if candidates.count == 1 {
+            el_insertstr(el, String(candidates[0].dropFirst(word.count)) + " ")
+            return UInt8(CC_REFRESH)
+        }
+        let common = Completer.commonExtension(word, candidates)
+        if !common.isEmpty {
+            el_insertstr(el, common)
+            return UInt8(CC_REFRESH)
+        }
+        writeOut("\n" + candidates.joined(separator: "  ") + "\n")
+        return UInt8(CC_REDISPLAY)
+    }
+}
+
+func writeOut(_ text: String) {
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+}

@@ -1,0 +1,178 @@
+import Dispatch
+import Foundation
+import ObswLang
+import ObswRuntime
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The interactive shell: reads statements (asking for more lines while a block, bracket or
+/// string is open), runs them, and shows their values — tables for lists of records.
+/// Ctrl-C while a command runs cancels that command and returns to the prompt.
+public final class Shell: EngineDelegate {
+    let engine: Engine
+    let reader: any LineReader
+    let history: ShellHistory?
+    let label: String
+    /// Entries recalled this session, oldest first (the `history` command).
+    var entries: [String]
+    var number = 1
+
+    public init(host: any CommandHost, reader: any LineReader, history: ShellHistory?, label: String, loadedHistory: [String] = []) {
+        let shellHost = ShellHost(inner: host)
+        engine = Engine(host: shellHost)
+        self.reader = reader
+        self.history = history
+        self.label = label
+        entries = loadedHistory
+        engine.delegate = self
+        shellHost.shell = self
+    }
+
+    /// Variables declared so far (for completion).
+    public var globalNames: Set<String> { engine.globalNames }
+
+    public var prompt: String { "obsw (\(label)) [\(number)]> " }
+    static let continuationPrompt = "  ...> "
+
+    /// Runs until Ctrl-D or `exit`; returns the exit status.
+    public func run() -> Int32 {
+        var buffer = ""
+        while true {
+            switch reader.read(prompt: buffer.isEmpty ? prompt : Self.continuationPrompt) {
+            case .end:
+                if !buffer.isEmpty { writeError("obsw: input ended inside an unfinished statement; it was not run") }
+                return 0
+            case .interrupted:
+                buffer = ""
+                continue
+            case .line(let line):
+                buffer += buffer.isEmpty ? line : "\n" + line
+            }
+            if buffer.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                buffer = ""
+                continue
+            }
+            if engine.isIncomplete(buffer) { continue }
+            reader.remember(buffer)
+            entries.append(buffer)
+            history?.append(buffer)
+            let statement = buffer
+            buffer = ""
+            if let status = execute(statement) { return status }
+            number += 1
+        }
+    }
+
+    /// Runs one statement (or several on one line); returns a status when the shell should end.
+    func execute(_ text: String) -> Int32? {
+        let watcher = InterruptWatcher(flag: engine.interrupt)
+        let outcome = engine.run(SourceFile(name: "<shell:\(number)>", text: text))
+        watcher.stop()
+        engine.interrupt.clear()
+        switch outcome {
+        case .finished(let value):
+            if !value.isNull { write(Display.render(value, width: terminalWidth()) + "\n") }
+        case .invalid(let diagnostics):
+            let renderer = DiagnosticRenderer(sources: engine.sources)
+            for d in diagnostics { writeError(renderer.render(d)) }
+        case .exited(let status):
+            return status
+        case .failed(let error):
+            if error.kind == .interrupted {
+                writeError("\ninterrupted" + (error.message == "interrupted" ? "" : ": \(error.message)"))
+            } else {
+                var diagnostic = error.diagnostic
+                if error.kind != .runtime { diagnostic.message = "\(error.kind.rawValue) error: \(error.message)" }
+                writeError(DiagnosticRenderer(sources: engine.sources).render(diagnostic))
+            }
+        }
+        return nil
+    }
+
+    public func write(_ text: String) { writeOut(text) }
+
+    public func checkFailed(_ failure: CheckFailure) {
+        var lines = ["\(failure.hard ? "assert" : "expect") failed: \(failure.text)"]
+        if let message = failure.message { lines.append("    \(message)") }
+        if let left = failure.left, let right = failure.right {
+            lines.append("    left:  \(left.literalText)")
+            lines.append("    right: \(right.literalText)")
+        }
+        writeError(lines.joined(separator: "\n"))
+    }
+}
+
+/// Columns of the terminal on standard output (120 when it cannot be told).
+func terminalWidth() -> Int {
+    var size = winsize()
+    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 120 }
+    return Int(size.ws_col)
+}
+
+func writeError(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+}
+
+/// While a command runs, turns Ctrl-C (the flag the SIGINT handler sets) into the engine's
+/// interrupt, which loops, calls, `sleep`, `wait` and `resume` all poll.
+final class InterruptWatcher: @unchecked Sendable {
+    private let flag: InterruptFlag
+    private let done = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(flag: InterruptFlag) {
+        self.flag = flag
+        _ = EditLineReader.takeInterrupt()
+        let thread = Thread { [self] in
+            while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+                if EditLineReader.takeInterrupt() { self.flag.raise() }
+            }
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    func stop() {
+        done.signal()
+        finished.wait()
+    }
+}
+
+/// The service commands plus the shell's own (`history`).
+final class ShellHost: CommandHost {
+    let inner: any CommandHost
+    weak var shell: Shell?
+    let catalog: any CommandCatalog
+
+    init(inner: any CommandHost) {
+        self.inner = inner
+        catalog = StaticCatalog(
+            inner.catalog.commands + [
+                CommandSpec("history", usage: "history [N]", "the last N lines entered (default 20)", arguments: 0...1)
+            ])
+    }
+
+    func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value {
+        guard invocation.name == "history" else { return try inner.run(invocation, engine: engine) }
+        var count = 20
+        if let first = invocation.positional.first {
+            guard case .int(let n) = first, n > 0 else {
+                throw ScriptError(.runtime, "history takes a positive count, not \(first.literalText)", code: .badArgument)
+            }
+            count = n
+        }
+        let entries = shell?.entries ?? []
+        let start = max(0, entries.count - count)
+        for (i, entry) in entries[start...].enumerated() {
+            engine.delegate?.write("\(String(start + i + 1).leftPadded(to: 5))  \(entry.replacing("\n", with: "\n       "))\n")
+        }
+        return .null
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,42 @@
+import Dispatch
+import Foundation
+import OBSWorkflow
+import ObswLang
+import ObswRuntime
+import ObswShell
+
+/// Starts the interactive shell on a thread of its own (libedit and the engine block it).
+func runInteractiveShell(session: Session, connection: ConnectionOptions) -> Int32 {
+    let environment = currentEnvironment()
+    let history = ShellHistory(path: ShellHistory.defaultPath(environment: environment))
+    let label: String
+    if connection.local {
+        label = "local emulator"
+    } else if let resolved = try? connection.resolve() {
+        label = resolved.origins["endpoint"]?.hasPrefix("profile") == true ? resolved.profile : (resolved.endpoint?.host ?? "no endpoint")
+    } else {
+        label = "no endpoint"
+    }
+    let host = session.host
+    nonisolated(unsafe) var graphNames: [String]?
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var status: Int32 = 0
+    let thread = Thread {
+        var shell: Shell!
+        let completer = Completer(
+            catalog: StaticCatalog(host.catalog.commands), variables: { shell?.globalNames ?? [] },
+            graphs: {
+                if let graphNames { return graphNames }
+                graphNames = host.graphNamesForCompletion()
+                return graphNames ?? []
+            })
+        let reader = EditLineReader(programName: "obsw", completer: completer, historyEntries: history.load(), historySize: history.limit)
+        shell = Shell(host: host, reader: reader, history: history, label: label, loadedHistory: history.load())
+        status = shell.run()
+        done.signal()
+    }
+    thread.stackSize = 512 << 20
+    thread.start()
+    done.wait()
+    return status
+}
