@@ -27,6 +27,8 @@ let package = Package(
         // libedit, through non-variadic wrappers (Sources/CLibEdit/shim.h).
         .systemLibrary(
             name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
+        // The shell's SIGINT handler, in C: it must only record the signal (and forward it).
+        .target(name: "CShellSignals"),
         // JSON values that keep key order, with a parser and writer; no other dependency.
         .target(
             name: "ObswJSON",
@@ -75,7 +77,7 @@ let package = Package(
         // The interactive shell: line reader (libedit or plain), history, completion, the loop.
         .target(
             name: "ObswShell",
-            dependencies: ["CLibEdit", "ObswLang", "ObswRuntime"],
+            dependencies: ["CLibEdit", "CShellSignals", "ObswLang", "ObswRuntime"],
             exclude: ["README.md"]
         ),
         // libFuzzer entry point; see scripts/fuzz.
@@ -122,6 +124,7 @@ let package = Package(
             name: "ObswRuntimeTests",
             dependencies: ["ObswRuntime", "ObswLang", "OBSWorkflow", "OBSWorkflowEmulator"]
         ),
+        .testTarget(name: "ObswShellTests", dependencies: ["ObswShell", "ObswLang"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "ObswCLITests",

@@ -6,7 +6,6 @@
 #include <histedit.h>
 #include <langinfo.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,29 +43,6 @@ static inline int shim_history_enter(History *h, const char *line) {
     HistEvent ev;
     return history(h, &ev, H_ENTER, line);
 }
-
-// Ctrl-C: a handler that only sets a flag, installed without SA_RESTART so that a read
-// blocked in el_gets returns with EINTR (glibc's signal() would restart it).
-static volatile sig_atomic_t shim_interrupted = 0;
-static inline void shim_sigint_handler(int signo) { (void)signo; shim_interrupted = 1; }
-static inline int shim_install_sigint(void) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = shim_sigint_handler;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;
-    sigset_t unblock;
-    sigemptyset(&unblock);
-    sigaddset(&unblock, SIGINT);
-    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
-    return sigaction(SIGINT, &action, NULL);
-}
-static inline int shim_take_interrupt(void) {
-    int was = shim_interrupted;
-    shim_interrupted = 0;
-    return was;
-}
-static inline int shim_peek_interrupt(void) { return shim_interrupted; }
 
 // libedit decodes input with the C library's locale; without a UTF-8 one it drops
 // non-ASCII bytes. Use the environment's locale, or C.UTF-8 when that is not UTF-8.

@@ -35,6 +35,8 @@ public final class Completer: @unchecked Sendable {
             candidates = catalog.commands.map(\.name) + Self.statementKeywords + Array(variables())
         } else if word.hasPrefix("-"), let spec = catalog.command(named: words[0]) {
             candidates = spec.options.map { "--" + $0.name }
+        } else if words == ["help"] {
+            candidates = catalog.commands.map(\.name)
         } else if words.count == 1, Self.graphCommands.contains(words[0]) {
             candidates = graphs()
         } else {

@@ -1,4 +1,5 @@
 import CLibEdit
+import CShellSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -37,7 +38,7 @@ public final class EditLineReader: LineReader {
     }
 
     /// Installs the flag-only SIGINT handler (no SA_RESTART), once per process.
-    static func installInterruptHandler() { shim_install_sigint() }
+    static func installInterruptHandler() { _ = obsw_install_sigint() }
 
     deinit {
         el_end(editLine)
@@ -49,10 +50,10 @@ public final class EditLineReader: LineReader {
         free(prompt)
         prompt = strdup(text)
         fflush(shim_stdout())
-        _ = shim_take_interrupt()
+        _ = obsw_take_interrupt()
         var count: Int32 = 0
         let result = el_gets(editLine, &count)
-        if shim_take_interrupt() != 0 || (result == nil && count == -1 && errno == EINTR) {
+        if obsw_take_interrupt() != 0 || (result == nil && count == -1 && errno == EINTR) {
             writeOut("\n")
             return .interrupted
         }
@@ -62,10 +63,8 @@ public final class EditLineReader: LineReader {
         return .line(line)
     }
 
-    /// Whether Ctrl-C was pressed since the last call. Every use of the C flag stays in this
-    /// file: the shim's statics exist once per compiled Swift file, and the SIGINT handler
-    /// installed here sets this file's copy.
-    static func takeInterrupt() -> Bool { shim_take_interrupt() != 0 }
+    /// Whether Ctrl-C was pressed since the last call.
+    static func takeInterrupt() -> Bool { obsw_take_interrupt() != 0 }
 
     public func remember(_ line: String) {
         shim_history_enter(history, line)

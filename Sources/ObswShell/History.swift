@@ -38,16 +38,23 @@ public final class ShellHistory: @unchecked Sendable {
         let trimmed = line.trimmingCharacters(in: " \t")
         guard !trimmed.isEmpty, !Self.holdsSecret(trimmed) else { return false }
         ensureDirectory()
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        fchmod(fd, 0o600)
-        flock(fd, LOCK_EX)
-        defer { flock(fd, LOCK_UN) }
-        let record = Array((Self.escape(line) + "\n").utf8)
-        let written = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        compactIfNeeded(lockedDescriptor: fd)
-        return written == record.count
+        // Another shell may compact (rename over) the file between our open and our lock:
+        // then our descriptor is the old file, and a line written there would be lost.
+        for _ in 0..<10 {
+            let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            flock(fd, LOCK_EX)
+            defer { flock(fd, LOCK_UN) }
+            var held = stat(), current = stat()
+            guard fstat(fd, &held) == 0, stat(path, &current) == 0, held.st_ino == current.st_ino else { continue }
+            fchmod(fd, 0o600)
+            let record = Array((Self.escape(line) + "\n").utf8)
+            let written = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            compactIfNeeded(lockedDescriptor: fd)
+            return written == record.count
+        }
+        return false
     }
 
     /// Words that mark a line as carrying a credential: such lines stay out of the file.

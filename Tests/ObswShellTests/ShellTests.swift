@@ -1,0 +1,64 @@
+import Foundation
+import ObswLang
+import ObswShell
+import Testing
+
+final class NoHost: CommandHost {
+    let catalog: any CommandCatalog = StaticCatalog([])
+    func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value { .null }
+}
+
+@Suite struct ShellTests {
+    @Test func continuationPromptsAndExit() {
+        let reader = PlainLineReader(text: "let xs = [\n1,\n2]\nfor x in xs {\nprint $x\n}\nexit 4\nprint \"never\"\n")
+        let shell = Shell(host: NoHost(), reader: reader, history: nil, label: "test")
+        #expect(shell.run() == 4)
+        #expect(reader.prompts == [
+            "obsw (test) [1]> ", "  ...> ", "  ...> ", "obsw (test) [2]> ", "  ...> ", "  ...> ", "obsw (test) [3]> ",
+        ])
+    }
+
+    @Test func endOfInputExitsZero() {
+        let shell = Shell(host: NoHost(), reader: PlainLineReader(text: "let a = 1\n"), history: nil, label: "t")
+        #expect(shell.run() == 0)
+    }
+
+    @Test func completion() {
+        let completer = Completer(
+            catalog: StaticCatalog([
+                CommandSpec("resume", usage: "", "", arguments: 0...9, options: [.init("concurrency", value: "N", ""), .init("dry-run", "")]),
+                CommandSpec("executions", usage: "", "", arguments: 1...1),
+            ]),
+            variables: { ["failed", "graph"] }, graphs: { ["thumbnails", "transcode"] })
+        #expect(completer.complete("res").candidates == ["resume"])
+        #expect(completer.complete("resume thumbnails x --c").candidates == ["--concurrency"])
+        #expect(completer.complete("executions t").candidates == ["thumbnails", "transcode"])
+        #expect(Completer.commonExtension("t", ["thumbnails", "transcode"]) == "")
+        #expect(Completer.commonExtension("th", ["thumbnails"]) == "umbnails")
+        #expect(completer.complete("print $fa").candidates == ["$failed"])
+        #expect(completer.complete("let r = resume thumbnails $failed --d").candidates == ["--dry-run"])
+        #expect(completer.complete("if x { res").candidates == ["resume"])
+        #expect(completer.complete("help exe").candidates == ["executions"])
+    }
+
+    @Test func historyKeepsLinesSafelyAndCompacts() throws {
+        let dir = NSTemporaryDirectory() + "obsw-history-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let history = ShellHistory(path: dir + "/nested/history", limit: 5)
+        #expect(history.append("print 1"))
+        #expect(!history.append("   "))
+        #expect(!history.append("emulator --access-key AK --secret-key SK"))
+        #expect(!history.append("let t = env OBS_SECURITY_TOKEN"))
+        #expect(history.append("multi\nline \\ with backslash"))
+        #expect(history.load() == ["print 1", "multi\nline \\ with backslash"])
+        let mode = try FileManager.default.attributesOfItem(atPath: dir + "/nested/history")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        for i in 0..<20 { history.append("line \(i)") }
+        let kept = history.load()
+        #expect(kept.count == 5 && kept.last == "line 19")
+        let raw = try String(contentsOfFile: dir + "/nested/history", encoding: .utf8)
+        #expect(raw.split(separator: "\n").count <= 10)
+        #expect(ShellHistory.defaultPath(environment: ["XDG_STATE_HOME": "/s"]) == "/s/obsw/history")
+        #expect(ShellHistory.defaultPath(environment: ["HOME": "/home/op"]) == "/home/op/.local/state/obsw/history")
+    }
+}
