@@ -20,6 +20,14 @@ struct BulkResume {
     let options: Options
     let progress: ProgressReporter
 
+    init(client: OBSWorkflowClient, graph: String, options: Options, progress: ProgressReporter) {
+        // Bulk work during an incident retries harder than a single interactive call.
+        self.client = client.retrying(client.retryPolicy.forBulkWork)
+        self.graph = graph
+        self.options = options
+        self.progress = progress
+    }
+
     /// Up to this many targets are checked one by one; more are checked with one listing.
     static let individualCheckLimit = 32
 

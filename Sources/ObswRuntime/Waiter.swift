@@ -16,6 +16,13 @@ struct Waiter {
     let options: Options
     let progress: ProgressReporter
 
+    init(client: OBSWorkflowClient, graph: String, options: Options, progress: ProgressReporter) {
+        self.client = client.retrying(client.retryPolicy.forBulkWork)
+        self.graph = graph
+        self.options = options
+        self.progress = progress
+    }
+
     static let individualLimit = 20
 
     func run(_ targets: [String]) async throws(ScriptError) -> [Value] {

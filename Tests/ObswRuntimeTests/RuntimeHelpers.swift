@@ -78,6 +78,15 @@ final class Fixture: @unchecked Sendable {
         return (json["total"]?.intValue ?? -1, counts)
     }
 
+    /// Faults injected so far, by kind.
+    func injected() async throws -> [String: Int] {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: emulator.endpoint + "/-/emulator/faults")!)
+        let json = try JSONParser.parse(Array(data))
+        var counts: [String: Int] = [:]
+        for (key, value) in json["injected"]?.objectValue ?? [:] { counts[key] = value.intValue }
+        return counts
+    }
+
     func close() async {
         await client.shutdown()
         await emulator.stop()

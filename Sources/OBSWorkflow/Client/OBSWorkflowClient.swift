@@ -6,10 +6,27 @@ import Logging
 /// and call `shutdown()` once at the end.
 public final class OBSWorkflowClient: Sendable {
     public let transport: HTTPTransport
+    /// Overrides the transport's retry policy for this client's calls.
+    public let retry: RetryPolicy?
 
     public init(settings: TransportSettings, logger: Logger = Logger(label: "obsw.client")) throws(ConfigurationError) {
         transport = try HTTPTransport(settings: settings, logger: logger)
+        retry = nil
     }
+
+    private init(transport: HTTPTransport, retry: RetryPolicy) {
+        self.transport = transport
+        self.retry = retry
+    }
+
+    /// The same connections with another retry policy (bulk work retries harder). Shut
+    /// down the original client, not this one.
+    public func retrying(_ policy: RetryPolicy) -> OBSWorkflowClient {
+        OBSWorkflowClient(transport: transport, retry: policy)
+    }
+
+    /// The retry policy in force for this client's calls.
+    public var retryPolicy: RetryPolicy { retry ?? transport.settings.retry }
 
     public func shutdown() async { await transport.shutdown() }
 
@@ -31,7 +48,7 @@ public final class OBSWorkflowClient: Sendable {
 
     public func deleteTemplate(named name: String) async throws(OBSWorkflowError) {
         try validateName(name, "template")
-        _ = try await transport.send(.deleteTemplate(name: name))
+        _ = try await transport.send(.deleteTemplate(name: name), retry: retry)
     }
 
     /// One page of templates; `start` is the offset the previous page's `next_start` gave.
@@ -75,7 +92,7 @@ public final class OBSWorkflowClient: Sendable {
 
     public func deleteWorkflow(named name: String) async throws(OBSWorkflowError) {
         try validateName(name, "workflow")
-        _ = try await transport.send(.deleteWorkflow(name: name))
+        _ = try await transport.send(.deleteWorkflow(name: name), retry: retry)
     }
 
     public func updateWorkflow(named name: String, parameters: JSONValue?, description: String? = nil)
@@ -151,7 +168,7 @@ public final class OBSWorkflowClient: Sendable {
         try validateName(graph, "workflow")
         try validateName(name, "execution")
         let request = WorkflowRequest.getExecution(graph: graph, name: name)
-        let answer = try await transport.send(request)
+        let answer = try await transport.send(request, retry: retry)
         let body = try decode(answer, request)
         do { return try ExecutionInfo(responseBody: body) } catch {
             throw .invalidResponse(
@@ -165,25 +182,25 @@ public final class OBSWorkflowClient: Sendable {
 
     public func putTriggerPolicy(bucket: String, rules: [TriggerRule]) async throws(OBSWorkflowError) {
         try validateName(bucket, "bucket")
-        _ = try await transport.send(.putTriggerPolicy(bucket: bucket, rules: rules))
+        _ = try await transport.send(.putTriggerPolicy(bucket: bucket, rules: rules), retry: retry)
     }
 
     public func triggerPolicy(bucket: String) async throws(OBSWorkflowError) -> [TriggerRule] {
         try validateName(bucket, "bucket")
         let request = WorkflowRequest.getTriggerPolicy(bucket: bucket)
-        let answer = try await transport.send(request)
+        let answer = try await transport.send(request, retry: retry)
         return try decode(answer, request).objectValue?.objects("rules").map(TriggerRule.init(json:)) ?? []
     }
 
     public func deleteTriggerPolicy(bucket: String) async throws(OBSWorkflowError) {
         try validateName(bucket, "bucket")
-        _ = try await transport.send(.deleteTriggerPolicy(bucket: bucket))
+        _ = try await transport.send(.deleteTriggerPolicy(bucket: bucket), retry: retry)
     }
 
     // MARK: Helpers
 
     func record<R: APIRecord>(_ request: WorkflowRequest) async throws(OBSWorkflowError) -> R {
-        let answer = try await transport.send(request)
+        let answer = try await transport.send(request, retry: retry)
         let body = try decode(answer, request)
         do { return try R(body: body) } catch {
             throw .invalidResponse(

@@ -37,7 +37,7 @@ extension OBSWorkflowClient {
         try validateName(graph, "workflow")
         try validateName(name, "execution")
         let request = WorkflowRequest.restoreExecution(graph: graph, name: name)
-        let policy = transport.settings.retry
+        let policy = retryPolicy
         let firstSend = WallClock.nowMilliseconds()
         var generator = SystemRandomNumberGenerator()
         var ambiguous = false

@@ -79,14 +79,15 @@ public final class HTTPTransport: Sendable {
     }
 
     /// Sends with retries; an answer with status < 300 is returned, anything else thrown.
-    public func send(_ request: WorkflowRequest) async throws(OBSWorkflowError) -> HTTPAnswer {
+    public func send(_ request: WorkflowRequest, retry: RetryPolicy? = nil) async throws(OBSWorkflowError) -> HTTPAnswer {
+        let policy = retry ?? settings.retry
         var generator = SystemRandomNumberGenerator()
         var attempt = 1
         while true {
             let outcome = await self.attempt(request)
             if case .answered(let answer) = outcome, answer.status < 300 { return answer }
-            guard attempt < settings.retry.maxAttempts, settings.retry.isRetryable(outcome, replay: request.replay),
-                let delay = settings.retry.delay(
+            guard attempt < policy.maxAttempts, policy.isRetryable(outcome, replay: request.replay),
+                let delay = policy.delay(
                     beforeRetry: attempt, retryAfter: retryAfter(outcome), using: &generator)
             else { throw error(for: outcome, request: request, attempts: attempt) }
             logger.debug("retrying \(request.summary) in \(delay.formattedSeconds) after attempt \(attempt)")

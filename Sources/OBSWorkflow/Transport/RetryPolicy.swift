@@ -28,6 +28,12 @@ public struct RetryPolicy: Sendable, Hashable {
 
     public static let `default` = RetryPolicy()
     public static let never = RetryPolicy(maxAttempts: 1)
+    /// For bulk work during an incident (throttling, dropped connections): more attempts,
+    /// shorter waits, so one unlucky call among thousands does not fail the batch.
+    public static let bulk = RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(100), maxDelay: .seconds(2))
+
+    /// The policy for bulk work: `bulk`, unless retries were switched off altogether.
+    public var forBulkWork: RetryPolicy { maxAttempts <= 1 ? self : .bulk }
 
     /// Whether an attempt that ended this way may be repeated.
     public func isRetryable(_ outcome: AttemptOutcome, replay: WorkflowRequest.Replay) -> Bool {
