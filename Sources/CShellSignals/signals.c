@@ -31,6 +31,16 @@ int obsw_install_sigint(void) {
     return sigaction(SIGINT, &action, NULL);
 }
 
+int obsw_install_script_interrupts(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_sigint;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;  // nothing reads a terminal here; let system calls go on
+    if (sigaction(SIGINT, &action, NULL) != 0) return -1;
+    return sigaction(SIGTERM, &action, NULL);
+}
+
 int obsw_take_interrupt(void) {
     int was = interrupted;
     interrupted = 0;

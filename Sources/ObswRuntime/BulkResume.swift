@@ -19,8 +19,11 @@ struct BulkResume {
     let graph: String
     let options: Options
     let progress: ProgressReporter
+    /// Ctrl-C / SIGTERM: no new resume starts; calls in flight finish.
+    let interrupt: InterruptFlag?
 
-    init(client: OBSWorkflowClient, graph: String, options: Options, progress: ProgressReporter) {
+    init(client: OBSWorkflowClient, graph: String, options: Options, progress: ProgressReporter, interrupt: InterruptFlag? = nil) {
+        self.interrupt = interrupt
         // Bulk work during an incident retries harder than a single interactive call.
         self.client = client.retrying(client.retryPolicy.forBulkWork)
         self.graph = graph
@@ -131,6 +134,11 @@ struct BulkResume {
             for _ in 0..<min(options.concurrency, max(1, names.count)) {
                 group.addTask {
                     while true {
+                        if interrupt?.isRaised == true {
+                            state.withLock { s in
+                                if s.stop == nil { s.stop = ScriptError(.interrupted, "interrupted", code: .interrupted) }
+                            }
+                        }
                         let index: Int? = state.withLock { s in
                             guard s.stop == nil, s.next < names.count, !Task.isCancelled else { return nil }
                             defer { s.next += 1 }

@@ -127,8 +127,11 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
                 dryRun: invocation.flag("dry-run"))
             let targets = try arguments.targets(from: 1)
             let single = invocation.positional.count == 2 && { if case .string = invocation.positional[1] { true } else { false } }()
-            let results = try blocking(engine) { () throws(ScriptError) in
-                try await BulkResume(client: client, graph: graph, options: options, progress: progress).run(targets)
+            // Ctrl-C stops starting new resumes, but calls in flight finish: a resume whose
+            // answer is abandoned is exactly what must not be left unknown.
+            let interrupt = engine.interrupt
+            let results = try blocking(engine, cancelOnInterrupt: false) { () throws(ScriptError) in
+                try await BulkResume(client: client, graph: graph, options: options, progress: progress, interrupt: interrupt).run(targets)
             }
             return single && results.count == 1 ? results[0] : .list(results)
         case "wait":
@@ -167,7 +170,7 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
     /// Runs `operation` to completion on the concurrency pool while the engine's own thread
     /// waits. Ctrl-C (the engine's interrupt flag) cancels it; the error says so.
     func blocking<T: Sendable>(
-        _ engine: Engine, _ operation: @escaping @Sendable () async throws(ScriptError) -> T
+        _ engine: Engine, cancelOnInterrupt: Bool = true, _ operation: @escaping @Sendable () async throws(ScriptError) -> T
     ) throws(ScriptError) -> T {
         let outcome = Mutex<Result<T, ScriptError>?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -179,7 +182,7 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
         }
         var cancelled = false
         while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-            if !cancelled, engine.interrupt.isRaised {
+            if cancelOnInterrupt, !cancelled, engine.interrupt.isRaised {
                 cancelled = true
                 task.cancel()
             }

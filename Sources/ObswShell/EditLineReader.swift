@@ -37,6 +37,9 @@ public final class EditLineReader: LineReader {
         Self.installInterruptHandler()
     }
 
+    /// For scripts (no terminal to read): SIGINT and SIGTERM set the flag.
+    public static func installScriptInterruptHandlers() { _ = obsw_install_script_interrupts() }
+
     /// Installs the flag-only SIGINT handler (no SA_RESTART), once per process.
     static func installInterruptHandler() { _ = obsw_install_sigint() }
 

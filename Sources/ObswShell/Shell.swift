@@ -116,14 +116,14 @@ func writeError(_ line: String) {
     _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
 }
 
-/// While a command runs, turns Ctrl-C (the flag the SIGINT handler sets) into the engine's
-/// interrupt, which loops, calls, `sleep`, `wait` and `resume` all poll.
-final class InterruptWatcher: @unchecked Sendable {
+/// While code runs, turns Ctrl-C or SIGTERM (the flag the C handler sets) into the
+/// engine's interrupt, which loops, calls, `sleep`, `wait` and `resume` all poll.
+public final class InterruptWatcher: @unchecked Sendable {
     private let flag: InterruptFlag
     private let done = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(flag: InterruptFlag) {
+    public init(flag: InterruptFlag) {
         self.flag = flag
         _ = EditLineReader.takeInterrupt()
         let thread = Thread { [self] in
@@ -135,7 +135,7 @@ final class InterruptWatcher: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() {
+    public func stop() {
         done.signal()
         finished.wait()
     }

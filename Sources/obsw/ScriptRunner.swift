@@ -1,5 +1,6 @@
 import Foundation
 import ObswLang
+import ObswShell
 
 /// Runs scripts for `obsw run`, `obsw -c` and piped input: prints output, check failures and
 /// errors in the runner's format, and turns the outcome into the documented exit status.
@@ -44,7 +45,11 @@ final class ScriptRunner: EngineDelegate {
     func run(_ file: SourceFile, arguments: [String] = [], variables: [String: String] = [:]) -> Int32 {
         engine.define("args", .list(arguments.map(Value.string)))
         engine.define("vars", .map(ValueMap(uniqueKeysWithValues: variables.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) })))
+        // Ctrl-C or SIGTERM: stop starting new work, let calls in flight finish, exit 130.
+        EditLineReader.installScriptInterruptHandlers()
+        let watcher = InterruptWatcher(flag: engine.interrupt)
         let status = runOnEngineThread { self.outcomeStatus(self.engine.run(file)) }
+        watcher.stop()
         output.flush()
         if engine.checksPassed + engine.checksFailed > 0 {
             writeError("\(engine.checksPassed) passed, \(engine.checksFailed) failed")
@@ -67,7 +72,11 @@ final class ScriptRunner: EngineDelegate {
         case .failed(let error):
             output.flush()
             var diagnostic = error.diagnostic
-            if error.kind != .runtime { diagnostic.message = "\(error.kind.rawValue) error: \(error.message)" }
+            if error.kind == .interrupted {
+                diagnostic.message = error.message.hasPrefix("interrupted") ? error.message : "interrupted: \(error.message)"
+            } else if error.kind != .runtime {
+                diagnostic.message = "\(error.kind.rawValue) error: \(error.message)"
+            }
             writeError(DiagnosticRenderer(sources: engine.sources).render(diagnostic))
             return error.kind == .interrupted ? 130 : 3
         }

@@ -208,6 +208,8 @@ public final class Engine {
         } catch {
             var failure = error
             if failure.span == .none { failure.span = invocation.span }
+            // The error now carries the interruption (as when the engine raises it).
+            if failure.kind == .interrupted { interrupt.clear() }
             throw .failure(failure)
         }
     }

@@ -1,0 +1,62 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import OBSWTestSupport
+import Testing
+
+/// SIGTERM (or Ctrl-C) in the middle of a script's bulk resume: no new calls start, calls
+/// in flight finish, the script says what was resumed and what was not, and exits 130.
+/// The emulator runs as a separate process so its counters outlive the script.
+@Suite struct InterruptTests {
+    @Test func sigtermDuringBulkResume() async throws {
+        let emulator = Process()
+        emulator.executableURL = obswBinary
+        emulator.arguments = ["emulator", "--port", "0", "--faults", "slow=1,slow-ms=300"]
+        let banner = Pipe()
+        emulator.standardOutput = banner
+        emulator.standardError = banner
+        try emulator.run()
+        defer { emulator.terminate() }
+        var text = ""
+        while !text.contains("control:") {
+            let chunk = banner.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let endpoint = try #require(text.firstMatch(of: /(http:\/\/127\.0\.0\.1:\d+)/).map { String($0.1) })
+
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let script = dir.write("bulk.obsw", """
+            let failed = executions thumbnails --state FAILED
+            let results = resume thumbnails $failed --concurrency 2
+            print "not reached"
+            """)
+        let run = Process()
+        run.executableURL = obswBinary
+        run.arguments = ["run", script]
+        run.environment = [
+            "PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "OBS_ENDPOINT": endpoint,
+            "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key",
+        ]
+        let output = Pipe()
+        run.standardOutput = output
+        run.standardError = output
+        try run.run()
+        try await Task.sleep(for: .seconds(2))
+        run.terminate()  // SIGTERM
+        let transcript = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 130, "\(transcript)")
+        #expect(!transcript.contains("not reached"))
+        let summary = try #require(transcript.firstMatch(of: /interrupted \(resume thumbnails: (\d+) resumed, (\d+) skipped/), "\(transcript)")
+        let resumed = Int(summary.1)!, skipped = Int(summary.2)!
+        #expect(resumed > 0 && skipped > 0 && resumed + skipped == 44)
+
+        // What the script says it resumed is what the service applied: no more, no less.
+        let (data, _) = try await URLSession.shared.data(from: URL(string: endpoint + "/-/emulator/restores")!)
+        let total = String(decoding: data, as: UTF8.self).firstMatch(of: /"total":(\d+)/).map { Int($0.1)! }
+        #expect(total == resumed)
+    }
+}
