@@ -92,6 +92,9 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Use an embedded emulator with demo data instead of the service.")
     var local = false
 
+    @Flag(help: "Allow plain http to an endpoint that is not loopback (anyone on the path can read the traffic).")
+    var allowInsecureHTTP = false
+
     func validate() throws {
         if local, endpoint != nil || profile != nil || region != nil {
             throw ValidationError("--local uses the embedded emulator; it cannot be combined with --endpoint, --profile or --region")

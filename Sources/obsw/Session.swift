@@ -22,8 +22,13 @@ final class Session: @unchecked Sendable {
             do {
                 let configuration = try resolvedLocal ?? connection.resolve()
                 let (endpoint, credentials) = try configuration.requireEndpointAndCredentials()
+                if connection.allowInsecureHTTP, endpoint.scheme == .http, !endpoint.isLoopback {
+                    printNote("warning: plain http to \(endpoint.host): requests and answers travel unencrypted (--allow-insecure-http)")
+                }
                 return try OBSWorkflowClient(
-                    settings: TransportSettings(endpoint: endpoint, credentials: credentials, maxConnections: 128))
+                    settings: TransportSettings(
+                        endpoint: endpoint, credentials: credentials, maxConnections: 128,
+                        allowInsecureHTTP: connection.allowInsecureHTTP))
             } catch {
                 throw ScriptError(.runtime, "\(error)", code: .badArgument)
             }

@@ -83,3 +83,22 @@ import Testing
         #expect(text.firstMatch(of: /\d+ resumed, 0 skipped, 0 failed, \d+\/s/) != nil, "\(text)")
     }
 }
+
+/// https by default; plain http only to loopback, or with a flag that warns.
+@Suite struct TransportSecurityTests {
+    let environment = ["OBS_ENDPOINT": "http://obs.example.invalid", "OBS_ACCESS_KEY_ID": "a", "OBS_SECRET_ACCESS_KEY": "b", "HOME": "/nonexistent"]
+
+    @Test func plainHTTPToARemoteHostIsRefused() throws {
+        let refused = try runObsw(["-c", "graphs"], environment: environment)
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("refusing plain http to http://obs.example.invalid"))
+        #expect(refused.stderr.contains("--allow-insecure-http"))
+    }
+
+    @Test func theFlagAllowsItWithAWarning() throws {
+        let allowed = try runObsw(["--allow-insecure-http", "-c", "try { graphs } catch e { print $e.kind }"], environment: environment)
+        #expect(allowed.status == 0)
+        #expect(allowed.stdout == "network\n")  // no such host: it got as far as trying
+        #expect(allowed.stderr.contains("warning: plain http to obs.example.invalid"))
+    }
+}
