@@ -21,9 +21,14 @@ struct BulkResume {
     let progress: ProgressReporter
     /// Ctrl-C / SIGTERM: no new resume starts; calls in flight finish.
     let interrupt: InterruptFlag?
+    let journal: Journal?
 
-    init(client: OBSWorkflowClient, graph: String, options: Options, progress: ProgressReporter, interrupt: InterruptFlag? = nil) {
+    init(
+        client: OBSWorkflowClient, graph: String, options: Options, progress: ProgressReporter,
+        interrupt: InterruptFlag? = nil, journal: Journal? = nil
+    ) {
         self.interrupt = interrupt
+        self.journal = journal
         // Bulk work during an incident retries harder than a single interactive call.
         self.client = client.retrying(client.retryPolicy.forBulkWork)
         self.graph = graph
@@ -40,8 +45,17 @@ struct BulkResume {
         var seen: Set<String> = []
         for name in targets where seen.insert(name).inserted { distinct.append(name) }
 
-        // 1. Eligibility.
+        // 0. What an earlier run's journal says was resumed is not resumed again.
         var results: [String: ValueMap] = [:]
+        if let journal {
+            let done = journal.resumed(graph: graph)
+            for name in distinct where done.contains(name) {
+                results[name] = Self.result(name, "skipped", reason: "already resumed (journal \(journal.path))")
+            }
+            distinct.removeAll { done.contains($0) }
+        }
+
+        // 1. Eligibility.
         let states = try await currentStates(distinct)
         var eligible: [String] = []
         for name in distinct {
@@ -128,6 +142,7 @@ struct BulkResume {
         let state = Shared((next: 0, failures: failuresSoFar, resumed: 0, skipped: 0, stop: budgetSpent, results: [String: ValueMap]()))
         let limiter = options.requestsPerSecond.map { RateLimiter(perSecond: $0) }
         let client = self.client, graph = self.graph, maxErrors = options.maxErrors, progress = self.progress
+        let journal = self.journal
         let total = names.count
         let started = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in
@@ -171,6 +186,7 @@ struct BulkResume {
                                 if Errors.isAuthentication(error) { abort = Errors.script(error) }
                             }
                         }
+                        if record["outcome"] == "resumed" || failed { journal?.record(graph: graph, record) }
                         let line: String = state.withLock { s in
                             s.results[name] = record
                             if failed { s.failures += 1 }

@@ -28,13 +28,14 @@ enum ServiceCommands {
                 .init("input", value: "NAME=VALUE", repeatable: true, "a workflow input; may repeat"),
             ]),
         CommandSpec(
-            "resume", usage: "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--dry-run]",
+            "resume", usage: "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--dry-run] [--journal FILE]",
             "resume FAILED executions from the state that failed; one result per target", arguments: 2...Int.max,
             options: [
                 .init("concurrency", value: "N", "resume up to N at once (default 8)"),
                 .init("rps", value: "N", "at most N resume calls a second"),
                 .init("max-errors", value: "N", "stop starting new resumes after N failures"),
                 .init("dry-run", "check eligibility and report 'planned'; change nothing"),
+                .init("journal", value: "FILE", "record each result in FILE as it arrives; skip what FILE says was resumed"),
             ]),
         CommandSpec(
             "wait", usage: "wait GRAPH TARGET... [--until terminal|success] [--timeout DURATION] [--interval DURATION]",

@@ -1,3 +1,4 @@
+import Foundation
 import OBSWorkflowEmulator
 import ObswLang
 import Testing
@@ -137,5 +138,38 @@ import Testing
         #expect(outcomes(timed.value)["resumed"] == 10)
         // Ten calls at 20 a second take at least 0.45 s (a lower bound only: correctness, not speed).
         #expect(ContinuousClock.now - started >= .milliseconds(450))
+    }
+}
+
+@Suite struct JournalTests {
+    @Test func secondRunSkipsWhatTheJournalRecords() async throws {
+        let f = try await Fixture(EmulatorConfiguration(speed: 0.02))
+        defer { Task { await f.close() } }
+        let dir = NSTemporaryDirectory() + "obsw-journal-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let journal = dir + "/resume.journal"
+        let first = await f.run("""
+            let failed = executions thumbnails --state FAILED
+            let some = [failed[i] for i in range(5)]
+            resume thumbnails $some --journal "\(journal)"
+            """)
+        #expect(outcomes(first.value) == ["resumed": 5], "\(first.outcome)")
+        let lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines.allSatisfy { $0.contains(#""graph":"thumbnails""#) && $0.contains(#""outcome":"resumed""#) })
+
+        // A second run — say after an interruption — over the same and more targets.
+        let second = await f.run("""
+            let failed = executions thumbnails --state FAILED
+            resume thumbnails ($some + [failed[0]]) --journal "\(journal)"
+            """)
+        let records = second.value?.records ?? []
+        #expect(records.prefix(5).allSatisfy { $0["reason"]?.displayText.hasPrefix("already resumed (journal") == true })
+        #expect(records.last?["outcome"] == "resumed")
+        let counters = try await f.restores()
+        #expect(counters.total == 6 && counters.counts.values.allSatisfy { $0 == 1 })
+        let bad = await f.run("resume thumbnails x --journal /nonexistent-dir/j")
+        #expect(bad.error?.message.contains("cannot open the journal") == true)
     }
 }
