@@ -1,0 +1,86 @@
+import Foundation
+import OBSWTestSupport
+import Testing
+
+/// A full run against an emulator that accepts a unique key pair: the secret key and the
+/// security token appear in no output, error, journal, history or `--output json`.
+@Suite struct SecretsTests {
+    static let secret = "SeCrEt-\(UUID().uuidString)"
+    static let token = "ToKeN-\(UUID().uuidString)"
+
+    @Test func secretsAppearInNoArtifact() async throws {
+        let emulator = Process()
+        emulator.executableURL = obswBinary
+        emulator.arguments = ["emulator", "--port", "0", "--access-key", "AKSECRETSTEST", "--secret-key", Self.secret]
+        let banner = Pipe()
+        emulator.standardOutput = banner
+        emulator.standardError = banner
+        try emulator.run()
+        defer { emulator.terminate() }
+        var text = ""
+        while !text.contains("control:") {
+            let chunk = banner.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(!text.contains(Self.secret), "the emulator printed a secret it was given")
+        let endpoint = try #require(text.firstMatch(of: /(http:\/\/127\.0\.0\.1:\d+)/).map { String($0.1) })
+
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = dir.path + "/run.journal"
+        let script = dir.write("run.obsw", """
+            let failed = executions thumbnails --state FAILED
+            let results = resume thumbnails $failed --journal "\(journal)"
+            try { execution thumbnails no-such } catch e { print $e }
+            print $(env OBS_ACCESS_KEY_ID)
+            $results
+            """)
+        let environment = [
+            "HOME": dir.path, "XDG_STATE_HOME": dir.path, "OBS_ENDPOINT": endpoint, "OBS_ACCESS_KEY_ID": "AKSECRETSTEST",
+            "OBS_SECRET_ACCESS_KEY": Self.secret, "OBS_SECURITY_TOKEN": Self.token,
+        ]
+        var artifacts: [String] = []
+        let run = try runObsw(["run", script, "--output", "json"], environment: environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        artifacts += [run.stdout, run.stderr]
+        let config = try runObsw(["config"], environment: environment)
+        artifacts += [config.stdout, config.stderr]
+        // A wrong key: the error explains, without echoing what was sent.
+        var wrong = environment
+        wrong["OBS_SECRET_ACCESS_KEY"] = Self.secret + "-wrong"
+        let refused = try runObsw(["-c", "graphs"], environment: wrong)
+        #expect(refused.status == 3 && refused.stderr.contains("SignatureDoesNotMatch"))
+        artifacts += [refused.stdout, refused.stderr]
+        // A line typed with a secret in it never reaches the history file.
+        let piped = try runObsw([], environment: environment, stdin: "print \"done\"\n")
+        artifacts += [piped.stdout, piped.stderr]
+        artifacts.append((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "")
+        for file in (FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String]) ?? [] {
+            artifacts.append((try? String(contentsOfFile: dir.path + "/" + file, encoding: .utf8)) ?? "")
+        }
+        #expect(artifacts.joined().contains("AKSECRETSTEST"))  // the key id is not secret and does show
+        for (index, artifact) in artifacts.enumerated() {
+            #expect(!artifact.contains(Self.secret), "artifact \(index) holds the secret key")
+            #expect(!artifact.contains(Self.token), "artifact \(index) holds the security token")
+        }
+    }
+
+    @Test func aTenMegabyteScriptIsCheckedCleanly() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var text = ""
+        text.reserveCapacity(10 << 20)
+        var i = 0
+        while text.utf8.count < 10 << 20 {
+            text += "let v\(i) = [\(i), \"item \(i)\", {k: \(i)}]\n"
+            i += 1
+        }
+        let file = dir.write("huge.obsw", text + "print \"end\" (len(v0))\n")
+        let checked = try runObsw(["check", file])
+        #expect(checked.status == 0, "\(checked.stderr.prefix(500))")
+        let broken = dir.write("huge-broken.obsw", text + "let = oops\n")
+        let failing = try runObsw(["check", broken])
+        #expect(failing.status == 2 && failing.stderr.contains("expected a variable name"))
+    }
+}
