@@ -32,6 +32,12 @@ int obsw_install_sigint(void) {
 }
 
 int obsw_install_script_interrupts(void) {
+    // A parent may have started us with these blocked (the mask is inherited): unblock.
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGINT);
+    sigaddset(&unblock, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_sigint;

@@ -123,9 +123,11 @@ public final class InterruptWatcher: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
-    public init(flag: InterruptFlag) {
+    /// - Parameter discardPending: drop a Ctrl-C that arrived before (the shell: one typed at
+    ///   the prompt was already handled there); a script keeps it.
+    public init(flag: InterruptFlag, discardPending: Bool = true) {
         self.flag = flag
-        _ = EditLineReader.takeInterrupt()
+        if discardPending { _ = EditLineReader.takeInterrupt() }
         let thread = Thread { [self] in
             while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
                 if EditLineReader.takeInterrupt() { self.flag.raise() }

@@ -47,7 +47,7 @@ final class ScriptRunner: EngineDelegate {
         engine.define("vars", .map(ValueMap(uniqueKeysWithValues: variables.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) })))
         // Ctrl-C or SIGTERM: stop starting new work, let calls in flight finish, exit 130.
         EditLineReader.installScriptInterruptHandlers()
-        let watcher = InterruptWatcher(flag: engine.interrupt)
+        let watcher = InterruptWatcher(flag: engine.interrupt, discardPending: false)
         let status = runOnEngineThread { self.outcomeStatus(self.engine.run(file)) }
         watcher.stop()
         output.flush()

@@ -44,8 +44,13 @@ import Testing
         run.standardOutput = output
         run.standardError = output
         try run.run()
-        try await Task.sleep(for: .seconds(2))
-        run.terminate()  // SIGTERM
+        // SIGTERM after two seconds, from a thread of its own: other tests may hold every
+        // thread of the concurrency pool, and a Task.sleep could then wake far too late.
+        let killer = Thread {
+            Thread.sleep(forTimeInterval: 2)
+            run.terminate()
+        }
+        killer.start()
         let transcript = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         run.waitUntilExit()
         #expect(run.terminationStatus == 130, "\(transcript)")

