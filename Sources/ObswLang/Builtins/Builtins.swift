@@ -221,7 +221,7 @@ enum Builtins {
             case .time: return a[0]
             case .int(let ms): return .time(ms)
             case .string(let s):
-                guard let ms = ISOTime.parse(s) else {
+                guard let ms = WireDate.parseISO8601(s) else {
                     throw bad("time", "'\(s)' is not an ISO-8601 UTC time like 2020-04-23T12:32:11.131Z", span)
                 }
                 return .time(ms)
@@ -268,7 +268,7 @@ public enum JSONBridge {
         case .float(let d): return .double(d)
         case .string(let s): return .string(s)
         case .duration(let ms): return .int(ms)
-        case .time(let ms): return .string(ISOTime.format(ms))
+        case .time(let ms): return .string(WireDate.iso8601(epochMilliseconds: ms))
         case .list(let items):
             var out: [JSONValue] = []
             for item in items { out.append(try json(item, span: span)) }

@@ -1,3 +1,4 @@
+import ObswJSON
 import OrderedCollections
 
 /// A map from string keys to values, in insertion order.
@@ -209,7 +210,7 @@ extension Value {
     }
 
     /// `2020-04-23T12:32:11.131Z`
-    static func formatTime(_ ms: Int) -> String { ISOTime.format(ms) }
+    static func formatTime(_ ms: Int) -> String { WireDate.iso8601(epochMilliseconds: ms) }
 }
 
 extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

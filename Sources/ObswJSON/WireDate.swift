@@ -40,40 +40,49 @@ public enum WireDate {
         return "\(y)-\(pad(m))-\(pad(d))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)).\(ms)Z"
     }
 
-    /// Parses ISO-8601 UTC: `2020-04-23T12:32:11Z`, with optional fraction, `Z` or `+00:00`.
+    /// Parses ISO-8601 into epoch milliseconds: `2020-04-23T12:32:11.131Z`,
+    /// `2020-04-23T12:32:11Z`, `2020-04-23 12:32:11+02:00`, or a date alone (midnight UTC).
     public static func parseISO8601(_ text: String) -> Int? {
-        let bytes = Array(text.utf8)
-        func number(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= bytes.count else { return nil }
-            var value = 0
-            for b in bytes[from..<from + count] {
-                guard b >= 48, b <= 57 else { return nil }
-                value = value * 10 + Int(b - 48)
+        let b = Array(text.utf8)
+        func num(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= b.count else { return nil }
+            var v = 0
+            for x in b[from..<from + count] {
+                guard x >= 48, x <= 57 else { return nil }
+                v = v * 10 + Int(x - 48)
             }
-            return value
+            return v
         }
-        guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 116,
-            bytes[13] == 58, bytes[16] == 58,
-            let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2),
-            let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2),
-            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s <= 60
+        guard b.count >= 10, b[4] == 45, b[7] == 45, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2),
+            (1...12).contains(mo), (1...31).contains(d)
         else { return nil }
-        var index = 19
-        var millis = 0
-        if index < bytes.count, bytes[index] == 46 {
-            index += 1
-            var digits = 0
-            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
-                if digits < 3 { millis = millis * 10 + Int(bytes[index] - 48) }
+        var total = days(fromCivil: y, mo, d) * 86_400_000
+        if b.count == 10 { return total }
+        guard b.count >= 19, b[10] == 84 || b[10] == 116 || b[10] == 32, b[13] == 58, b[16] == 58,
+            let h = num(11, 2), let mi = num(14, 2), let s = num(17, 2), h < 24, mi < 60, s <= 60
+        else { return nil }
+        total += (h * 3600 + mi * 60 + s) * 1000
+        var i = 19
+        if i < b.count, b[i] == 46 {
+            i += 1
+            var digits = 0, ms = 0
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                if digits < 3 { ms = ms * 10 + Int(b[i] - 48) }
                 digits += 1
-                index += 1
+                i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<max(digits, 3) { millis *= 10 }
+            for _ in digits..<max(digits, 3) { ms *= 10 }
+            total += ms
         }
-        let rest = String(decoding: bytes[index...], as: UTF8.self)
-        guard rest == "Z" || rest == "z" || rest == "+00:00" || rest == "+0000" else { return nil }
-        return (days(fromCivil: y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000 + millis
+        if i == b.count { return nil }  // a zone is required
+        if b[i] == 90 || b[i] == 122, i + 1 == b.count { return total }
+        let compact = i + 5 == b.count  // +0000
+        guard b[i] == 43 || b[i] == 45, compact || (i + 6 == b.count && b[i + 3] == 58),
+            let zh = num(i + 1, 2), let zm = num(compact ? i + 3 : i + 4, 2)
+        else { return nil }
+        let offset = (zh * 60 + zm) * 60_000
+        return b[i] == 43 ? total - offset : total + offset
     }
 
     private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
