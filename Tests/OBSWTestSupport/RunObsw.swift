@@ -56,3 +56,38 @@ public let obswBinary: URL = {
     }
     return folder.appendingPathComponent("obsw")
 }()
+
+/// `obsw emulator` running as a process of its own (so its counters outlive a client).
+public struct EmulatorProcess {
+    public let process: Process
+    public let endpoint: String
+    /// What it printed on starting.
+    public let banner: String
+
+    /// Starts `obsw emulator --port 0 ARGUMENTS` and waits for its banner.
+    public static func start(_ arguments: [String] = []) throws -> EmulatorProcess {
+        let process = Process()
+        process.executableURL = obswBinary
+        process.arguments = ["emulator", "--port", "0"] + arguments
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        var banner = ""
+        while !banner.contains("control:") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            banner += String(decoding: chunk, as: UTF8.self)
+        }
+        let endpoint = banner.firstMatch(of: /serving the Data\+ workflow API on (http:\/\/127\.0\.0\.1:\d+)/)
+            .map { String($0.1) } ?? ""
+        return EmulatorProcess(process: process, endpoint: endpoint, banner: banner)
+    }
+
+    /// SIGTERM, and wait for it to end.
+    public func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

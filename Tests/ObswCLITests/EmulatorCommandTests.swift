@@ -7,24 +7,8 @@ import Testing
 @Suite struct EmulatorCommandTests {
     /// Starts `obsw emulator ARGS` and returns the process, its endpoint and the banner.
     func startEmulator(_ arguments: [String]) throws -> (Process, String, String) {
-        let process = Process()
-        process.executableURL = obswBinary
-        process.arguments = ["emulator", "--port", "0"] + arguments
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        var banner = ""
-        let handle = output.fileHandleForReading
-        while !banner.contains("control:") {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            banner += String(decoding: chunk, as: UTF8.self)
-        }
-        let endpoint = banner.firstMatch(of: /serving the Data\+ workflow API on (http:\/\/127\.0\.0\.1:\d+)/)
-            .map { String($0.1) } ?? ""
-        return (process, endpoint, banner)
+        let emulator = try EmulatorProcess.start(arguments)
+        return (emulator.process, emulator.endpoint, emulator.banner)
     }
 
     @Test func standaloneWithDemoKeysServesTheDemoDataAndStopsOnSIGTERM() async throws {

@@ -10,21 +10,10 @@ import Testing
 /// The emulator runs as a separate process so its counters outlive the script.
 @Suite struct InterruptTests {
     @Test func sigtermDuringBulkResume() async throws {
-        let emulator = Process()
-        emulator.executableURL = obswBinary
-        emulator.arguments = ["emulator", "--port", "0", "--faults", "slow=1,slow-ms=300"]
-        let banner = Pipe()
-        emulator.standardOutput = banner
-        emulator.standardError = banner
-        try emulator.run()
-        defer { emulator.terminate() }
-        var text = ""
-        while !text.contains("control:") {
-            let chunk = banner.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        let endpoint = try #require(text.firstMatch(of: /(http:\/\/127\.0\.0\.1:\d+)/).map { String($0.1) })
+        let emulator = try EmulatorProcess.start(["--faults", "slow=1,slow-ms=300"])
+        defer { emulator.stop() }
+        let endpoint = emulator.endpoint
+        #expect(!endpoint.isEmpty, "\(emulator.banner)")
 
         let dir = TemporaryDirectory()
         defer { dir.remove() }

@@ -9,22 +9,11 @@ import Testing
     static let token = "ToKeN-\(UUID().uuidString)"
 
     @Test func secretsAppearInNoArtifact() async throws {
-        let emulator = Process()
-        emulator.executableURL = obswBinary
-        emulator.arguments = ["emulator", "--port", "0", "--access-key", "AKSECRETSTEST", "--secret-key", Self.secret]
-        let banner = Pipe()
-        emulator.standardOutput = banner
-        emulator.standardError = banner
-        try emulator.run()
-        defer { emulator.terminate() }
-        var text = ""
-        while !text.contains("control:") {
-            let chunk = banner.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        #expect(!text.contains(Self.secret), "the emulator printed a secret it was given")
-        let endpoint = try #require(text.firstMatch(of: /(http:\/\/127\.0\.0\.1:\d+)/).map { String($0.1) })
+        let emulator = try EmulatorProcess.start(["--access-key", "AKSECRETSTEST", "--secret-key", Self.secret])
+        defer { emulator.stop() }
+        #expect(!emulator.banner.contains(Self.secret), "the emulator printed a secret it was given")
+        let endpoint = emulator.endpoint
+        #expect(!endpoint.isEmpty, "\(emulator.banner)")
 
         let dir = TemporaryDirectory()
         defer { dir.remove() }
