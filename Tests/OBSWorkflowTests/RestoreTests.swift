@@ -169,6 +169,18 @@ import Testing
         #expect(!OBSWorkflowClient.showsResumed(info("FAILED", restoredAt: nil), since: now))
     }
 
+    @Test func appliedOnTheLastAttemptIsConfirmedByReading() async throws {
+        // Three throttled sends, then the fourth (the last allowed) applies and loses its answer.
+        let execution = FakeExecution()
+        let (result, requests) = try await run(execution: execution) { n in n < 4 ? "503" : "apply-drop" }
+        guard case .confirmedByReading = try result.get().confirmation else {
+            Issue.record("expected confirmation by reading, got \(result)")
+            return
+        }
+        #expect(requests.map(\.method) == ["PUT", "PUT", "PUT", "PUT", "GET"])
+        #expect(execution.restores == 1)
+    }
+
     @Test func everyAnswerLostEndsInAnErrorThatSaysItMayHaveApplied() async throws {
         let (result, requests) = try await run(script: { _ in "drop" }, readsShowStale: true)
         guard case .failure(.network(let e)) = result else {

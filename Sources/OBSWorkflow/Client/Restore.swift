@@ -31,8 +31,9 @@ extension OBSWorkflowClient {
     /// taken effect; repeating it blindly could resume an execution twice (it may have failed
     /// again meanwhile) or report a false "not FAILED" error. So after an ambiguous failure the
     /// client reads the execution before sending again, and when a repeat is refused with 409
-    /// (not FAILED) it reads again: either read that shows the execution resumed after our
-    /// first send (running, succeeded, or `restored_at` after it) counts as resumed.
+    /// (not FAILED) it reads again, as it does when attempts run out after an ambiguous one:
+    /// any read that shows the execution resumed after our first send (running, succeeded,
+    /// or `restored_at` after it) counts as resumed.
     public func restoreExecution(graph: String, name: String) async throws(OBSWorkflowError) -> RestoreResult {
         try validateName(graph, "workflow")
         try validateName(name, "execution")
@@ -61,7 +62,13 @@ extension OBSWorkflowClient {
             guard attempt < policy.maxAttempts, policy.isRetryable(outcome, replay: request.replay),
                 let delay = policy.delay(
                     beforeRetry: attempt, retryAfter: transport.retryAfter(outcome), using: &generator)
-            else { throw transport.error(for: outcome, request: request, attempts: attempt) }
+            else {
+                // Out of attempts: an earlier or this last send may still have taken effect.
+                if ambiguous, let result = try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt) {
+                    return result
+                }
+                throw transport.error(for: outcome, request: request, attempts: attempt)
+            }
             try await transport.sleep(for: delay)
             if isAmbiguous(outcome),
                 let result = try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
