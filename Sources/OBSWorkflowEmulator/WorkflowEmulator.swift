@@ -18,6 +18,9 @@ public struct EmulatorConfiguration: Sendable {
     public var scenario: Scenario
     public var maxBodyBytes: Int
     public var logger: Logger
+    /// How far the emulator's clock runs ahead of this machine's (negative: behind), to
+    /// rehearse what a client with a skewed clock sees.
+    public var clockOffsetMilliseconds = 0
 
     /// The demo key pair: accepted when no other is given, and printed at start.
     public static let demoCredentials = Credentials(
@@ -58,7 +61,8 @@ public final class WorkflowEmulator: Sendable {
 
     /// Starts serving and returns once the port is bound.
     public static func start(_ configuration: EmulatorConfiguration) async throws -> WorkflowEmulator {
-        let clock: @Sendable () -> Int = { WallClock.nowMilliseconds() }
+        let offset = configuration.clockOffsetMilliseconds
+        let clock: @Sendable () -> Int = { WallClock.nowMilliseconds() + offset }
         let store = EmulatorStore(speed: configuration.speed)
         try configuration.scenario.seed(into: store, now: clock())
         let faults = FaultInjector(spec: configuration.faults)

@@ -219,13 +219,14 @@ enum Errors {
             details["request_id"] = e.requestID.map(Value.string) ?? .null
             if let hint = e.hint { details["hint"] = .string(hint) }
             let message = [e.code, e.message].compactMap { $0 }.joined(separator: ": ")
-            return ScriptError(.service, message.isEmpty ? "HTTP \(e.status)" : message, code: .serviceError, details: details)
+            return ScriptError(
+                .service, message.isEmpty ? "\(e.operation): HTTP \(e.status)" : message, code: .serviceError, details: details)
         case .network(let e):
             return ScriptError(.network, e.description, code: .networkError, details: ["may_have_applied": .bool(e.mayHaveReachedService)])
         case .timeout(let e):
             return ScriptError(.timeout, e.description, code: .timeout)
         case .invalidResponse(let e):
-            var details: ValueMap = ["status": .int(e.status)]
+            var details: ValueMap = ["status": .int(e.status), "hint": .string(e.hint)]
             details["request_id"] = e.requestID.map(Value.string) ?? .null
             return ScriptError(.network, e.description, code: .networkError, details: details)
         case .configuration(let e):

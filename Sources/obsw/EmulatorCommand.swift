@@ -33,6 +33,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Faults to inject, e.g. '500=0.2,429=0.05,drop=0.02,restore-drop=0.02'.")
     var faults: String?
 
+    @Option(help: "Run the emulator's clock ahead of this machine's (e.g. 1h, or -20m for behind), to see what a skewed clock looks like.")
+    var clockOffset: String?
+
     @Option(help: "The access key id to accept (with --secret-key); default: a printed demo pair.")
     var accessKey: String?
 
@@ -45,10 +48,19 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
+        if let clockOffset, Self.offsetMilliseconds(clockOffset) == nil {
+            throw ValidationError("--clock-offset '\(clockOffset)' is not a duration like 90s, 20m, 1h or -1h")
+        }
+    }
+
+    /// `1h`, `-20m`: milliseconds ahead (negative: behind).
+    static func offsetMilliseconds(_ text: String) -> Int? {
+        text.hasPrefix("-") ? Scenario.milliseconds(String(text.dropFirst())).map { -$0 } : Scenario.milliseconds(text)
     }
 
     func run() async throws {
         var configuration = EmulatorConfiguration(host: host, port: port, speed: speed)
+        configuration.clockOffsetMilliseconds = clockOffset.flatMap(Self.offsetMilliseconds) ?? 0
         if let accessKey, let secretKey {
             configuration.credentials = [Credentials(accessKeyID: accessKey, secretAccessKey: Secret(secretKey))]
         }
@@ -74,6 +86,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
         if !configuration.faults.description.isEmpty { lines.append("  faults:            \(configuration.faults)") }
         if speed != 1 { lines.append("  speed:             \(speed)x") }
+        if let clockOffset { lines.append("  clock offset:      \(clockOffset) from this machine's clock") }
         lines.append("  control:           \(emulator.endpoint)/-/emulator")
         if !(host == "127.0.0.1" || host == "localhost" || host == "::1") {
             lines.append("  warning: listening on \(host), not loopback: anyone who can reach it can use it")

@@ -46,6 +46,18 @@ public func runObsw(
         stderr: String(decoding: errData, as: UTF8.self))
 }
 
+/// `runObsw` on a thread of its own, for async tests: a child that talks to a server in the
+/// test process must not hold one of the few threads that server needs to answer.
+public func runObswInBackground(
+    _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
+) async throws -> CommandResult {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result { try runObsw(arguments, environment: environment, stdin: stdin) })
+        }.start()
+    }
+}
+
 /// `.build/<config>/obsw`: the test bundle lives in the same folder.
 public let obswBinary: URL = {
     var folder = Bundle.main.bundleURL

@@ -83,6 +83,9 @@ public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
             return "the credentials are not allowed to do this, or the request carried no valid date"
         default:
             if status == 429 { return "the service is throttling requests; lower --concurrency or --rps" }
+            if code == nil, message == nil {
+                return "the answer carried no OBS error code; is the endpoint an OBS Data+ service? (obsw config shows which endpoint is in use)"
+            }
             return nil
         }
     }
@@ -148,9 +151,10 @@ public struct InvalidResponseError: Error, Sendable, Hashable, CustomStringConve
     public var description: String {
         var text = "\(operation): unexpected answer (HTTP \(status)): \(reason)"
         if let requestID { text += " (request id \(requestID))" }
-        text += "\n  hint: is the endpoint an OBS Data+ service?"
         return text
     }
+
+    public var hint: String { "is the endpoint an OBS Data+ service? (obsw config shows which endpoint is in use)" }
 }
 
 extension Duration {

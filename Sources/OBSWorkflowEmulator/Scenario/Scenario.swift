@@ -115,7 +115,8 @@ public struct Scenario: Sendable {
         return Scenario(graphs: graphs, executions: executions)
     }
 
-    static func milliseconds(_ text: String) -> Int? {
+    /// A duration like `500ms`, `90s`, `5m` or `2h`, in milliseconds.
+    public static func milliseconds(_ text: String) -> Int? {
         let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
         for (unit, factor) in units where text.hasSuffix(unit) {
             if let n = Int(text.dropLast(unit.count)), n >= 0 { return n * factor }

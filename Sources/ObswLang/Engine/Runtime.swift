@@ -59,7 +59,13 @@ public struct ScriptError: Error, Sendable {
         return .map(map)
     }
 
-    public var diagnostic: Diagnostic { Diagnostic(code, message, at: span) }
+    /// The error as the runner and the shell print it; a `hint` in the details (how to fix
+    /// a wrong key or a skewed clock) becomes a note under it.
+    public var diagnostic: Diagnostic {
+        var notes: [String] = []
+        if case .string(let hint)? = details["hint"] { notes.append("hint: " + hint) }
+        return Diagnostic(code, message, at: span, notes: notes)
+    }
 
     static func runtime(_ message: String, _ span: Span, code: DiagnosticCode = .typeError) -> Unwind {
         .failure(ScriptError(.runtime, message, code: code, span: span))

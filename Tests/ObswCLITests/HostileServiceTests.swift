@@ -1,0 +1,66 @@
+import Foundation
+import OBSWTestSupport
+import Testing
+
+/// What an operator sees when the other end is wrong: a wrong key, a skewed clock, a server
+/// that is not a Data+ service, broken JSON. Each ends in one clear message (no stack, no
+/// secret) and exit status 3, the documented status of an uncaught runtime error.
+@Suite struct HostileServiceTests {
+    static let secret = "obsw-emulator-demo-secret-key"
+
+    func environment(_ endpoint: String, secret: String = Self.secret) -> [String: String] {
+        ["HOME": "/nonexistent", "OBS_ENDPOINT": endpoint, "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": secret]
+    }
+
+    @Test func wrongKeyIsExplainedWithTheFix() throws {
+        let emulator = try EmulatorProcess.start()
+        defer { emulator.stop() }
+        let run = try runObsw(["-c", "graphs"], environment: environment(emulator.endpoint, secret: "a-wrong-secret"))
+        #expect(run.status == 3, "\(run.stderr)")
+        #expect(run.stderr.contains("SignatureDoesNotMatch"), "\(run.stderr)")
+        #expect(run.stderr.contains("hint: the secret access key does not match"), "the hint names what to fix: \(run.stderr)")
+        #expect(!run.stderr.contains("a-wrong-secret"))
+    }
+
+    @Test func skewedClockIsExplained() throws {
+        // The emulator's clock an hour ahead is this machine's clock an hour behind.
+        let emulator = try EmulatorProcess.start(["--clock-offset", "1h"])
+        defer { emulator.stop() }
+        #expect(emulator.banner.contains("clock offset"), "\(emulator.banner)")
+        let run = try runObsw(["-c", "graphs"], environment: environment(emulator.endpoint))
+        #expect(run.status == 3, "\(run.stderr)")
+        #expect(run.stderr.contains("RequestTimeTooSkewed"), "\(run.stderr)")
+        #expect(run.stderr.contains("hint: this machine's clock differs"), "\(run.stderr)")
+        // Within the allowed 15 minutes nothing is wrong.
+        let near = try EmulatorProcess.start(["--clock-offset=-5m"])
+        defer { near.stop() }
+        #expect(try runObsw(["-c", "graphs"], environment: environment(near.endpoint)).status == 0)
+    }
+
+    @Test func clockOffsetMustBeADuration() throws {
+        let run = try runObsw(["emulator", "--port", "0", "--clock-offset", "soon"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--clock-offset 'soon' is not a duration"), "\(run.stderr)")
+    }
+
+    /// Answers that no Data+ service gives.
+    @Test(arguments: [
+        ("an HTML page", TestReply.respond(status: 200, headers: [("Content-Type", "text/html")], body: "<html><body>Welcome to nginx!</body></html>")),
+        ("an HTML error page", TestReply.respond(status: 404, headers: [("Content-Type", "text/html")], body: "<html><body>Not Found</body></html>")),
+        ("malformed JSON", TestReply.json(200, #"{"workflows": [}"#)),
+        ("truncated JSON", TestReply.json(200, #"{"workflows": [{"name": "thumbn"#)),
+        ("JSON of the wrong shape", TestReply.json(200, #"["not", "an", "object"]"#)),
+    ])
+    func answersNoDataPlusServiceGives(_ what: String, _ reply: TestReply) async throws {
+        let server = try await TestHTTPServer.start { _, _ in reply }
+        let endpoint = server.endpoint
+        let run = try await runObswInBackground(["-c", "graphs"], environment: environment(endpoint))
+        await server.stop()
+        #expect(run.status == 3, "\(what): \(run.stderr)")
+        let lines = run.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty && lines.count <= 4, "\(what): one clear message, not a dump: \(run.stderr)")
+        #expect(run.stderr.lowercased().contains("workflows"), "\(what): names the operation: \(run.stderr)")
+        #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains(Self.secret))
+        print("\(what): \(run.stderr)")
+    }
+}
