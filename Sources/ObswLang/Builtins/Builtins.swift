@@ -78,14 +78,7 @@ enum Builtins {
             return .list(Array(m.values))
         }
         add("range", 1...3) { a, span throws(Unwind) in
-            var bounds: [Int] = []
-            for v in a {
-                guard case .int(let n) = v else { throw bad("range", "expected ints, not \(Operators.describe(v))", span) }
-                bounds.append(n)
-            }
-            let (start, end) = bounds.count == 1 ? (0, bounds[0]) : (bounds[0], bounds[1])
-            let step = bounds.count == 3 ? bounds[2] : 1
-            guard step != 0 else { throw bad("range", "the step cannot be 0", span) }
+            let (start, end, step) = try Builtins.rangeBounds(a, span)
             let count = step > 0 ? max(0, (end - start + step - 1) / step) : max(0, (start - end - step - 1) / -step)
             guard count <= 50_000_000 else { throw bad("range", "\(count) elements is too many", span) }
             return .list(stride(from: start, to: end, by: step).map(Value.int))
@@ -294,5 +287,23 @@ extension String {
         while let c = s.first, c.isWhitespace { s = s.dropFirst() }
         while let c = s.last, c.isWhitespace { s = s.dropLast() }
         return String(s)
+    }
+}
+
+extension Builtins {
+    /// `range(end)`, `range(start, end)`, `range(start, end, step)`: the arguments checked.
+    /// `for i in range(...)` counts without building the list (Compiler.compileCountedFor).
+    static func rangeBounds(_ a: [Value], _ span: Span) throws(Unwind) -> (start: Int, end: Int, step: Int) {
+        var bounds: [Int] = []
+        for v in a {
+            guard case .int(let n) = v else {
+                throw ScriptError.runtime("range: expected ints, not \(Operators.describe(v))", span, code: .badArgument)
+            }
+            bounds.append(n)
+        }
+        let (start, end) = bounds.count == 1 ? (0, bounds[0]) : (bounds[0], bounds[1])
+        let step = bounds.count == 3 ? bounds[2] : 1
+        guard step != 0 else { throw ScriptError.runtime("range: the step cannot be 0", span, code: .badArgument) }
+        return (start, end, step)
     }
 }

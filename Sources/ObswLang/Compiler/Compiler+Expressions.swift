@@ -9,25 +9,31 @@ extension Compiler {
         case .duration(let ms): return { _ in .duration(ms) }
         case .string(let s): return { _ in .string(s) }
         case .interpolated(let parts):
-            let codes: [Code] = parts.map { part in
+            let codes: [Step] = parts.map { part in
                 switch part {
-                case .text(let t): return { _ in .string(t) }
-                case .expr(let e): return compileExpression(e)
+                case .text(let t): return Step { _ in .string(t) }
+                case .expr(let e): return Step(run: compileExpression(e))
                 }
             }
             return { frame throws(Unwind) in
                 var out = ""
-                for code in codes { out += try code(frame).displayText }
+                for code in codes {
+                    switch try code.run(frame) {
+                    case .string(let text): out += text
+                    case .int(let n): out += String(n)
+                    case let value: out += value.displayText
+                    }
+                }
                 return .string(out)
             }
         case .variable(let name):
             return compileRead(name, span)
         case .list(let items):
-            let codes = items.map(compileExpression)
+            let codes = items.map { Step(run: compileExpression($0)) }
             return { frame throws(Unwind) in
                 var list: [Value] = []
                 list.reserveCapacity(codes.count)
-                for code in codes { list.append(try code(frame)) }
+                for code in codes { list.append(try code.run(frame)) }
                 return .list(list)
             }
         case .map(let entries):
@@ -60,11 +66,15 @@ extension Compiler {
                 return v.isNull ? try right(frame) : v
             }
         case .binary(let op, let l, let r):
-            let left = compileExpression(l), right = compileExpression(r)
-            return { frame throws(Unwind) in try Operators.binary(op, try left(frame), try right(frame), span: span) }
+            return compileBinary(op, compileExpression(l), compileExpression(r), span)
         case .field(let base, let name):
             let code = compileExpression(base)
-            return { frame throws(Unwind) in try Operators.field(try code(frame), name, span: span) }
+            let cache = KeyCache(name)
+            return { frame throws(Unwind) in
+                let v = try code(frame)
+                if case .map(let m) = v, let i = cache.index(in: m) { return m.values[i] }
+                return try Operators.field(v, name, span: span)
+            }
         case .softField(let base, let name):
             let code = compileExpression(base)
             return { frame throws(Unwind) in
@@ -77,17 +87,36 @@ extension Compiler {
             }
         case .index(let base, let index):
             let baseCode = compileExpression(base), indexCode = compileExpression(index)
+            if case .string(let key) = index.kind {
+                let cache = KeyCache(key)
+                if case .variable(let name) = base.kind, let (hops, slot) = resolve(name), hops == 0 {
+                    // Looked up in the slot itself: copying the map out would retain its buffers.
+                    return { frame throws(Unwind) in
+                        if case .map(let m) = frame.slots[slot], let i = cache.index(in: m) { return m.values[i] }
+                        return try Operators.index(frame.slots[slot], .string(key), span: span)
+                    }
+                }
+                return { frame throws(Unwind) in
+                    let v = try baseCode(frame)
+                    if case .map(let m) = v, let i = cache.index(in: m) { return m.values[i] }
+                    return try Operators.index(v, .string(key), span: span)
+                }
+            }
             return { frame throws(Unwind) in try Operators.index(try baseCode(frame), try indexCode(frame), span: span) }
         case .call(let callee, let arguments):
             let calleeCode = compileExpression(callee)
-            let argumentCodes = arguments.map(compileExpression)
+            let argumentCodes = arguments.map { Step(run: compileExpression($0)) }
             let engine = self.engine
             let name = Self.describeCallee(callee)
             return { frame throws(Unwind) in
                 let f = try calleeCode(frame)
+                // A script function given all its parameters: arguments go straight into its frame.
+                if case .function(let function) = f, function.builtin == nil, function.parameters.count == argumentCodes.count {
+                    return try engine.call(function, evaluating: argumentCodes, in: frame, span: span)
+                }
                 var values: [Value] = []
                 values.reserveCapacity(argumentCodes.count)
-                for code in argumentCodes { values.append(try code(frame)) }
+                for code in argumentCodes { values.append(try code.run(frame)) }
                 return try engine.callValue(f, values, calleeName: name, span: span)
             }
         case .function(let decl):
@@ -115,6 +144,85 @@ extension Compiler {
             }
         case .command(let call):
             return compileCommand(call)
+        }
+    }
+
+    /// A binary operator, with the int cases inline: most arithmetic and comparison in a
+    /// loop is on ints, and going through `Operators.binary` costs a call and a switch.
+    func compileBinary(_ op: BinaryOperator, _ left: @escaping Code, _ right: @escaping Code, _ span: Span) -> Code {
+        func general(_ a: Value, _ b: Value) throws(Unwind) -> Value { try Operators.binary(op, a, b, span: span) }
+        switch op {
+        case .add:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b {
+                    let (r, overflow) = x.addingReportingOverflow(y)
+                    if !overflow { return .int(r) }
+                }
+                return try general(a, b)
+            }
+        case .subtract:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b {
+                    let (r, overflow) = x.subtractingReportingOverflow(y)
+                    if !overflow { return .int(r) }
+                }
+                return try general(a, b)
+            }
+        case .multiply:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b {
+                    let (r, overflow) = x.multipliedReportingOverflow(by: y)
+                    if !overflow { return .int(r) }
+                }
+                return try general(a, b)
+            }
+        case .remainder:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b, y > 0, x >= 0 { return .int(x % y) }
+                return try general(a, b)
+            }
+        case .less:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b { return .bool(x < y) }
+                return try general(a, b)
+            }
+        case .lessEqual:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b { return .bool(x <= y) }
+                return try general(a, b)
+            }
+        case .greater:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b { return .bool(x > y) }
+                return try general(a, b)
+            }
+        case .greaterEqual:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b { return .bool(x >= y) }
+                return try general(a, b)
+            }
+        case .equal:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b { return .bool(x == y) }
+                return try general(a, b)
+            }
+        case .notEqual:
+            return { frame throws(Unwind) in
+                let a = try left(frame), b = try right(frame)
+                if case .int(let x) = a, case .int(let y) = b { return .bool(x != y) }
+                return try general(a, b)
+            }
+        default:
+            return { frame throws(Unwind) in try general(try left(frame), try right(frame)) }
         }
     }
 
@@ -181,16 +289,19 @@ extension Compiler {
     /// `x = v`, `m.k = v`, `m[k] = v`, `l[i] = v`, and deeper paths (`m.a[0].b = v`).
     func compileAssignment(_ target: Expr, _ value: Expr) -> Code {
         let valueCode = compileExpression(value)
-        var path: [Code] = []
+        var path: [Step] = []
+        var constantKeys: [String?] = []
         var root = target
         while true {
             switch root.kind {
             case .field(let base, let name):
-                path.insert({ _ in .string(name) }, at: 0)
+                path.insert(Step { _ in .string(name) }, at: 0)
+                constantKeys.insert(name, at: 0)
                 root = base
                 continue
             case .index(let base, let index):
-                path.insert(compileExpression(index), at: 0)
+                path.insert(Step(run: compileExpression(index)), at: 0)
+                if case .string(let key) = index.kind { constantKeys.insert(key, at: 0) } else { constantKeys.insert(nil, at: 0) }
                 root = base
                 continue
             default: break
@@ -206,6 +317,29 @@ extension Compiler {
             return { _ in .null }
         }
         let span = target.span
+        if path.isEmpty, hops == 0 {
+            return { frame throws(Unwind) in
+                frame.slots[slot] = try valueCode(frame)
+                return .null
+            }
+        }
+        if path.count == 1, hops == 0 {
+            // `m[k] = v`, `m.k = v`, `l[i] = v` on a local: no key array, no recursion.
+            let keyCode = path[0].run
+            let cache = constantKeys[0].map(KeyCache.init)
+            return { frame throws(Unwind) in
+                let newValue = try valueCode(frame)
+                let key = try keyCode(frame)
+                // Changed in place in its slot: no copy of the map, so no retains of its buffers.
+                if case .string(let k) = key, frame.slots[slot].setInMap(k, newValue, cache) { return .null }
+                // Take the value out of its slot so it is uniquely referenced and changes in place.
+                var container = frame.slots[slot]
+                frame.slots[slot] = .null
+                defer { frame.slots[slot] = container }
+                try Operators.set(&container, [key], newValue, span: span)
+                return .null
+            }
+        }
         return { frame throws(Unwind) in
             var owner = frame
             for _ in 0..<hops { owner = owner.parent! }
@@ -215,7 +349,7 @@ extension Compiler {
                 return .null
             }
             var keys: [Value] = []
-            for code in path { keys.append(try code(frame)) }
+            for code in path { keys.append(try code.run(frame)) }
             // Take the value out of its slot so it is uniquely referenced and changes in place.
             var container = owner.slots[slot]
             owner.slots[slot] = .null
@@ -223,5 +357,33 @@ extension Compiler {
             try Operators.set(&container, keys[...], newValue, span: span)
             return .null
         }
+    }
+}
+
+/// Where a constant key (`m.name`, `m["name"]`) was found last time. Maps built by the same
+/// code keep their keys in the same order, so the next lookup usually compares one key
+/// instead of hashing the string.
+final class KeyCache {
+    let key: String
+    @exclusivity(unchecked) var position = 0
+
+    init(_ key: String) { self.key = key }
+
+    @inline(__always) func index(in map: ValueMap) -> Int? {
+        if position < map.count, map.keys[position] == key { return position }
+        guard let found = map.index(forKey: key) else { return nil }
+        position = found
+        return found
+    }
+}
+
+extension Value {
+    /// `m[key] = newValue` when this is a map; false (and unchanged) otherwise.
+    @inline(__always) mutating func setInMap(_ key: String, _ newValue: Value, _ cache: KeyCache?) -> Bool {
+        guard case .map(var m) = self else { return false }
+        self = .null  // the only reference left is `m`: it changes in place
+        if let i = cache?.index(in: m) { m.values[i] = newValue } else { m[key] = newValue }
+        self = .map(m)
+        return true
     }
 }

@@ -5,6 +5,18 @@
 /// reported — every one, not just the first. Variables live in per-function frames
 /// addressed by (hops, slot); a lookup never hashes a string at run time.
 final class Compiler {
+    /// Compiled code kept in an array. A closure stored directly as an array element is kept
+    /// at the most general abstraction and every call goes through a conversion thunk; inside
+    /// a struct it keeps its own calling convention.
+    struct Step {
+        let run: Code
+    }
+
+    struct Branch {
+        let condition: Code
+        let body: Code
+    }
+
     struct FunctionScope {
         var blocks: [[String: Int]]
         var size: Int
@@ -65,7 +77,7 @@ final class Compiler {
     /// Statements of one block, `fn` declarations first (hoisted) so that a function can be
     /// called above the line that defines it.
     func compileStatements(_ statements: [Stmt]) -> Code {
-        var hoisted: [Code] = []
+        var hoisted: [Step] = []
         var slots: [Int] = []
         for statement in statements {
             if case .function(let decl) = statement.kind, let name = decl.name {
@@ -78,25 +90,30 @@ final class Compiler {
                 let slot = slots[index]
                 index += 1
                 let make = compileFunction(decl)
-                let define: Code = { frame throws(Unwind) in
+                hoisted.append(Step { frame throws(Unwind) in
                     let value = try make(frame)
                     frame.slots[slot] = value
                     return .null
-                }
-                hoisted.append(define)
+                })
             }
         }
-        let codes = hoisted + statements.compactMap { statement -> Code? in
+        let steps = hoisted + statements.compactMap { statement -> Step? in
             if case .function(let decl) = statement.kind, decl.name != nil { return nil }
-            return compileStatement(statement)
+            return Step(run: compileStatement(statement))
         }
-        switch codes.count {
+        switch steps.count {
         case 0: return { _ in .null }
-        case 1: return codes[0]
+        case 1: return steps[0].run
+        case 2:
+            let first = steps[0].run, second = steps[1].run
+            return { frame throws(Unwind) in
+                _ = try first(frame)
+                return try second(frame)
+            }
         default:
             return { frame throws(Unwind) in
                 var last = Value.null
-                for code in codes { last = try code(frame) }
+                for step in steps { last = try step.run(frame) }
                 return last
             }
         }
@@ -128,11 +145,18 @@ final class Compiler {
         case .command(let call):
             return compileCommand(call)
         case .if(let branches, let otherwise):
-            let compiled = branches.map { (compileExpression($0.condition), compileBlock($0.body)) }
+            let compiled = branches.map { Branch(condition: compileExpression($0.condition), body: compileBlock($0.body)) }
             let elseCode = otherwise.map(compileBlock)
+            if compiled.count == 1 {
+                let condition = compiled[0].condition, body = compiled[0].body
+                return { frame throws(Unwind) in
+                    if try condition(frame).isTruthy { return try body(frame) }
+                    return try elseCode?(frame) ?? .null
+                }
+            }
             return { frame throws(Unwind) in
-                for (condition, body) in compiled where try condition(frame).isTruthy {
-                    return try body(frame)
+                for branch in compiled where try branch.condition(frame).isTruthy {
+                    return try branch.body(frame)
                 }
                 return try elseCode?(frame) ?? .null
             }
@@ -150,6 +174,7 @@ final class Compiler {
                 return .null
             }
         case .for(let name, _, let sequence, let body):
+            if let counted = compileCountedFor(name, sequence, body, span) { return counted }
             let sequenceCode = compileExpression(sequence)
             pushBlock()
             let slot = declare(name)
@@ -238,6 +263,38 @@ final class Compiler {
             }
         case .block(let block):
             return compileBlock(block)
+        }
+    }
+
+    /// `for i in range(...)`, when `range` is the builtin: counts without building the list
+    /// (a million-iteration loop would otherwise allocate a million values first).
+    func compileCountedFor(_ name: String, _ sequence: Expr, _ body: Block, _ span: Span) -> Code? {
+        guard case .call(let callee, let arguments) = sequence.kind, case .variable("range") = callee.kind,
+            resolve("range") == nil, engine.builtins["range"] != nil, (1...3).contains(arguments.count)
+        else { return nil }
+        let argumentCodes = arguments.map { Step(run: compileExpression($0)) }
+        pushBlock()
+        let slot = declare(name)
+        functions[functions.count - 1].loops += 1
+        let bodyCode = compileBlock(body)
+        functions[functions.count - 1].loops -= 1
+        popBlock()
+        let interrupt = engine.interrupt
+        let sequenceSpan = sequence.span
+        return { frame throws(Unwind) in
+            var bounds: [Value] = []
+            for argument in argumentCodes { bounds.append(try argument.run(frame)) }
+            let (start, end, step) = try Builtins.rangeBounds(bounds, sequenceSpan)
+            var i = start
+            while step > 0 ? i < end : i > end {
+                if interrupt.isRaised { throw Engine.interrupted(span, clearing: interrupt) }
+                frame.slots[slot] = .int(i)
+                do throws(Unwind) { _ = try bodyCode(frame) } catch .breakLoop { break } catch .continueLoop {}
+                let (next, overflow) = i.addingReportingOverflow(step)
+                if overflow { break }
+                i = next
+            }
+            return .null
         }
     }
 

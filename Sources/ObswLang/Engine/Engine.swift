@@ -41,7 +41,7 @@ public final class Engine {
 
     var globals: [String: Int] = [:]
     var globalFrame = Frame(size: 0, parent: nil)
-    var callDepth = 0
+    @exclusivity(unchecked) var callDepth = 0
     var sourceDepth = 0
     /// Directories of the files being run, innermost last (for relative `source` paths).
     var directories: [String] = []
@@ -164,6 +164,24 @@ public final class Engine {
                 frame.slots[i] = value
             }
         }
+        do throws(Unwind) {
+            return try function.body!(frame)
+        } catch .returned(let value) {
+            return value
+        }
+    }
+
+    /// Calls a script function whose parameters are all given, evaluating the arguments (in
+    /// the caller's frame) straight into the callee's: no argument array on the way.
+    func call(_ function: Function, evaluating arguments: [Compiler.Step], in caller: Frame, span: Span) throws(Unwind) -> Value {
+        let frame = Frame(size: function.frameSize, parent: function.captured)
+        for (i, argument) in arguments.enumerated() { frame.slots[i] = try argument.run(caller) }
+        if interrupt.isRaised { throw Self.interrupted(span, clearing: interrupt) }
+        guard callDepth < maximumCallDepth else {
+            throw ScriptError.runtime("recursion deeper than \(maximumCallDepth) calls (in \(function.name))", span, code: .recursionTooDeep)
+        }
+        callDepth += 1
+        defer { callDepth -= 1 }
         do throws(Unwind) {
             return try function.body!(frame)
         } catch .returned(let value) {

@@ -171,15 +171,19 @@ enum Operators {
         switch (container, key) {
         case (.map(var m), .string(let k)):
             container = .null  // keep `m` uniquely referenced
-            var child = m[k] ?? .null
-            m[k] = nil
-            if !rest.isEmpty, child.isNull {
-                m[k] = child
+            if rest.isEmpty {
+                m[k] = newValue  // an existing key keeps its place
+                container = .map(m)
+                return
+            }
+            guard let index = m.index(forKey: k), !m.values[index].isNull else {
                 container = .map(m)
                 throw ScriptError.runtime("cannot set '\(rest.first!.displayText)' inside '\(k)': it is null", span, code: .nullValue)
             }
+            var child = m.values[index]
+            m.values[index] = .null
             defer {
-                m[k] = child
+                m.values[index] = child
                 container = .map(m)
             }
             try set(&child, rest, newValue, span: span)
