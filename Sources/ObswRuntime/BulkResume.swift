@@ -168,10 +168,10 @@ struct BulkResume {
                         do throws(OBSWorkflowError) {
                             let restored = try await client.restoreExecution(graph: graph, name: name)
                             var r = BulkResume.result(name, "resumed", reason: nil)
-                            r["restored_at"] = restored.restored.restoredAt.map(Value.string) ?? .null
-                            r["execution_urn"] = restored.restored.executionURN.map(Value.string) ?? .null
+                            r.values[2] = restored.restored.restoredAt.map(Value.string) ?? .null
+                            r.values[3] = restored.restored.executionURN.map(Value.string) ?? .null
                             if case .confirmedByReading = restored.confirmation {
-                                r["reason"] = "the answer was lost; reading the execution confirmed the resume"
+                                r.values[4] = "the answer was lost; reading the execution confirmed the resume"
                             }
                             record = r
                         } catch {
@@ -228,11 +228,16 @@ struct BulkResume {
         return error
     }
 
+    /// Every result has these fields in this order; results made from it share the storage
+    /// of the field names (a resume of 100,000 executions holds 100,000 results).
+    static let resultTemplate: ValueMap = ["execution_name": .null, "outcome": .null, "restored_at": .null, "execution_urn": .null, "reason": .null]
+
     static func result(_ name: String, _ outcome: String, reason: String?) -> ValueMap {
-        [
-            "execution_name": .string(name), "outcome": .string(outcome), "restored_at": .null, "execution_urn": .null,
-            "reason": reason.map(Value.string) ?? .null,
-        ]
+        var record = resultTemplate
+        record.values[0] = .string(name)
+        record.values[1] = .string(outcome)
+        record.values[4] = reason.map(Value.string) ?? .null
+        return record
     }
 
     /// One record per target, in target order; a repeated target is reported, not resumed again.

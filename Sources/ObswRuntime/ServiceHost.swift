@@ -79,8 +79,9 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
                 try await Self.mapped { () throws(OBSWorkflowError) in
                     var items: [Value] = []
                     let pageSize = min(limit ?? 1000, 1000)
+                    let records = JSONBridge.Records()
                     for try await execution in client.executions(graph: graph, type: type, state: state, pageSize: pageSize) {
-                        items.append(Records.value(execution))
+                        items.append(records.value(.object(execution.json)))
                         if let limit, items.count >= limit { break }
                     }
                     return .list(items)

@@ -212,7 +212,10 @@ final class EmulatorStore: Sendable {
         let slow = object.contains("slow") ? 10.0 : 1.0
         let speed = self.speed
         return try state.withLock { s throws(EmulatorError) in
-            guard var record = s.graphs[graphName] else { throw .workflowNotFound(graphName) }
+            // Taken out while it changes, so its executions are uniquely referenced and change
+            // in place (a copy would cost O(executions) per start or restore).
+            guard var record = s.graphs.removeValue(forKey: graphName) else { throw .workflowNotFound(graphName) }
+            defer { s.graphs[graphName] = record }
             let steps = record.graph.steps
             if let inputs, let declared = record.graph.definition.object("inputs"), !declared.isEmpty {
                 for key in inputs.keys where declared[key] == nil {
@@ -234,7 +237,6 @@ final class EmulatorStore: Sendable {
             record.executions[executionName] = run
             let key = type.rawValue + executionName
             record.keys.insert(key, at: Self.insertionIndex(of: key, in: record.keys))
-            s.graphs[graphName] = record
             return StartedExecution(
                 executionURN: executionURN(graphName, executionName), startedAt: WireDate.iso8601(epochMilliseconds: now),
                 executionName: executionName)
@@ -316,7 +318,10 @@ final class EmulatorStore: Sendable {
         try NameRules.requireGraphName(graphName)
         guard NameRules.isValidExecutionName(name) else { throw .badRequest("invalid execution name", code: "InvalidName") }
         return try state.withLock { s throws(EmulatorError) in
-            guard var record = s.graphs[graphName] else { throw .workflowNotFound(graphName) }
+            // Taken out while it changes, so its executions are uniquely referenced and change
+            // in place (a copy would cost O(executions) per start or restore).
+            guard var record = s.graphs.removeValue(forKey: graphName) else { throw .workflowNotFound(graphName) }
+            defer { s.graphs[graphName] = record }
             guard var run = record.executions[name] else { throw .executionNotFound(name, graph: graphName) }
             let snapshot = run.snapshot(at: now)
             guard snapshot.state == .failed, let step = snapshot.failedStep else {
@@ -326,7 +331,6 @@ final class EmulatorStore: Sendable {
             }
             run.restore(at: now, from: step)
             record.executions[name] = run
-            s.graphs[graphName] = record
             return RestoredExecution(
                 executionURN: executionURN(graphName, name), restoredAt: WireDate.iso8601(epochMilliseconds: now),
                 executionName: name)
