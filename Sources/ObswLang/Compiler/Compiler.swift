@@ -22,6 +22,8 @@ final class Compiler {
         var size: Int
         var loops = 0
         var isFunction: Bool
+        /// Whether code in this scope creates functions, which would capture its frame.
+        var createsFunctions = false
     }
 
     let engine: Engine
@@ -323,17 +325,24 @@ final class Compiler {
 
     /// `fn name(a, b = 1) { ... }`: compiles the body in a scope of its own.
     func compileFunction(_ decl: FunctionDecl) -> Code {
+        functions[functions.count - 1].createsFunctions = true
         functions.append(FunctionScope(blocks: [[:]], size: 0, isFunction: true))
         let parameterSlots = decl.parameters.map { declare($0.name) }
         _ = parameterSlots
         let defaults = decl.parameters.map { p in p.defaultValue.map(compileExpression) }
         let body = compileStatements(decl.body.statements)
         let size = functions[functions.count - 1].size
+        // No function made inside can capture this one's frame, so a frame can be reused
+        // once a call returns.
+        let reusesFrames = !functions[functions.count - 1].createsFunctions
         functions.removeLast()
         let name = decl.name ?? "anonymous function"
         let parameters = decl.parameters.map(\.name)
         return { frame throws(Unwind) in
-            .function(Function(name: name, parameters: parameters, defaults: defaults, body: body, frameSize: size, captured: frame))
+            .function(
+                Function(
+                    name: name, parameters: parameters, defaults: defaults, body: body, frameSize: size, captured: frame,
+                    reusesFrames: reusesFrames))
         }
     }
 

@@ -174,7 +174,13 @@ public final class Engine {
     /// Calls a script function whose parameters are all given, evaluating the arguments (in
     /// the caller's frame) straight into the callee's: no argument array on the way.
     func call(_ function: Function, evaluating arguments: [Compiler.Step], in caller: Frame, span: Span) throws(Unwind) -> Value {
-        let frame = Frame(size: function.frameSize, parent: function.captured)
+        let frame = function.spareFrames.popLast() ?? Frame(size: function.frameSize, parent: function.captured)
+        defer {
+            if function.reusesFrames {
+                for i in frame.slots.indices { frame.slots[i] = .null }
+                function.spareFrames.append(frame)
+            }
+        }
         for (i, argument) in arguments.enumerated() { frame.slots[i] = try argument.run(caller) }
         if interrupt.isRaised { throw Self.interrupted(span, clearing: interrupt) }
         guard callDepth < maximumCallDepth else {

@@ -69,7 +69,16 @@ public final class Function: @unchecked Sendable {
     /// Smallest and largest number of arguments.
     let arity: ClosedRange<Int>
 
-    init(name: String, parameters: [String], defaults: [Code?], body: @escaping Code, frameSize: Int, captured: Frame) {
+    /// Frames of finished calls, ready for the next call (when `reusesFrames`): allocating
+    /// a frame and its slots dominated the cost of a call.
+    @exclusivity(unchecked) var spareFrames: [Frame] = []
+    let reusesFrames: Bool
+
+    init(
+        name: String, parameters: [String], defaults: [Code?], body: @escaping Code, frameSize: Int, captured: Frame,
+        reusesFrames: Bool = false
+    ) {
+        self.reusesFrames = reusesFrames
         self.name = name
         self.parameters = parameters
         self.defaults = defaults
@@ -82,6 +91,7 @@ public final class Function: @unchecked Sendable {
     }
 
     init(builtin name: String, arity: ClosedRange<Int>, _ body: @escaping ([Value], Span) throws(Unwind) -> Value) {
+        self.reusesFrames = false
         self.name = name
         self.parameters = []
         self.defaults = []
