@@ -187,7 +187,8 @@ struct BulkResume {
                             }
                         }
                         if record["outcome"] == "resumed" || failed { journal?.record(graph: graph, record) }
-                        let line: String = state.withLock { s in
+                        let live = progress.isLive
+                        let line: String? = state.withLock { s in
                             s.results[name] = record
                             if failed { s.failures += 1 }
                             if record["outcome"] == "resumed" { s.resumed += 1 }
@@ -198,11 +199,12 @@ struct BulkResume {
                                     .runtime, "resume \(graph): more than \(maxErrors) failures (--max-errors); stopped starting new resumes",
                                     code: .serviceError)
                             }
+                            guard live else { return nil }
                             let elapsed = Double((ContinuousClock.now - started).components.seconds) + 0.001
                             let done = s.results.count
                             return "resume \(graph): \(done)/\(total) — \(s.resumed) resumed, \(s.skipped) skipped, \(s.failures) failed, \(Int(Double(done) / elapsed))/s"
                         }
-                        progress.update(line)
+                        if let line { progress.update(line) }
                     }
                 }
             }

@@ -23,6 +23,9 @@ public final class ProgressReporter: Sendable {
         ProgressReporter(live: isatty(2) != 0, enabled: true)
     }
 
+    /// Whether `update` draws anything (building the line can be skipped when not).
+    var isLive: Bool { live }
+
     func update(_ line: String) {
         guard live else { return }
         // At most ten redraws a second.

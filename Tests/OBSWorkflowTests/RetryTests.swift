@@ -164,6 +164,21 @@ private let startedBody = #"{"execution_urn":"urn:e","started_at":"2020-01-01T00
         }
     }
 
+    @Test func cancellationEndsARequestInFlight() async throws {
+        // The server would answer only after a minute; cancelling must not wait for it.
+        try await withServer(handler: { _, _ in .delayed(.seconds(60), .json(200, "{}")) }) { server, client in
+            let task = Task { await clientError { _ = try await client.workflow(named: "g") } }
+            while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            task.cancel()
+            let error = await task.value
+            guard case .cancelled = error else {
+                Issue.record("expected cancelled, got \(String(describing: error))")
+                return
+            }
+            #expect(server.requests.count == 1)
+        }
+    }
+
     // MARK: The policy itself
 
     @Test func backoffStaysWithinBounds() {
