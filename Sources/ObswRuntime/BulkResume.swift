@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import OBSWorkflow
 import ObswLang
 import Synchronization
@@ -22,11 +25,14 @@ struct BulkResume {
     /// Ctrl-C / SIGTERM: no new resume starts; calls in flight finish.
     let interrupt: InterruptFlag?
     let journal: Journal?
+    /// URNs the targets came with: a result whose URN is the same reuses that string.
+    let knownURNs: [String: String]
 
     init(
         client: OBSWorkflowClient, graph: String, options: Options, progress: ProgressReporter,
-        interrupt: InterruptFlag? = nil, journal: Journal? = nil
+        interrupt: InterruptFlag? = nil, journal: Journal? = nil, knownURNs: [String: String] = [:]
     ) {
+        self.knownURNs = knownURNs
         self.interrupt = interrupt
         self.journal = journal
         // Bulk work during an incident retries harder than a single interactive call.
@@ -42,7 +48,7 @@ struct BulkResume {
     func run(_ targets: [String]) async throws(ScriptError) -> [Value] {
         let started = ContinuousClock.now
         var distinct: [String] = []
-        var seen: Set<String> = []
+        var seen: Set<String> = []  // emptied after the check: 100,000 names are megabytes
         for name in targets where seen.insert(name).inserted { distinct.append(name) }
 
         // 0. What an earlier run's journal says was resumed is not resumed again.
@@ -56,6 +62,34 @@ struct BulkResume {
         }
 
         // 1. Eligibility.
+        let eligible = try await eligibleTargets(distinct, results: &results)
+        seen = []
+        distinct = []
+        releaseFreedMemory()
+
+        // 2. Resume (or plan).
+        if options.dryRun {
+            for name in eligible { results[name] = Self.result(name, "planned", reason: "FAILED; would be resumed") }
+        } else {
+            // Failures found while checking count toward the error budget too.
+            let checkFailures = results.values.filter { $0["outcome"] == "failed" }.count
+            // Handed over, not copied: the resume adds to the same table.
+            let sofar = results
+            results = [:]
+            let outcome = await resume(eligible, failuresSoFar: checkFailures, adding: sofar)
+            results = outcome.results
+            if let abort = outcome.abort {
+                throw finish(abort, targets: targets, results: results, started: started)
+            }
+        }
+        let all = Self.ordered(targets, results)
+        progress.finish(summary(all, started: started))
+        return all
+    }
+
+    /// The targets that are FAILED now; the others get their result here. What the check
+    /// needed (a listing of FAILED executions) is gone when this returns.
+    func eligibleTargets(_ distinct: [String], results: inout [String: ValueMap]) async throws(ScriptError) -> [String] {
         let states = try await currentStates(distinct)
         var eligible: [String] = []
         for name in distinct {
@@ -70,22 +104,7 @@ struct BulkResume {
                 results[name] = Self.result(name, "failed", reason: "execution \(name) not found")
             }
         }
-
-        // 2. Resume (or plan).
-        if options.dryRun {
-            for name in eligible { results[name] = Self.result(name, "planned", reason: "FAILED; would be resumed") }
-        } else {
-            // Failures found while checking count toward the error budget too.
-            let checkFailures = results.values.filter { $0["outcome"] == "failed" }.count
-            let outcome = await resume(eligible, failuresSoFar: checkFailures)
-            for (name, record) in outcome.results { results[name] = record }
-            if let abort = outcome.abort {
-                throw finish(abort, targets: targets, results: results, started: started)
-            }
-        }
-        let all = Self.ordered(targets, results)
-        progress.finish(summary(all, started: started))
-        return all
+        return eligible
     }
 
     enum Check: Sendable {
@@ -132,17 +151,20 @@ struct BulkResume {
 
     /// Resumes with bounded concurrency and rate; stops starting new calls after an
     /// authentication error, past the error budget, or when cancelled.
-    func resume(_ names: [String], failuresSoFar: Int) async -> ResumeOutcome {
+    func resume(_ names: [String], failuresSoFar: Int, adding earlier: [String: ValueMap] = [:]) async -> ResumeOutcome {
         var budgetSpent: ScriptError?
         if let maxErrors = options.maxErrors, failuresSoFar > maxErrors {
             budgetSpent = ScriptError(
                 .runtime, "resume \(graph): more than \(maxErrors) failures (--max-errors) while checking; resumed nothing",
                 code: .serviceError)
         }
-        let state = Shared((next: 0, failures: failuresSoFar, resumed: 0, skipped: 0, stop: budgetSpent, results: [String: ValueMap]()))
+        var table = earlier
+        table.reserveCapacity(earlier.count + names.count)
+        let state = Shared((next: 0, failures: failuresSoFar, resumed: 0, skipped: 0, stop: budgetSpent, results: table))
+        table = [:]
         let limiter = options.requestsPerSecond.map { RateLimiter(perSecond: $0) }
         let client = self.client, graph = self.graph, maxErrors = options.maxErrors, progress = self.progress
-        let journal = self.journal
+        let journal = self.journal, knownURNs = self.knownURNs
         let total = names.count
         let started = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in
@@ -169,7 +191,9 @@ struct BulkResume {
                             let restored = try await client.restoreExecution(graph: graph, name: name)
                             var r = BulkResume.result(name, "resumed", reason: nil)
                             r.values[2] = restored.restored.restoredAt.map(Value.string) ?? .null
-                            r.values[3] = restored.restored.executionURN.map(Value.string) ?? .null
+                            if let urn = restored.restored.executionURN {
+                                r.values[3] = .string(knownURNs[name].flatMap { $0 == urn ? $0 : nil } ?? urn)
+                            }
                             if case .confirmedByReading = restored.confirmation {
                                 r.values[4] = "the answer was lost; reading the execution confirmed the resume"
                             }
@@ -201,7 +225,7 @@ struct BulkResume {
                             }
                             guard live else { return nil }
                             let elapsed = Double((ContinuousClock.now - started).components.seconds) + 0.001
-                            let done = s.results.count
+                            let done = s.results.count - earlier.count
                             return "resume \(graph): \(done)/\(total) — \(s.resumed) resumed, \(s.skipped) skipped, \(s.failures) failed, \(Int(Double(done) / elapsed))/s"
                         }
                         if let line { progress.update(line) }
@@ -244,9 +268,11 @@ struct BulkResume {
 
     /// One record per target, in target order; a repeated target is reported, not resumed again.
     static func ordered(_ targets: [String], _ results: [String: ValueMap]) -> [Value] {
+        // Without repeats (the usual case) there is nothing to remember.
+        let repeats = results.count < targets.count
         var seen: Set<String> = []
         return targets.map { name in
-            if !seen.insert(name).inserted {
+            if repeats, !seen.insert(name).inserted {
                 return .map(result(name, "skipped", reason: "listed more than once; handled once above"))
             }
             return .map(results[name] ?? result(name, "skipped", reason: "not attempted"))
@@ -311,6 +337,19 @@ actor RateLimiter {
         if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
     }
 }
+
+/// Hands memory freed by a large step (a listing parsed page by page) back to the system,
+/// so the peak of a long bulk run is not the sum of its steps.
+func releaseFreedMemory() {
+    #if canImport(Glibc)
+    _ = glibcMallocTrim(0)
+    #endif
+}
+
+#if canImport(Glibc)
+/// glibc's malloc_trim (malloc.h is not part of the Glibc module).
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
 
 /// A value shared by concurrent tasks, behind a lock.
 final class Shared<State: Sendable>: Sendable {

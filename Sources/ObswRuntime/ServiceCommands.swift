@@ -119,7 +119,14 @@ struct Arguments {
 
     /// Execution names from targets: names, records with `execution_name`, lists of either.
     func targets(from index: Int) throws(ScriptError) -> [String] {
+        try targetRecords(from: index).names
+    }
+
+    /// Target names, and the URNs of those given as records (a bulk resume reuses those
+    /// strings for its results instead of keeping a second copy of each).
+    func targetRecords(from index: Int) throws(ScriptError) -> (names: [String], urns: [String: String]) {
         var names: [String] = []
+        var urns: [String: String] = [:]
         func collect(_ value: Value) throws(ScriptError) {
             switch value {
             case .string(let s) where !s.isEmpty: names.append(s)
@@ -130,11 +137,12 @@ struct Arguments {
                     throw fail("a record given as a target needs an execution_name")
                 }
                 names.append(s)
+                if case .string(let urn)? = m["execution_urn"] { urns[s] = urn }
             default:
                 throw fail("a target is an execution name, an execution record or a list of them, not \(value.literalText)")
             }
         }
         for value in invocation.positional.dropFirst(index) { try collect(value) }
-        return names
+        return (names, urns)
     }
 }

@@ -126,7 +126,7 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
                 requestsPerSecond: try arguments.int("rps", default: nil, range: 1...100_000),
                 maxErrors: try arguments.int("max-errors", default: nil, range: 0...Int.max),
                 dryRun: invocation.flag("dry-run"))
-            let targets = try arguments.targets(from: 1)
+            let (targets, knownURNs) = try arguments.targetRecords(from: 1)
             let journal = try arguments.optionString("journal").map { path throws(ScriptError) in try Journal(path: path) }
             let single = invocation.positional.count == 2 && { if case .string = invocation.positional[1] { true } else { false } }()
             // Ctrl-C stops starting new resumes, but calls in flight finish: a resume whose
@@ -134,7 +134,8 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
             let interrupt = engine.interrupt
             let results = try blocking(engine, cancelOnInterrupt: false) { () throws(ScriptError) in
                 try await BulkResume(
-                    client: client, graph: graph, options: options, progress: progress, interrupt: interrupt, journal: journal
+                    client: client, graph: graph, options: options, progress: progress, interrupt: interrupt, journal: journal,
+                    knownURNs: knownURNs
                 ).run(targets)
             }
             return single && results.count == 1 ? results[0] : .list(results)
