@@ -19,8 +19,9 @@ STATE = tempfile.mkdtemp(prefix="obsw-pty-")
 HISTORY = os.path.join(STATE, "obsw", "history")
 
 
-def spawn(*arguments, state=STATE):
+def spawn(*arguments, state=STATE, extra_env=None):
     env = {"TERM": "xterm", "LANG": "C.UTF-8", "HOME": STATE, "XDG_STATE_HOME": state, "PATH": "/usr/bin:/bin"}
+    env.update(extra_env or {})
     child = pexpect.spawn(BINARY, list(arguments), env=env, encoding="utf-8", timeout=15, dimensions=(40, 160))
     return child
 
@@ -157,6 +158,43 @@ def test_ctrl_c_cancels_a_running_command_and_clears_a_line():
     child.expect_exact("still works ✓ héllo")
     prompt(child, 3)
     finish(child)
+
+
+def test_ctrl_c_during_a_bulk_resume_returns_to_the_prompt_with_counts():
+    # An emulator of its own whose every answer takes 300 ms, so the resume is still going.
+    import re
+    import subprocess
+    import urllib.request
+    emulator = subprocess.Popen([BINARY, "emulator", "--port", "0", "--faults", "slow=1,slow-ms=300"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        banner = ""
+        while "control:" not in banner:
+            banner += emulator.stdout.readline()
+        endpoint = re.search(r"API on (http://[\d.:]+)", banner).group(1)
+        child = spawn(extra_env={"OBS_ENDPOINT": endpoint, "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY",
+                                 "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key"})
+        prompt(child, 1)
+        child.sendline("let failed = executions thumbnails --state FAILED")
+        prompt(child, 2)
+        child.sendline("resume thumbnails $failed --concurrency 2")
+        time.sleep(2)
+        child.sendcontrol("c")
+        child.expect(r"interrupted \(resume thumbnails: (\d+) resumed, (\d+) skipped")
+        resumed, skipped = int(child.match.group(1)), int(child.match.group(2))
+        prompt(child, 3)
+        assert resumed > 0 and skipped > 0, (resumed, skipped)
+        # What the shell says it resumed is what the service applied.
+        with urllib.request.urlopen(endpoint + "/-/emulator/restores") as answer:
+            total = int(re.search(r'"total":(\d+)', answer.read().decode()).group(1))
+        assert total == resumed, (total, resumed)
+        child.sendline('print "still here"')
+        child.expect_exact("still here")
+        prompt(child, 4)
+        finish(child)
+    finally:
+        emulator.terminate()
+        emulator.wait()
 
 
 def test_errors_keep_the_shell_running():
