@@ -95,7 +95,18 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Allow plain http to an endpoint that is not loopback (anyone on the path can read the traffic).")
     var allowInsecureHTTP = false
 
+    @Option(help: "How long to wait for each answer before trying again, e.g. 10s or 2m (default 30s).")
+    var requestTimeout: String?
+
+    /// `--request-timeout`, checked by `validate`.
+    var requestTimeoutDuration: Duration {
+        requestTimeout.flatMap(Scenario.milliseconds).map { .milliseconds($0) } ?? .seconds(30)
+    }
+
     func validate() throws {
+        if let requestTimeout, (Scenario.milliseconds(requestTimeout) ?? 0) <= 0 {
+            throw ValidationError("--request-timeout '\(requestTimeout)' is not a duration like 500ms, 10s or 2m")
+        }
         if local, endpoint != nil || profile != nil || region != nil {
             throw ValidationError("--local uses the embedded emulator; it cannot be combined with --endpoint, --profile or --region")
         }

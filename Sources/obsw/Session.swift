@@ -27,8 +27,8 @@ final class Session: @unchecked Sendable {
                 }
                 return try OBSWorkflowClient(
                     settings: TransportSettings(
-                        endpoint: endpoint, credentials: credentials, maxConnections: 128,
-                        allowInsecureHTTP: connection.allowInsecureHTTP))
+                        endpoint: endpoint, credentials: credentials, requestTimeout: connection.requestTimeoutDuration,
+                        maxConnections: 128, allowInsecureHTTP: connection.allowInsecureHTTP))
             } catch {
                 throw ScriptError(.runtime, "\(error)", code: .badArgument)
             }

@@ -12,35 +12,50 @@ import Testing
         ["HOME": "/nonexistent", "OBS_ENDPOINT": endpoint, "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": secret]
     }
 
-    @Test func wrongKeyIsExplainedWithTheFix() throws {
+    @Test func wrongKeyIsExplainedWithTheFix() async throws {
         let emulator = try EmulatorProcess.start()
         defer { emulator.stop() }
-        let run = try runObsw(["-c", "graphs"], environment: environment(emulator.endpoint, secret: "a-wrong-secret"))
+        let run = try await runObswInBackground(["-c", "graphs"], environment: environment(emulator.endpoint, secret: "a-wrong-secret"))
         #expect(run.status == 3, "\(run.stderr)")
         #expect(run.stderr.contains("SignatureDoesNotMatch"), "\(run.stderr)")
         #expect(run.stderr.contains("hint: the secret access key does not match"), "the hint names what to fix: \(run.stderr)")
         #expect(!run.stderr.contains("a-wrong-secret"))
     }
 
-    @Test func skewedClockIsExplained() throws {
+    @Test func skewedClockIsExplained() async throws {
         // The emulator's clock an hour ahead is this machine's clock an hour behind.
         let emulator = try EmulatorProcess.start(["--clock-offset", "1h"])
         defer { emulator.stop() }
         #expect(emulator.banner.contains("clock offset"), "\(emulator.banner)")
-        let run = try runObsw(["-c", "graphs"], environment: environment(emulator.endpoint))
+        let run = try await runObswInBackground(["-c", "graphs"], environment: environment(emulator.endpoint))
         #expect(run.status == 3, "\(run.stderr)")
         #expect(run.stderr.contains("RequestTimeTooSkewed"), "\(run.stderr)")
         #expect(run.stderr.contains("hint: this machine's clock differs"), "\(run.stderr)")
         // Within the allowed 15 minutes nothing is wrong.
         let near = try EmulatorProcess.start(["--clock-offset=-5m"])
         defer { near.stop() }
-        #expect(try runObsw(["-c", "graphs"], environment: environment(near.endpoint)).status == 0)
+        #expect(try await runObswInBackground(["-c", "graphs"], environment: environment(near.endpoint)).status == 0)
     }
 
     @Test func clockOffsetMustBeADuration() throws {
         let run = try runObsw(["emulator", "--port", "0", "--clock-offset", "soon"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("--clock-offset 'soon' is not a duration"), "\(run.stderr)")
+    }
+
+    @Test func aServerThatNeverAnswersEndsInATimeout() async throws {
+        let server = try await TestHTTPServer.start { _, _ in .delayed(.seconds(600), .json(200, "{}")) }
+        let endpoint = server.endpoint
+        let run = try await runObswInBackground(["--request-timeout", "500ms", "-c", "graphs"], environment: environment(endpoint))
+        await server.stop()
+        #expect(run.status == 3, "\(run.stderr)")
+        #expect(run.stderr.contains("timeout error: list workflows: no answer within 500ms (after 4 attempts)"), "\(run.stderr)")
+    }
+
+    @Test func requestTimeoutMustBeADuration() throws {
+        let run = try runObsw(["--request-timeout", "soon", "-c", "1"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--request-timeout 'soon' is not a duration"), "\(run.stderr)")
     }
 
     /// Answers that no Data+ service gives.
