@@ -94,6 +94,7 @@ let package = Package(
                 "ObswRuntime",
                 "ObswShell",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Shared by every test target: a scriptable HTTP server on 127.0.0.1, temp files.

@@ -46,6 +46,7 @@ struct Obsw: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        ProcessSetup.prepare()
         do {
             var command = try Obsw.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -28,7 +28,8 @@ final class Session: @unchecked Sendable {
                 return try OBSWorkflowClient(
                     settings: TransportSettings(
                         endpoint: endpoint, credentials: credentials, requestTimeout: connection.requestTimeoutDuration,
-                        maxConnections: 128, allowInsecureHTTP: connection.allowInsecureHTTP))
+                        maxConnections: 128, allowInsecureHTTP: connection.allowInsecureHTTP),
+                    logger: ProcessSetup.clientLogger)
             } catch {
                 throw ScriptError(.runtime, "\(error)", code: .badArgument)
             }

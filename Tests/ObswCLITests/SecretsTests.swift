@@ -41,6 +41,14 @@ import Testing
         let refused = try runObsw(["-c", "graphs"], environment: wrong)
         #expect(refused.status == 3 && refused.stderr.contains("SignatureDoesNotMatch"))
         artifacts += [refused.stdout, refused.stderr]
+        // A trace of every request and answer (OBSW_LOG): the signature and the token redacted.
+        var tracing = environment
+        tracing["OBSW_LOG"] = "trace"
+        let traced = try runObsw(["run", script], environment: tracing)
+        #expect(traced.status == 0, "\(traced.stderr)")
+        #expect(traced.stderr.contains("Authorization: OBS AKSECRETSTEST:<redacted>"), "no trace: \(traced.stderr.prefix(500))")
+        #expect(traced.stderr.contains("x-obs-security-token: <redacted>"))
+        artifacts += [traced.stdout, traced.stderr]
         // A line typed with a secret in it never reaches the history file.
         let piped = try runObsw([], environment: environment, stdin: "print \"done\"\n")
         artifacts += [piped.stdout, piped.stderr]
@@ -53,6 +61,30 @@ import Testing
             #expect(!artifact.contains(Self.secret), "artifact \(index) holds the secret key")
             #expect(!artifact.contains(Self.token), "artifact \(index) holds the security token")
         }
+    }
+
+    /// The secret is in the process's memory, so obsw writes no core files at all.
+    @Test func noCoreFileCanHoldTheSecret() throws {
+        let process = Process()
+        process.executableURL = obswBinary
+        process.arguments = ["-c", "sleep 5s"]
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var limits = ""
+        for _ in 0..<50 where !limits.contains("Max core file size") {
+            Thread.sleep(forTimeInterval: 0.1)
+            limits = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)) ?? ""
+        }
+        // Read until obsw has lowered the limit (it does so first thing).
+        for _ in 0..<50 where limits.firstMatch(of: /Max core file size\s+0\s+0/) == nil {
+            Thread.sleep(forTimeInterval: 0.1)
+            limits = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)) ?? ""
+        }
+        #expect(limits.firstMatch(of: /Max core file size\s+0\s+0/) != nil, "\(limits)")
     }
 
     @Test func aTenMegabyteScriptIsCheckedCleanly() throws {
