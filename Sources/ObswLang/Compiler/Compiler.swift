@@ -178,12 +178,7 @@ final class Compiler {
         case .for(let name, _, let sequence, let body):
             if let counted = compileCountedFor(name, sequence, body, span) { return counted }
             let sequenceCode = compileExpression(sequence)
-            pushBlock()
-            let slot = declare(name)
-            functions[functions.count - 1].loops += 1
-            let bodyCode = compileBlock(body)
-            functions[functions.count - 1].loops -= 1
-            popBlock()
+            let (slot, bodyCode) = compileLoop(over: name, body)
             let interrupt = engine.interrupt
             let sequenceSpan = sequence.span
             return { frame throws(Unwind) in
@@ -268,6 +263,17 @@ final class Compiler {
         }
     }
 
+    /// A `for` body in a block of its own where the loop variable lives (after the sequence
+    /// is compiled: `for x in x` reads the outer x).
+    func compileLoop(over name: String, _ body: Block) -> (slot: Int, body: Code) {
+        pushBlock()
+        defer { popBlock() }
+        let slot = declare(name)
+        functions[functions.count - 1].loops += 1
+        defer { functions[functions.count - 1].loops -= 1 }
+        return (slot, compileBlock(body))
+    }
+
     /// `for i in range(...)`, when `range` is the builtin: counts without building the list
     /// (a million-iteration loop would otherwise allocate a million values first).
     func compileCountedFor(_ name: String, _ sequence: Expr, _ body: Block, _ span: Span) -> Code? {
@@ -275,12 +281,7 @@ final class Compiler {
             resolve("range") == nil, engine.builtins["range"] != nil, (1...3).contains(arguments.count)
         else { return nil }
         let argumentCodes = arguments.map { Step(run: compileExpression($0)) }
-        pushBlock()
-        let slot = declare(name)
-        functions[functions.count - 1].loops += 1
-        let bodyCode = compileBlock(body)
-        functions[functions.count - 1].loops -= 1
-        popBlock()
+        let (slot, bodyCode) = compileLoop(over: name, body)
         let interrupt = engine.interrupt
         let sequenceSpan = sequence.span
         return { frame throws(Unwind) in
