@@ -70,6 +70,9 @@ def test_multiline_for_block():
     prompt(child, 3)
     child.sendline("len(s)")
     child.expect_exact("11")
+    # Ctrl-D only once the prompt is up: sent while a line runs, the terminal is not yet
+    # in the line editor's hands and the EOF can be lost.
+    prompt(child, 4)
     finish(child)
 
 
