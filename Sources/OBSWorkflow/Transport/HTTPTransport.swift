@@ -161,13 +161,19 @@ public final class HTTPTransport: Sendable {
         if logger.logLevel <= .debug {
             logger.debug("→ \(request.method) \(endpoint.url)\(request.target) \(Self.redacted(headers))")
         }
+        let httpRequest: HTTPClient.Request
+        do {
+            httpRequest = try HTTPClient.Request(
+                url: endpoint.url + request.target, method: HTTPMethod(rawValue: request.method),
+                headers: HTTPHeaders(headers), body: body)
+        } catch {
+            // Never sent, and sending again cannot help.
+            return .failed(TransportFailure(kind: .permanent, reason: "cannot build the request: \(error)"))
+        }
         do {
             // The future-based call delivers the whole answer in one completion: the
             // streaming API costs several hops between the event loop and the task per
             // request, which dominated the client's CPU in a bulk resume (docs/performance.md).
-            let httpRequest = try HTTPClient.Request(
-                url: endpoint.url + request.target, method: HTTPMethod(rawValue: request.method),
-                headers: HTTPHeaders(headers), body: body)
             let accumulator = ResponseAccumulator(request: httpRequest, maxBodySize: settings.maxResponseBytes)
             let task = client.execute(
                 request: httpRequest, delegate: accumulator,
