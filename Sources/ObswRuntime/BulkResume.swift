@@ -53,7 +53,8 @@ struct BulkResume {
 
         // 0. What an earlier run's journal says was resumed is not resumed again.
         var results: [String: ValueMap] = [:]
-        if let journal {
+        // Only a journal the operator names is read: an automatic one starts empty.
+        if let journal, !journal.isAutomatic {
             let done = journal.resumed(graph: graph)
             for name in distinct where done.contains(name) {
                 results[name] = Self.result(name, "skipped", reason: "already resumed (journal \(journal.path))")
@@ -78,6 +79,7 @@ struct BulkResume {
             results = [:]
             let outcome = await resume(eligible, failuresSoFar: checkFailures, adding: sofar)
             results = outcome.results
+            journal?.flush()
             if let abort = outcome.abort {
                 throw finish(abort, targets: targets, results: results, started: started)
             }
@@ -284,7 +286,10 @@ struct BulkResume {
         for case .map(let m) in results { counts[m["outcome"]?.displayText ?? "?", default: 0] += 1 }
         let order = ["resumed", "planned", "skipped", "failed"]
         let parts = order.compactMap { key in counts[key].map { "\($0) \(key)" } }
-        return "resume \(graph): \(parts.joined(separator: ", ")) in \((ContinuousClock.now - started).formattedSeconds)"
+        var line = "resume \(graph): \(parts.joined(separator: ", ")) in \((ContinuousClock.now - started).formattedSeconds)"
+        // Only worth naming when something was resumed; passed to --journal, it skips those.
+        if let journal, journal.isAutomatic, counts["resumed"] != nil { line += "; journal \(journal.path)" }
+        return line
     }
 }
 

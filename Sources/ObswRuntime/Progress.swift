@@ -38,6 +38,13 @@ public final class ProgressReporter: Sendable {
         if draw { emit("\r\u{1B}[K" + line) }
     }
 
+    /// A one-line note on standard error (not in silent mode).
+    func note(_ text: String) {
+        guard enabled else { return }
+        if live { emit("\r\u{1B}[K") }
+        emit("obsw: " + text + "\n")
+    }
+
     func finish(_ summary: String?) {
         guard enabled else { return }
         if live { emit("\r\u{1B}[K") }

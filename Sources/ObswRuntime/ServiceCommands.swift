@@ -35,7 +35,7 @@ enum ServiceCommands {
                 .init("rps", value: "N", "at most N resume calls a second"),
                 .init("max-errors", value: "N", "stop starting new resumes after N failures"),
                 .init("dry-run", "check eligibility and report 'planned'; change nothing"),
-                .init("journal", value: "FILE", "record each result in FILE as it arrives; skip what FILE says was resumed"),
+                .init("journal", value: "FILE", "record results in FILE (default: a new journal under the state folder); skip what FILE says was resumed"),
             ]),
         CommandSpec(
             "wait", usage: "wait GRAPH TARGET... [--until terminal|success] [--timeout DURATION] [--interval DURATION]",

@@ -127,7 +127,8 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
                 maxErrors: try arguments.int("max-errors", default: nil, range: 0...Int.max),
                 dryRun: invocation.flag("dry-run"))
             let (targets, knownURNs) = try arguments.targetRecords(from: 1)
-            let journal = try arguments.optionString("journal").map { path throws(ScriptError) in try Journal(path: path) }
+            let journal = try Journal.forResume(
+                graph: graph, path: try arguments.optionString("journal"), dryRun: options.dryRun, progress: progress)
             let single = invocation.positional.count == 2 && { if case .string = invocation.positional[1] { true } else { false } }()
             // Ctrl-C stops starting new resumes, but calls in flight finish: a resume whose
             // answer is abandoned is exactly what must not be left unknown.

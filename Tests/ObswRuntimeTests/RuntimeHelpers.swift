@@ -40,7 +40,16 @@ final class Fixture: @unchecked Sendable {
     let engine: Engine
     let collector = Collector()
 
+    /// Automatic resume journals of in-process tests go here, not into the developer's
+    /// ~/.local/state.
+    static let stateDirectory: String = {
+        let path = NSTemporaryDirectory() + "obsw-runtime-tests-state"
+        setenv("XDG_STATE_HOME", path, 1)
+        return path
+    }()
+
     init(_ configuration: EmulatorConfiguration = EmulatorConfiguration(speed: 4), retry: RetryPolicy = .fastForTests, secret: String? = nil) async throws {
+        _ = Self.stateDirectory
         emulator = try await WorkflowEmulator.start(configuration)
         let keys = configuration.credentials[0]
         client = try OBSWorkflowClient(
