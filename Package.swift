@@ -77,7 +77,7 @@ let package = Package(
         // The interactive shell: line reader (libedit or plain), history, completion, the loop.
         .target(
             name: "ObswShell",
-            dependencies: ["CLibEdit", "CShellSignals", "ObswLang", "ObswRuntime"],
+            dependencies: ["CLibEdit", "CShellSignals", "ObswLang", "ObswRuntime", "OBSWorkflow"],
             exclude: ["README.md"]
         ),
         // libFuzzer entry point; see scripts/fuzz.

@@ -139,15 +139,13 @@ extension Journal {
 
     /// The folder of automatic journals for an environment.
     static func directory(environment: [String: String]) -> String {
-        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/obsw/journal" }
-        let home = environment["HOME"] ?? "/"
-        return (home.hasSuffix("/") ? String(home.dropLast()) : home) + "/.local/state/obsw/journal"
+        LocalState.directory(environment: environment) + "/journal"
     }
 
     /// A new journal for a resume of `graph`, or why none could be made.
     static func automatic(graph: String, environment: [String: String]) -> Result<Journal, ScriptError> {
         let folder = directory(environment: environment)
-        guard makeDirectories(folder) else {
+        guard LocalState.makeDirectories(folder) else {
             return .failure(ScriptError(.runtime, "cannot create \(folder): \(String(cString: strerror(errno)))"))
         }
         removeOld(in: folder)
@@ -159,16 +157,6 @@ extension Journal {
         // Unique even for two resumes in the same second of one process (the shell).
         let path = "\(folder)/\(safe.prefix(80))-\(stamp)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).jsonl"
         do { return .success(try Journal(path: path, isAutomatic: true)) } catch { return .failure(error) }
-    }
-
-    /// `mkdir -p` with 0700 folders (journals name executions; they are the operator's own).
-    private static func makeDirectories(_ path: String) -> Bool {
-        var current = ""
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o700) != 0, errno != EEXIST { return false }
-        }
-        return true
     }
 
     private static func removeOld(in folder: String) {

@@ -1,3 +1,5 @@
+import OBSWorkflow
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,9 +22,7 @@ public final class ShellHistory: @unchecked Sendable {
 
     /// The history file for an environment.
     public static func defaultPath(environment: [String: String]) -> String {
-        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/obsw/history" }
-        let home = environment["HOME"] ?? "/"
-        return (home.hasSuffix("/") ? String(home.dropLast()) : home) + "/.local/state/obsw/history"
+        LocalState.directory(environment: environment) + "/history"
     }
 
     /// Entries, oldest first (at most `limit`).
@@ -105,11 +105,7 @@ public final class ShellHistory: @unchecked Sendable {
     }
 
     private func ensureDirectory() {
-        var prefix = ""
-        for part in path.split(separator: "/").dropLast() {
-            prefix += "/" + part
-            mkdir(prefix, 0o700)
-        }
+        LocalState.makeDirectories("/" + path.split(separator: "/").dropLast().joined(separator: "/"))
     }
 
     static func escape(_ line: String) -> String {
