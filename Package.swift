@@ -101,6 +101,7 @@ let package = Package(
         .target(
             name: "OBSWTestSupport",
             dependencies: [
+                "ObswJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,7 +124,7 @@ let package = Package(
         .testTarget(name: "ObswLangTests", dependencies: ["ObswLang"]),
         .testTarget(
             name: "ObswRuntimeTests",
-            dependencies: ["ObswRuntime", "ObswLang", "OBSWorkflow", "OBSWorkflowEmulator"]
+            dependencies: ["ObswRuntime", "ObswLang", "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport"]
         ),
         .testTarget(name: "ObswShellTests", dependencies: ["ObswShell", "ObswLang"]),
         // Runs the built binary; depending on it makes `swift test` build it first.

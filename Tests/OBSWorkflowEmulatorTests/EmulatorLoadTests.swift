@@ -124,7 +124,7 @@ import Testing
         #expect(t.requests >= Self.clients * Self.minimumPerClient, "only \(t.requests) requests")
         #expect(t.unexpected.isEmpty, "\(t.unexpected)")
         // Every failure the clients saw was one the emulator injected, and vice versa.
-        let injected = try await injectedFaults(endpoint)
+        let injected = try await EmulatorControl.injected(endpoint)
         #expect(t.faults[500, default: 0] == injected["500", default: 0])
         #expect(t.faults[503, default: 0] == injected["503", default: 0])
         #expect(t.faults[429, default: 0] == injected["429", default: 0])
@@ -162,15 +162,6 @@ private func send(_ probe: EmulatorLoadTests.Probe, endpoint: String, http: HTTP
     } catch {
         return nil
     }
-}
-
-private func injectedFaults(_ endpoint: String) async throws -> [String: Int] {
-    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: endpoint + "/-/emulator/faults"), timeout: .seconds(10))
-    let body = try await response.body.collect(upTo: 1 << 20)
-    let json = try JSONParser.parse(Array(buffer: body))
-    var counts: [String: Int] = [:]
-    for (key, value) in json["injected"]?.objectValue ?? [:] { counts[key] = value.intValue }
-    return counts
 }
 
 /// VmRSS of a process, from /proc.

@@ -47,7 +47,7 @@ import Testing
 
         // The service's own count: each execution restored exactly once, and those are the
         // executions the records call resumed.
-        let counters = try await restoreCounters(emulator.endpoint)
+        let counters = try await EmulatorControl.restores(emulator.endpoint)
         #expect(counters.total == Self.size)
         #expect(counters.counts.count == Self.size)
         let twice = counters.counts.filter { $0.value != 1 }
@@ -63,7 +63,7 @@ import Testing
         #expect(Int(summary.1) == counters.total)
 
         // The faults really happened, and lost answers were confirmed by reading, not re-sent.
-        let injected = try await injectedFaults(emulator.endpoint)
+        let injected = try await EmulatorControl.injected(emulator.endpoint)
         for kind in ["500", "503", "429", "drop", "restore-drop"] {
             #expect((injected[kind] ?? 0) > 0, "no \(kind) injected: \(injected)")
         }
@@ -74,22 +74,4 @@ import Testing
         let left = try runObsw(["--output", "jsonl", "-c", "executions bulk --state FAILED"], environment: environment)
         #expect(left.status == 0 && left.stdout.isEmpty, "\(left.stdout.prefix(500)) \(left.stderr)")
     }
-}
-
-func restoreCounters(_ endpoint: String) async throws -> (total: Int, counts: [String: Int]) {
-    let (data, _) = try await URLSession.shared.data(from: URL(string: endpoint + "/-/emulator/restores")!)
-    let json = try JSONParser.parse(Array(data))
-    var counts: [String: Int] = [:]
-    for item in json["executions"]?.arrayValue ?? [] {
-        counts[item["execution_name"]?.stringValue ?? "", default: 0] += item["restores"]?.intValue ?? 0
-    }
-    return (json["total"]?.intValue ?? -1, counts)
-}
-
-func injectedFaults(_ endpoint: String) async throws -> [String: Int] {
-    let (data, _) = try await URLSession.shared.data(from: URL(string: endpoint + "/-/emulator/faults")!)
-    let json = try JSONParser.parse(Array(data))
-    var counts: [String: Int] = [:]
-    for (key, value) in json["injected"]?.objectValue ?? [:] { counts[key] = value.intValue }
-    return counts
 }

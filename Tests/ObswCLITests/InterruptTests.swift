@@ -49,8 +49,6 @@ import Testing
         #expect(resumed > 0 && skipped > 0 && resumed + skipped == 44)
 
         // What the script says it resumed is what the service applied: no more, no less.
-        let (data, _) = try await URLSession.shared.data(from: URL(string: endpoint + "/-/emulator/restores")!)
-        let total = String(decoding: data, as: UTF8.self).firstMatch(of: /"total":(\d+)/).map { Int($0.1)! }
-        #expect(total == resumed)
+        #expect(try await EmulatorControl.restores(endpoint).total == resumed)
     }
 }

@@ -6,6 +6,7 @@ import OBSWorkflow
 import OBSWorkflowEmulator
 import ObswLang
 import ObswRuntime
+import OBSWTestSupport
 import Testing
 
 final class Collector: EngineDelegate, @unchecked Sendable {
@@ -76,24 +77,12 @@ final class Fixture: @unchecked Sendable {
     }
 
     func restores() async throws -> (total: Int, counts: [String: Int]) {
-        var request = URLRequest(url: URL(string: emulator.endpoint + "/-/emulator/restores")!)
-        request.httpMethod = "GET"
-        let (data, _) = try await URLSession.shared.data(for: request)
-        let json = try JSONParser.parse(Array(data))
-        var counts: [String: Int] = [:]
-        for item in json["executions"]?.arrayValue ?? [] {
-            counts[item["execution_name"]?.stringValue ?? ""] = item["restores"]?.intValue
-        }
-        return (json["total"]?.intValue ?? -1, counts)
+        try await EmulatorControl.restores(emulator.endpoint)
     }
 
     /// Faults injected so far, by kind.
     func injected() async throws -> [String: Int] {
-        let (data, _) = try await URLSession.shared.data(from: URL(string: emulator.endpoint + "/-/emulator/faults")!)
-        let json = try JSONParser.parse(Array(data))
-        var counts: [String: Int] = [:]
-        for (key, value) in json["injected"]?.objectValue ?? [:] { counts[key] = value.intValue }
-        return counts
+        try await EmulatorControl.injected(emulator.endpoint)
     }
 
     func close() async {
