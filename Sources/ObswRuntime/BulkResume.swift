@@ -47,9 +47,7 @@ struct BulkResume {
 
     func run(_ targets: [String]) async throws(ScriptError) -> [Value] {
         let started = ContinuousClock.now
-        var distinct: [String] = []
-        var seen: Set<String> = []  // emptied after the check: 100,000 names are megabytes
-        for name in targets where seen.insert(name).inserted { distinct.append(name) }
+        var distinct = targets.distinctInOrder()
 
         // 0. What an earlier run's journal says was resumed is not resumed again.
         var results: [String: ValueMap] = [:]
@@ -64,8 +62,7 @@ struct BulkResume {
 
         // 1. Eligibility.
         let eligible = try await eligibleTargets(distinct, results: &results)
-        seen = []
-        distinct = []
+        distinct = []  // 100,000 names are megabytes
         releaseFreedMemory()
 
         // 2. Resume (or plan).
@@ -340,6 +337,14 @@ actor RateLimiter {
         let slot = max(now, nextSlot)
         nextSlot = slot + interval
         if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+    }
+}
+
+extension [String] {
+    /// Each name once, where it first appears: bulk commands act once per execution.
+    func distinctInOrder() -> [String] {
+        var seen: Set<String> = []
+        return filter { seen.insert($0).inserted }
     }
 }
 

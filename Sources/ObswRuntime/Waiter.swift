@@ -26,9 +26,7 @@ struct Waiter {
     static let individualLimit = 20
 
     func run(_ targets: [String]) async throws(ScriptError) -> [Value] {
-        var distinct: [String] = []
-        var seen: Set<String> = []
-        for name in targets where seen.insert(name).inserted { distinct.append(name) }
+        let distinct = targets.distinctInOrder()
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(options.timeoutMilliseconds)
         var finished: [String: ExecutionInfo] = [:]
