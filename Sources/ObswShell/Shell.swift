@@ -94,13 +94,7 @@ public final class Shell: EngineDelegate {
     public func write(_ text: String) { writeOut(text) }
 
     public func checkFailed(_ failure: CheckFailure) {
-        var lines = ["\(failure.hard ? "assert" : "expect") failed: \(failure.text)"]
-        if let message = failure.message { lines.append("    \(message)") }
-        if let left = failure.left, let right = failure.right {
-            lines.append("    left:  \(left.literalText)")
-            lines.append("    right: \(right.literalText)")
-        }
-        writeError(lines.joined(separator: "\n"))
+        writeError(failure.report.joined(separator: "\n"))
     }
 }
 

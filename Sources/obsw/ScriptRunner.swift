@@ -27,12 +27,8 @@ final class ScriptRunner: EngineDelegate {
 
     func checkFailed(_ failure: CheckFailure) {
         output.flush()
-        var lines = ["\(location(failure.span)): \(failure.hard ? "assert" : "expect") failed: \(failure.text)"]
-        if let message = failure.message { lines.append("    \(message)") }
-        if let left = failure.left, let right = failure.right {
-            lines.append("    left:  \(left.literalText)")
-            lines.append("    right: \(right.literalText)")
-        }
+        var lines = failure.report
+        lines[0] = "\(location(failure.span)): " + lines[0]
         writeError(lines.joined(separator: "\n"))
     }
 

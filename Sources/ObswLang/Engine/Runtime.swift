@@ -126,4 +126,16 @@ public struct CheckFailure: Sendable {
     public var message: String?
     public var left: Value?
     public var right: Value?
+
+    /// `assert failed: TEXT`, then the message and both sides when known, indented: what the
+    /// runner (after a location) and the shell print.
+    public var report: [String] {
+        var lines = ["\(hard ? "assert" : "expect") failed: \(text)"]
+        if let message { lines.append("    \(message)") }
+        if let left, let right {
+            lines.append("    left:  \(left.literalText)")
+            lines.append("    right: \(right.literalText)")
+        }
+        return lines
+    }
 }
