@@ -16,35 +16,32 @@ static void on_sigint(int signo) {
     if (shell_thread_known && !pthread_equal(pthread_self(), shell_thread)) pthread_kill(shell_thread, signo);
 }
 
+// Unblocks `signo` on this thread (a parent may have started us with it blocked: the mask
+// is inherited) and routes it to on_sigint.
+static int route_to_handler(int signo, int flags) {
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, signo);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_sigint;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = flags;
+    return sigaction(signo, &action, NULL);
+}
+
 int obsw_install_sigint(void) {
     shell_thread = pthread_self();
     shell_thread_known = 1;
-    sigset_t unblock;
-    sigemptyset(&unblock);
-    sigaddset(&unblock, SIGINT);
-    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_sigint;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;
-    return sigaction(SIGINT, &action, NULL);
+    // No SA_RESTART: the shell's blocked terminal read must end with EINTR.
+    return route_to_handler(SIGINT, 0);
 }
 
 int obsw_install_script_interrupts(void) {
-    // A parent may have started us with these blocked (the mask is inherited): unblock.
-    sigset_t unblock;
-    sigemptyset(&unblock);
-    sigaddset(&unblock, SIGINT);
-    sigaddset(&unblock, SIGTERM);
-    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_sigint;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;  // nothing reads a terminal here; let system calls go on
-    if (sigaction(SIGINT, &action, NULL) != 0) return -1;
-    return sigaction(SIGTERM, &action, NULL);
+    // Nothing reads a terminal here: let interrupted system calls go on (SA_RESTART).
+    if (route_to_handler(SIGINT, SA_RESTART) != 0) return -1;
+    return route_to_handler(SIGTERM, SA_RESTART);
 }
 
 int obsw_take_interrupt(void) {
