@@ -119,12 +119,12 @@ struct Arguments {
 
     /// Execution names from targets: names, records with `execution_name`, lists of either.
     func targets(from index: Int) throws(ScriptError) -> [String] {
-        try targetRecords(from: index).names
+        try targetRecords(from: index, keepingURNs: false).names
     }
 
-    /// Target names, and the URNs of those given as records (a bulk resume reuses those
-    /// strings for its results instead of keeping a second copy of each).
-    func targetRecords(from index: Int) throws(ScriptError) -> (names: [String], urns: [String: String]) {
+    /// Target names, and (when asked) the URNs of those given as records: a bulk resume
+    /// reuses those strings for its results instead of keeping a second copy of each.
+    func targetRecords(from index: Int, keepingURNs: Bool = true) throws(ScriptError) -> (names: [String], urns: [String: String]) {
         var names: [String] = []
         var urns: [String: String] = [:]
         func collect(_ value: Value) throws(ScriptError) {
@@ -137,7 +137,7 @@ struct Arguments {
                     throw fail("a record given as a target needs an execution_name")
                 }
                 names.append(s)
-                if case .string(let urn)? = m["execution_urn"] { urns[s] = urn }
+                if keepingURNs, case .string(let urn)? = m["execution_urn"] { urns[s] = urn }
             default:
                 throw fail("a target is an execution name, an execution record or a list of them, not \(value.literalText)")
             }
