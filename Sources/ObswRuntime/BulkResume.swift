@@ -71,10 +71,8 @@ struct BulkResume {
         } else {
             // Failures found while checking count toward the error budget too.
             let checkFailures = results.values.filter { $0["outcome"] == "failed" }.count
-            // Handed over, not copied: the resume adds to the same table.
-            let sofar = results
-            results = [:]
-            let outcome = await resume(eligible, failuresSoFar: checkFailures, adding: sofar)
+            // The resume adds to this table rather than returning a second one to merge.
+            let outcome = await resume(eligible, failuresSoFar: checkFailures, adding: results)
             results = outcome.results
             journal?.flush()
             if let abort = outcome.abort {
@@ -160,7 +158,7 @@ struct BulkResume {
         var table = earlier
         table.reserveCapacity(earlier.count + names.count)
         let state = Shared((next: 0, failures: failuresSoFar, resumed: 0, skipped: 0, stop: budgetSpent, results: table))
-        table = [:]
+        table = [:]  // so the shared copy is the only one, and grows in place
         let limiter = options.requestsPerSecond.map { RateLimiter(perSecond: $0) }
         let client = self.client, graph = self.graph, maxErrors = options.maxErrors, progress = self.progress
         let journal = self.journal, knownURNs = self.knownURNs
@@ -189,12 +187,12 @@ struct BulkResume {
                         do throws(OBSWorkflowError) {
                             let restored = try await client.restoreExecution(graph: graph, name: name)
                             var r = BulkResume.result(name, "resumed", reason: nil)
-                            r.values[2] = restored.restored.restoredAt.map(Value.string) ?? .null
+                            r["restored_at"] = restored.restored.restoredAt.map(Value.string) ?? .null
                             if let urn = restored.restored.executionURN {
-                                r.values[3] = .string(knownURNs[name].flatMap { $0 == urn ? $0 : nil } ?? urn)
+                                r["execution_urn"] = .string(knownURNs[name].flatMap { $0 == urn ? $0 : nil } ?? urn)
                             }
                             if case .confirmedByReading = restored.confirmation {
-                                r.values[4] = "the answer was lost; reading the execution confirmed the resume"
+                                r["reason"] = "the answer was lost; reading the execution confirmed the resume"
                             }
                             record = r
                         } catch {
@@ -258,10 +256,11 @@ struct BulkResume {
     static let resultTemplate: ValueMap = ["execution_name": .null, "outcome": .null, "restored_at": .null, "execution_urn": .null, "reason": .null]
 
     static func result(_ name: String, _ outcome: String, reason: String?) -> ValueMap {
+        // Setting a key the template has changes only the values, never the shared keys.
         var record = resultTemplate
-        record.values[0] = .string(name)
-        record.values[1] = .string(outcome)
-        record.values[4] = reason.map(Value.string) ?? .null
+        record["execution_name"] = .string(name)
+        record["outcome"] = .string(outcome)
+        record["reason"] = reason.map(Value.string) ?? .null
         return record
     }
 
