@@ -150,13 +150,10 @@ public final class Engine {
                 code: .badArgument)
         }
         if let builtin = function.builtin { return try builtin(arguments, span) }
-        if interrupt.isRaised { throw Self.interrupted(span, clearing: interrupt) }
-        guard callDepth < maximumCallDepth else {
-            throw ScriptError.runtime("recursion deeper than \(maximumCallDepth) calls (in \(function.name))", span, code: .recursionTooDeep)
-        }
-        callDepth += 1
+        try enterCall(function, span: span)
         defer { callDepth -= 1 }
-        let frame = Frame(size: function.frameSize, parent: function.captured)
+        let frame = takeFrame(for: function)
+        defer { giveBack(frame, to: function) }
         for (i, value) in arguments.enumerated() { frame.slots[i] = value }
         if arguments.count < function.parameters.count {
             for i in arguments.count..<function.parameters.count {
@@ -164,30 +161,45 @@ public final class Engine {
                 frame.slots[i] = value
             }
         }
-        do throws(Unwind) {
-            return try function.body!(frame)
-        } catch .returned(let value) {
-            return value
-        }
+        return try runBody(of: function, in: frame)
     }
 
     /// Calls a script function whose parameters are all given, evaluating the arguments (in
     /// the caller's frame) straight into the callee's: no argument array on the way.
     func call(_ function: Function, evaluating arguments: [Compiler.Step], in caller: Frame, span: Span) throws(Unwind) -> Value {
-        let frame = function.spareFrames.popLast() ?? Frame(size: function.frameSize, parent: function.captured)
-        defer {
-            if function.reusesFrames {
-                for i in frame.slots.indices { frame.slots[i] = .null }
-                function.spareFrames.append(frame)
-            }
-        }
+        let frame = takeFrame(for: function)
+        defer { giveBack(frame, to: function) }
         for (i, argument) in arguments.enumerated() { frame.slots[i] = try argument.run(caller) }
+        try enterCall(function, span: span)
+        defer { callDepth -= 1 }
+        return try runBody(of: function, in: frame)
+    }
+
+    /// Ctrl-C and the recursion cap, checked as a call starts; counts the call in
+    /// `callDepth` (the caller counts it out).
+    @inline(__always) private func enterCall(_ function: Function, span: Span) throws(Unwind) {
         if interrupt.isRaised { throw Self.interrupted(span, clearing: interrupt) }
         guard callDepth < maximumCallDepth else {
             throw ScriptError.runtime("recursion deeper than \(maximumCallDepth) calls (in \(function.name))", span, code: .recursionTooDeep)
         }
         callDepth += 1
-        defer { callDepth -= 1 }
+    }
+
+    /// A frame for a call: a finished call's, when the function allows it, else a new one.
+    @inline(__always) private func takeFrame(for function: Function) -> Frame {
+        function.spareFrames.popLast() ?? Frame(size: function.frameSize, parent: function.captured)
+    }
+
+    /// Keeps a finished call's frame, emptied, for the next call — when nothing made during
+    /// the call can have captured it.
+    @inline(__always) private func giveBack(_ frame: Frame, to function: Function) {
+        guard function.reusesFrames else { return }
+        for i in frame.slots.indices { frame.slots[i] = .null }
+        function.spareFrames.append(frame)
+    }
+
+    /// The body run in its filled frame; `return` ends it with its value.
+    @inline(__always) private func runBody(of function: Function, in frame: Frame) throws(Unwind) -> Value {
         do throws(Unwind) {
             return try function.body!(frame)
         } catch .returned(let value) {
