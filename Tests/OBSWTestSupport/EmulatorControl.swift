@@ -25,6 +25,36 @@ public enum EmulatorControl {
         return counts
     }
 
+    /// Blocks the calling thread until the emulator has counted at least `count` restores
+    /// that took effect, or `limit` has passed; returns the last total read. For threads of
+    /// their own that act on a condition (such as "a restore has happened") rather than after
+    /// a fixed time.
+    @discardableResult
+    public static func waitForRestores(_ endpoint: String, atLeast count: Int, within limit: TimeInterval = 30) -> Int {
+        let deadline = Date().addingTimeInterval(limit)
+        var total = -1
+        while Date() < deadline {
+            let done = DispatchSemaphore(value: 0)
+            let box = LockedTotal()
+            URLSession.shared.dataTask(with: URL(string: endpoint + "/-/emulator/restores")!) { data, _, _ in
+                if let data, let json = try? JSONParser.parse(Array(data)) { box.set(json["total"]?.intValue ?? -1) }
+                done.signal()
+            }.resume()
+            done.wait()
+            total = box.get()
+            if total >= count { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return total
+    }
+
+    private final class LockedTotal: @unchecked Sendable {
+        private let lock = NSLock()
+        private var total = -1
+        func set(_ value: Int) { lock.withLock { total = value } }
+        func get() -> Int { lock.withLock { total } }
+    }
+
     private static func read(_ url: String) async throws -> JSONValue {
         let (data, _) = try await URLSession.shared.data(from: URL(string: url)!)
         return try JSONParser.parse(Array(data))

@@ -91,6 +91,18 @@ public final class TestHTTPServer: Sendable {
     /// Every request received so far, in order.
     public var requests: [RecordedRequest] { recorded.withLockedValue { $0 } }
 
+    /// Every request received so far, once there are at least `count` of them or `limit` has
+    /// passed. A request the client has sent reaches the server's handler a little later —
+    /// on a loaded machine, later than a short client timeout — so a test that counts what
+    /// the server saw waits for it instead of reading at once.
+    public func requests(atLeast count: Int, within limit: Duration = .seconds(15)) async -> [RecordedRequest] {
+        let deadline = ContinuousClock.now + limit
+        while requests.count < count, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return requests
+    }
+
     public func stop() async {
         try? await channel.close()
         task.cancel()

@@ -33,10 +33,12 @@ import Testing
         run.standardOutput = output
         run.standardError = output
         try run.run()
-        // SIGTERM after two seconds, from a thread of its own: other tests may hold every
-        // thread of the concurrency pool, and a Task.sleep could then wake far too late.
+        // SIGTERM once the service has applied a first restore (a condition, not a time: on a
+        // loaded machine the listing alone may take seconds), from a thread of its own: other
+        // tests may hold every thread of the concurrency pool. Each answer takes 300 ms, so
+        // most of the 44 targets are still to come.
         let killer = Thread {
-            Thread.sleep(forTimeInterval: 2)
+            EmulatorControl.waitForRestores(endpoint, atLeast: 1)
             run.terminate()
         }
         killer.start()

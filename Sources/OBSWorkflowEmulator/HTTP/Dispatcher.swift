@@ -60,7 +60,7 @@ struct Dispatcher: HTTPResponder {
         let host = request.head.authority ?? ""
         let bucket = path == "/" ? Self.bucket(fromHost: host) : nil
 
-        switch faults.draw() {
+        switch faults.draw(method: method, target: target) {
         case .internalError?: throw EmulatorError(500, "InternalError", "injected fault: internal error")
         case .unavailable?:
             return .error(EmulatorError(503, "ServiceUnavailable", "injected fault: service unavailable"),
@@ -161,7 +161,7 @@ struct Dispatcher: HTTPResponder {
         case ("workflowexecutions", "PUT") where hasName:
             guard let graph = value(API.graphName) else { throw EmulatorError.badRequest("x-workflow-graph-name is required") }
             let restored = try store.restore(graph: graph, name: name, now: now)
-            if faults.drawRestoreDrop() { return try await drop(context) }
+            if faults.drawRestoreDrop(target: target) { return try await drop(context) }
             return .ok(restored.json)
 
         case ("workflowtemplates", _), ("workflows", _), ("workflowexecutions", _):

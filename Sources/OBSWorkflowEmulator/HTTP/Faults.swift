@@ -78,6 +78,12 @@ public struct FaultSpecError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Draws faults by the current spec and counts what it injected.
+///
+/// A draw depends only on the seed, the request (method and target) and how many times that
+/// same request was seen before — not on the order in which concurrent requests arrive. With
+/// `seed=N`, a run therefore meets the same faults on the same requests every time, however
+/// its workers interleave: a test that passes with a seed passes always. Without a seed, a
+/// random one is chosen when the spec is set.
 final class FaultInjector: Sendable {
     enum Fault: String, Sendable {
         case internalError = "500", unavailable = "503", throttled = "429", drop, slow
@@ -86,33 +92,57 @@ final class FaultInjector: Sendable {
 
     private struct State {
         var spec: FaultSpec
-        var random: SplitMix
+        var seed: UInt64
+        /// How many draws each (purpose, request) key has had.
+        var seen: [String: UInt64] = [:]
         var injected: [String: Int] = [:]
+        static let rememberedRequests = 1_000_000
+
+        init(spec: FaultSpec) {
+            self.spec = spec
+            seed = spec.seed ?? UInt64.random(in: .min ... .max)
+        }
+
+        /// The next uniform number in [0, 1) for `key`.
+        mutating func nextUnit(_ key: String) -> Double {
+            // Bounded: an emulator that serves endless distinct targets forgets, and those
+            // requests draw as if new.
+            if seen.count >= Self.rememberedRequests { seen.removeAll(keepingCapacity: true) }
+            let n = seen[key, default: 0]
+            seen[key] = n &+ 1
+            var random = SplitMix(seed: seed ^ SplitMix.hash(key) ^ (n &* 0xD6E8_FEB8_6659_FD93))
+            return random.nextUnit()
+        }
     }
 
     private let state: Mutex<State>
 
     init(spec: FaultSpec) {
-        state = Mutex(State(spec: spec, random: SplitMix(seed: spec.seed ?? UInt64.random(in: .min ... .max))))
+        state = Mutex(State(spec: spec))
     }
 
     var spec: FaultSpec {
         get { state.withLock { $0.spec } }
     }
 
+    /// A new spec starts a new sequence of draws; what was injected stays counted.
     func set(_ spec: FaultSpec) {
         state.withLock { s in
-            s.spec = spec
-            if let seed = spec.seed { s.random = SplitMix(seed: seed) }
+            let injected = s.injected
+            s = State(spec: spec)
+            s.injected = injected
         }
     }
 
     var injected: [String: Int] { state.withLock { $0.injected } }
 
-    /// The fault for one API request, if any.
-    func draw() -> Fault? {
+    /// The fault for one API request (`method` and request target), if any.
+    func draw(method: String, target: String) -> Fault? {
         state.withLock { s in
-            let r = s.random.nextUnit()
+            guard s.spec.internalError + s.spec.unavailable + s.spec.throttled + s.spec.drop + s.spec.slow > 0 else {
+                return nil
+            }
+            let r = s.nextUnit("\(method) \(target)")
             var edge = 0.0
             for (fault, rate) in [(Fault.internalError, s.spec.internalError), (.unavailable, s.spec.unavailable),
                 (.throttled, s.spec.throttled), (.drop, s.spec.drop), (.slow, s.spec.slow)]
@@ -127,10 +157,10 @@ final class FaultInjector: Sendable {
         }
     }
 
-    /// Whether to lose the answer of a restore that was applied.
-    func drawRestoreDrop() -> Bool {
+    /// Whether to lose the answer of a restore of `target` that was applied.
+    func drawRestoreDrop(target: String) -> Bool {
         state.withLock { s in
-            guard s.spec.restoreDrop > 0, s.random.nextUnit() < s.spec.restoreDrop else { return false }
+            guard s.spec.restoreDrop > 0, s.nextUnit("restore-drop \(target)") < s.spec.restoreDrop else { return false }
             s.injected[Fault.restoreDrop.rawValue, default: 0] += 1
             return true
         }
@@ -152,4 +182,9 @@ struct SplitMix: Sendable {
 
     /// Uniform in [0, 1).
     mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    /// FNV-1a of `text`, to mix a request into a seed.
+    static func hash(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
+    }
 }
