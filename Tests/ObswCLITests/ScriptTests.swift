@@ -24,6 +24,8 @@ import Testing
         var stderr: [String] = []
         var exit: Int32 = 0
         var arguments: [String] = []
+        /// obsw's own options, before `run` (`# obsw: --local`).
+        var options: [String] = []
     }
 
     static func expectations(of text: String) -> Expectations {
@@ -42,6 +44,7 @@ import Testing
             if let value = after("# error: ") { result.errors.append((index + 1, value)) }
             if let value = after("# exit: "), let status = Int32(value) { result.exit = status }
             if let value = after("# args: ") { result.arguments = value.split(separator: " ").map(String.init) }
+            if let value = after("# obsw: ") { result.options = value.split(separator: " ").map(String.init) }
         }
         return result
     }
@@ -52,7 +55,8 @@ import Testing
         let text = String(decoding: try Data(contentsOf: Self.root.appendingPathComponent(path)), as: UTF8.self)
         let expected = Self.expectations(of: text)
         let result = try runObsw(
-            ["run", path] + expected.arguments, environment: ["HOME": "/tmp"], workingDirectory: Self.root.path)
+            expected.options + ["run", path] + expected.arguments, environment: ["HOME": "/tmp"],
+            workingDirectory: Self.root.path)
         let transcript = "--- stdout\n\(result.stdout)--- stderr\n\(result.stderr)"
         #expect(result.status == expected.exit, "exit status\n\(transcript)")
         var stdoutLines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

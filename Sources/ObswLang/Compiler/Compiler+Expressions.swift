@@ -123,22 +123,27 @@ extension Compiler {
             return compileFunction(decl)
         case .comprehension(let element, let name, _, let sequence, let condition):
             let sequenceCode = compileExpression(sequence)
-            pushBlock()
-            let slot = declare(name)
-            let elementCode = compileExpression(element)
-            let conditionCode = condition.map(compileExpression)
-            popBlock()
+            var variable = LoopVariable(slot: 0, iterationFrameSize: nil)
+            var conditionCode: Code?
+            let makesFunctions = Self.makesFunctions(element) || condition.map(Self.makesFunctions) == true
+            let compiled = compileIteration(makesFunctions: makesFunctions) { () -> Code in
+                variable.slot = declare(name)
+                conditionCode = condition.map(compileExpression)
+                return compileExpression(element)
+            }
+            variable.iterationFrameSize = compiled.frameSize
+            let elementCode = compiled.code
             let sequenceSpan = sequence.span
-            return { frame throws(Unwind) in
+            return { [conditionCode, variable] frame throws(Unwind) in
                 let items = try Engine.iterate(try sequenceCode(frame), span: sequenceSpan)
                 var out: [Value] = []
                 for item in items {
-                    frame.slots[slot] = item
+                    let iteration = variable.bind(item, in: frame)
                     if let conditionCode {
-                        let keep = try conditionCode(frame)
+                        let keep = try conditionCode(iteration)
                         if !keep.isTruthy { continue }
                     }
-                    out.append(try elementCode(frame))
+                    out.append(try elementCode(iteration))
                 }
                 return .list(out)
             }
@@ -237,6 +242,15 @@ extension Compiler {
     /// A variable read by (hops, slot), or a builtin function by name.
     func compileRead(_ name: String, _ span: Span) -> Code {
         if let (hops, slot) = resolve(name) {
+            if mayBeUnset(hops: hops, slot: slot) {
+                return { frame throws(Unwind) in
+                    var f = frame
+                    for _ in 0..<hops { f = f.parent! }
+                    let value = f.slots[slot]
+                    if value.isUnset { throw Self.readBeforeLet(name, span) }
+                    return value
+                }
+            }
             switch hops {
             case 0: return { frame in frame.slots[slot] }
             case 1: return { frame in frame.parent!.slots[slot] }
@@ -253,6 +267,12 @@ extension Compiler {
         }
         error(.undeclared, "undeclared variable '\(name)'", span, notes: suggestion(for: name))
         return { _ in .null }
+    }
+
+    static func readBeforeLet(_ name: String, _ span: Span) -> Unwind {
+        ScriptError.runtime(
+            "'\(name)' is read before 'let \(name)' ran: the function was called above the line that declares it",
+            span, code: .readBeforeLet)
     }
 
     /// "did you mean" for a misspelt name, from the names in scope.
@@ -288,6 +308,11 @@ extension Compiler {
 
     /// `x = v`, `m.k = v`, `m[k] = v`, `l[i] = v`, and deeper paths (`m.a[0].b = v`).
     func compileAssignment(_ target: Expr, _ value: Expr) -> Code {
+        if case .variable(let name) = target.kind, case .binary(.add, let left, let right) = value.kind,
+            case .variable(name) = left.kind, let (hops, slot) = resolve(name), !mayBeUnset(hops: hops, slot: slot)
+        {
+            return compileAccumulate(hops: hops, slot: slot, right, value.span)
+        }
         let valueCode = compileExpression(value)
         var path: [Step] = []
         var constantKeys: [String?] = []
@@ -317,6 +342,41 @@ extension Compiler {
             return { _ in .null }
         }
         let span = target.span
+        if !path.isEmpty, mayBeUnset(hops: hops, slot: slot) {
+            // `m.k = v` where m may not be declared yet: checked, then as below.
+            let rest = compileAssignment(path: path, constantKeys: constantKeys, hops: hops, slot: slot, valueCode, span)
+            return { frame throws(Unwind) in
+                var owner = frame
+                for _ in 0..<hops { owner = owner.parent! }
+                if owner.slots[slot].isUnset { throw Self.readBeforeLet(name, root.span) }
+                return try rest(frame)
+            }
+        }
+        return compileAssignment(path: path, constantKeys: constantKeys, hops: hops, slot: slot, valueCode, span)
+    }
+
+    /// `a = a + b`: the accumulate idiom (`acc = acc + [x]`, `s = s + "x"`, `m = m + {k: v}`)
+    /// extends `a` in place. Same order and result as the plain form: `a` is read, then `b`
+    /// evaluated (it may change `a`; the old value is the one extended), then `a` replaced;
+    /// but the slot lets go of its copy first, so the value is unique and grows in place
+    /// instead of being copied (which made a loop of n appends O(n²)).
+    func compileAccumulate(hops: Int, slot: Int, _ right: Expr, _ span: Span) -> Code {
+        let rightCode = compileExpression(right)
+        return { frame throws(Unwind) in
+            var owner = frame
+            for _ in 0..<hops { owner = owner.parent! }
+            var accumulated = owner.slots[slot]
+            let addition = try rightCode(frame)
+            owner.slots[slot] = .null
+            defer { owner.slots[slot] = accumulated }
+            try Operators.addInPlace(&accumulated, addition, span: span)
+            return .null
+        }
+    }
+
+    func compileAssignment(
+        path: [Step], constantKeys: [String?], hops: Int, slot: Int, _ valueCode: @escaping Code, _ span: Span
+    ) -> Code {
         if path.isEmpty, hops == 0 {
             return { frame throws(Unwind) in
                 frame.slots[slot] = try valueCode(frame)

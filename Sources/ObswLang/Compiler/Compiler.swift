@@ -24,11 +24,28 @@ final class Compiler {
         var isFunction: Bool
         /// Whether code in this scope creates functions, which would capture its frame.
         var createsFunctions = false
+        /// When each slot was declared, as a count over the whole compile: tells a variable
+        /// declared after a named function from one declared before it.
+        var declaredAt: [Int: Int] = [:]
+    }
+
+    /// A slot in a scope of `functions`.
+    struct ScopedSlot: Hashable {
+        var scope: Int
+        var slot: Int
     }
 
     let engine: Engine
     var functions: [FunctionScope]
     var diagnostics: [Diagnostic] = []
+    /// Declarations so far (see `FunctionScope.declaredAt`).
+    var declarationCount = 0
+    /// Named functions whose bodies are being compiled after their block: the scope the body
+    /// gets, and `declarationCount` where the function stands in its block.
+    var namedFunctionStarts: [(scope: Int, declaredBefore: Int)] = []
+    /// Variables that a named function may read before their `let` has run: their block
+    /// marks them unset when it starts, and reads of them check.
+    var readableBeforeLet: Set<ScopedSlot> = []
 
     init(engine: Engine, globals: [String: Int], globalSize: Int) {
         self.engine = engine
@@ -54,6 +71,8 @@ final class Compiler {
         functions[functions.count - 1].size += 1
         let last = functions[functions.count - 1].blocks.count - 1
         functions[functions.count - 1].blocks[last][name] = slot
+        declarationCount += 1
+        functions[functions.count - 1].declaredAt[slot] = declarationCount
         return slot
     }
 
@@ -66,6 +85,18 @@ final class Compiler {
         return nil
     }
 
+    /// Whether the variable at (hops, slot) may be read before its `let` ran: it is declared
+    /// after a named function whose body is being compiled (hoisting lets that function be
+    /// called above the `let`). Such variables are recorded so their block can mark them unset.
+    func mayBeUnset(hops: Int, slot: Int) -> Bool {
+        let scope = functions.count - 1 - hops
+        guard let declared = functions[scope].declaredAt[slot],
+            namedFunctionStarts.contains(where: { $0.scope > scope && declared > $0.declaredBefore })
+        else { return false }
+        readableBeforeLet.insert(ScopedSlot(scope: scope, slot: slot))
+        return true
+    }
+
     func pushBlock() { functions[functions.count - 1].blocks.append([:]) }
     func popBlock() { functions[functions.count - 1].blocks.removeLast() }
 
@@ -76,33 +107,53 @@ final class Compiler {
         compileStatements(program.statements)
     }
 
-    /// Statements of one block, `fn` declarations first (hoisted) so that a function can be
-    /// called above the line that defines it.
+    /// Statements of one block. Named functions are hoisted: their values are made when the
+    /// block starts, so a function can be called above the line that defines it. Their bodies
+    /// are compiled last, once every `let` of the block is declared, so a named function sees
+    /// what an anonymous one at the same place would see, and more: the whole block. A variable
+    /// declared below the function reads as unset (a runtime error) until its `let` runs.
     func compileStatements(_ statements: [Stmt]) -> Code {
-        var hoisted: [Step] = []
+        final class Made { var code: Code = { _ in .null } }
+        var named: [(decl: FunctionDecl, slot: Int, made: Made, declaredBefore: Int)] = []
         var slots: [Int] = []
         for statement in statements {
             if case .function(let decl) = statement.kind, let name = decl.name {
                 slots.append(declare(name))
             }
         }
-        var index = 0
+        var body: [Step] = []
         for statement in statements {
             if case .function(let decl) = statement.kind, decl.name != nil {
-                let slot = slots[index]
-                index += 1
-                let make = compileFunction(decl)
-                hoisted.append(Step { frame throws(Unwind) in
-                    let value = try make(frame)
-                    frame.slots[slot] = value
-                    return .null
-                })
+                named.append((decl, slots[named.count], Made(), declarationCount))
+            } else {
+                body.append(Step(run: compileStatement(statement)))
             }
         }
-        let steps = hoisted + statements.compactMap { statement -> Step? in
-            if case .function(let decl) = statement.kind, decl.name != nil { return nil }
-            return Step(run: compileStatement(statement))
+        for function in named {
+            namedFunctionStarts.append((functions.count, function.declaredBefore))
+            function.made.code = compileFunction(function.decl)
+            namedFunctionStarts.removeLast()
         }
+        var prologue: [Step] = []
+        // Variables of this block that a function above their `let` reads: unset until it runs.
+        let scope = functions.count - 1
+        let unset = functions[scope].blocks[functions[scope].blocks.count - 1].values
+            .filter { readableBeforeLet.contains(ScopedSlot(scope: scope, slot: $0)) }.sorted()
+        if !unset.isEmpty {
+            for slot in unset { readableBeforeLet.remove(ScopedSlot(scope: scope, slot: slot)) }
+            prologue.append(Step { frame throws(Unwind) in
+                for slot in unset { frame.slots[slot] = Value.unset }
+                return .null
+            })
+        }
+        for function in named {
+            let slot = function.slot, made = function.made
+            prologue.append(Step { frame throws(Unwind) in
+                frame.slots[slot] = try made.code(frame)
+                return .null
+            })
+        }
+        let steps = prologue + body
         switch steps.count {
         case 0: return { _ in .null }
         case 1: return steps[0].run
@@ -178,15 +229,15 @@ final class Compiler {
         case .for(let name, _, let sequence, let body):
             if let counted = compileCountedFor(name, sequence, body, span) { return counted }
             let sequenceCode = compileExpression(sequence)
-            let (slot, bodyCode) = compileLoop(over: name, body)
+            let (variable, bodyCode) = compileLoop(over: name, body)
             let interrupt = engine.interrupt
             let sequenceSpan = sequence.span
             return { frame throws(Unwind) in
                 let items = try Engine.iterate(try sequenceCode(frame), span: sequenceSpan)
                 for item in items {
                     if interrupt.isRaised { throw Engine.interrupted(span, clearing: interrupt) }
-                    frame.slots[slot] = item
-                    do throws(Unwind) { _ = try bodyCode(frame) } catch .breakLoop { break } catch .continueLoop { continue }
+                    let iteration = variable.bind(item, in: frame)
+                    do throws(Unwind) { _ = try bodyCode(iteration) } catch .breakLoop { break } catch .continueLoop { continue }
                 }
                 return .null
             }
@@ -265,13 +316,35 @@ final class Compiler {
 
     /// A `for` body in a block of its own where the loop variable lives (after the sequence
     /// is compiled: `for x in x` reads the outer x).
-    func compileLoop(over name: String, _ body: Block) -> (slot: Int, body: Code) {
-        pushBlock()
-        defer { popBlock() }
-        let slot = declare(name)
-        functions[functions.count - 1].loops += 1
-        defer { functions[functions.count - 1].loops -= 1 }
-        return (slot, compileBlock(body))
+    func compileLoop(over name: String, _ body: Block) -> (variable: LoopVariable, body: Code) {
+        var variable = LoopVariable(slot: 0, iterationFrameSize: nil)
+        let code = compileIteration(makesFunctions: Self.makesFunctions(body)) { () -> Code in
+            variable.slot = declare(name)
+            functions[functions.count - 1].loops += 1
+            defer { functions[functions.count - 1].loops -= 1 }
+            return compileBlock(body)
+        }
+        variable.iterationFrameSize = code.frameSize
+        return (variable, code.code)
+    }
+
+    /// Compiles the variables and code of one loop iteration. When that code makes functions,
+    /// the iteration gets a frame of its own (`frameSize`), so each closure keeps the values
+    /// of its own iteration, as with `let` in a JavaScript `for`, or Go and C# loops. Otherwise
+    /// the variables live in the enclosing frame, which costs nothing per iteration.
+    func compileIteration(makesFunctions: Bool, _ compile: () -> Code) -> (code: Code, frameSize: Int?) {
+        guard makesFunctions else {
+            pushBlock()
+            defer { popBlock() }
+            return (compile(), nil)
+        }
+        let outer = functions[functions.count - 1]
+        functions.append(FunctionScope(blocks: [[:]], size: 0, loops: outer.loops, isFunction: outer.isFunction))
+        let code = compile()
+        let size = functions.removeLast().size
+        // The iteration frames' parent is this frame: closures capture it too.
+        functions[functions.count - 1].createsFunctions = true
+        return (code, size)
     }
 
     /// `for i in range(...)`, when `range` is the builtin: counts without building the list
@@ -281,7 +354,7 @@ final class Compiler {
             resolve("range") == nil, engine.builtins["range"] != nil, (1...3).contains(arguments.count)
         else { return nil }
         let argumentCodes = arguments.map { Step(run: compileExpression($0)) }
-        let (slot, bodyCode) = compileLoop(over: name, body)
+        let (variable, bodyCode) = compileLoop(over: name, body)
         let interrupt = engine.interrupt
         let sequenceSpan = sequence.span
         return { frame throws(Unwind) in
@@ -291,8 +364,8 @@ final class Compiler {
             var i = start
             while step > 0 ? i < end : i > end {
                 if interrupt.isRaised { throw Engine.interrupted(span, clearing: interrupt) }
-                frame.slots[slot] = .int(i)
-                do throws(Unwind) { _ = try bodyCode(frame) } catch .breakLoop { break } catch .continueLoop {}
+                let iteration = variable.bind(.int(i), in: frame)
+                do throws(Unwind) { _ = try bodyCode(iteration) } catch .breakLoop { break } catch .continueLoop {}
                 let (next, overflow) = i.addingReportingOverflow(step)
                 if overflow { break }
                 i = next
@@ -370,5 +443,23 @@ final class Compiler {
                 ok: ok, CheckFailure(hard: hard, span: span, text: text, message: ok ? nil : try messageCode?(frame).displayText, left: nil, right: nil))
             return .null
         }
+    }
+}
+
+/// Where a loop puts its variable for one iteration: a slot of the enclosing frame, or (when
+/// the body makes closures) a slot of a new frame per iteration.
+struct LoopVariable {
+    var slot: Int
+    var iterationFrameSize: Int?
+
+    /// The frame to run the iteration in, holding `value`.
+    @inline(__always) func bind(_ value: Value, in frame: Frame) -> Frame {
+        guard let size = iterationFrameSize else {
+            frame.slots[slot] = value
+            return frame
+        }
+        let iteration = Frame(size: size, parent: frame)
+        iteration.slots[slot] = value
+        return iteration
     }
 }

@@ -46,6 +46,32 @@ enum Operators {
         }
     }
 
+    /// `a = a + b` for a variable `a`: the same result as `binary(.add, a, b)`, but a string,
+    /// list or map that nothing else holds grows in place (amortised O(1) per item) instead
+    /// of being copied. The caller has taken `a` out of its slot so it can be unique.
+    static func addInPlace(_ a: inout Value, _ b: Value, span: Span) throws(Unwind) {
+        // Each case binds from `a` alone and then clears it, leaving the bound copy the only
+        // reference (a `switch (a, b)` would hold a second one in the tuple).
+        if case .int(let x) = a, case .int(let y) = b {
+            let (sum, overflow) = x.addingReportingOverflow(y)
+            a = overflow ? try binary(.add, a, b, span: span) : .int(sum)
+        } else if case .list(var x) = a, case .list(let y) = b {
+            a = .null
+            x.append(contentsOf: y)
+            a = .list(x)
+        } else if case .string(var x) = a, case .string(let y) = b {
+            a = .null
+            x += y
+            a = .string(x)
+        } else if case .map(var x) = a, case .map(let y) = b {
+            a = .null
+            for (k, v) in y { x[k] = v }
+            a = .map(x)
+        } else {
+            a = try binary(.add, a, b, span: span)
+        }
+    }
+
     static func contains(_ container: Value, _ item: Value, span: Span) throws(Unwind) -> Bool {
         switch container {
         case .list(let items): return items.contains(item)

@@ -53,6 +53,17 @@ public enum Value: Sendable {
     }
 
     public var isNull: Bool { if case .null = self { true } else { false } }
+
+    /// What a variable holds before its `let` ran, where a hoisted function could read it
+    /// early (`Compiler.compileStatements`). Reads of such variables check for it, so a
+    /// script never sees it.
+    static var unset: Value { .function(unsetMarker) }
+    private static let unsetMarker = Function(builtin: "<unset>", arity: 0...0) { _, _ throws(Unwind) in .null }
+
+    var isUnset: Bool {
+        if case .function(let f) = self { return f === Self.unsetMarker }
+        return false
+    }
 }
 
 /// A function value: a script function with its captured scope, or a builtin.

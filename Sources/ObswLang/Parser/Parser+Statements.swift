@@ -268,8 +268,9 @@ extension Parser {
             }
             if aborted { return nil }
             let before = cursor
-            if let statement = parseStatement() { statements.append(statement) }
-            endStatement()
+            let statement = parseStatement()
+            if let statement { statements.append(statement) }
+            endStatement(after: statement)
             if cursor == before, !check(.rightBrace), !check(.eof) {
                 advance()
             }

@@ -50,8 +50,9 @@ public struct Parser {
         skipSeparators()
         while !check(.eof), !aborted {
             let start = cursor
-            if let statement = parseStatement() { statements.append(statement) }
-            endStatement()
+            let statement = parseStatement()
+            if let statement { statements.append(statement) }
+            endStatement(after: statement)
             if cursor == start, !check(.eof) {
                 advance()  // progress guard: never loop on the same token
             }
@@ -164,17 +165,28 @@ public struct Parser {
         }
     }
 
-    /// After a statement: require a separator, and after an error skip to one.
-    mutating func endStatement() {
+    /// After a statement: require a separator, and after an error skip to one. A statement
+    /// that ends with the `}` of its own block (`if`, `for`, `while`, `fn`, `try`, a bare
+    /// block) needs none, as in Lua, JavaScript and Rust: `if k == 0 { return 0 } return 1`.
+    mutating func endStatement(after statement: Stmt?) {
         if panicking {
             synchronize()
             panicking = false
+        } else if let statement, Self.endsWithItsBlock(statement), previousEnd == statement.span.end {
+            // the closing brace ended it
         } else if !(check(.newline) || check(.semicolon) || check(.eof) || check(.rightBrace)) {
             error(expected: "end of statement")
             synchronize()
             panicking = false
         }
         skipSeparators()
+    }
+
+    static func endsWithItsBlock(_ statement: Stmt) -> Bool {
+        switch statement.kind {
+        case .if, .for, .while, .function, .try, .block: true
+        default: false
+        }
     }
 
     /// Skips to the end of the current statement: a newline or `;` outside brackets, or a

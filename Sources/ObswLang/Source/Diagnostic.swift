@@ -62,6 +62,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case timeout = "OBSW410"
     case interrupted = "OBSW411"
     case sourceFailed = "OBSW413"
+    case readBeforeLet = "OBSW414"
 
     var isIncompleteInput: Bool {
         self == .unterminatedString || self == .unclosedBlock || self == .unclosedBracket
