@@ -39,8 +39,7 @@ final class ScriptRunner: EngineDelegate {
 
     /// Runs a whole program and returns the exit status.
     func run(_ file: SourceFile, arguments: [String] = [], variables: [String: String] = [:]) -> Int32 {
-        engine.define("args", .list(arguments.map(Value.string)))
-        engine.define("vars", .map(ValueMap(uniqueKeysWithValues: variables.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) })))
+        defineScriptInputs(arguments: arguments, variables: variables)
         // Ctrl-C or SIGTERM: stop starting new work, let calls in flight finish, exit 130.
         EditLineReader.installScriptInterruptHandlers()
         let watcher = InterruptWatcher(flag: engine.interrupt, discardPending: false)
@@ -78,8 +77,16 @@ final class ScriptRunner: EngineDelegate {
         }
     }
 
+    /// The names `run` gives every script: `args` (the arguments after the file) and `vars`
+    /// (`--var NAME=VALUE`). `check` defines them too (empty), so it knows every name a run has.
+    func defineScriptInputs(arguments: [String], variables: [String: String]) {
+        engine.define("args", .list(arguments.map(Value.string)))
+        engine.define("vars", .map(ValueMap(uniqueKeysWithValues: variables.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) })))
+    }
+
     /// Checks files without running them; prints every problem. 0 when all are clean, else 2.
     func check(_ files: [SourceFile]) -> Int32 {
+        defineScriptInputs(arguments: [], variables: [:])
         var clean = true
         let renderer = DiagnosticRenderer(sources: engine.sources)
         for file in files {

@@ -10,7 +10,7 @@ import Testing
 
     @Test func languageTourFromTheSharedExamplesPasses() throws {
         let tour = Self.examples.appendingPathComponent("language-tour.obsw").path
-        guard FileManager.default.fileExists(atPath: tour) else { return }  // ../shared is beside the checkout in CI
+        try #require(FileManager.default.fileExists(atPath: tour), "../shared must be beside the checkout (as in CI)")
         let result = try runObsw(["run", tour])
         #expect(result.status == 0, "\(result.stderr)")
         let last = result.stderr.split(separator: "\n").last.map(String.init) ?? ""
@@ -65,6 +65,23 @@ import Testing
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.components(separatedBy: ": error: ").count - 1 == 3, "\(result.stderr)")
+    }
+
+    @Test func checkKnowsEveryNameARunProvides() throws {
+        // `args` and `vars` exist in every run, so parameterised runbooks — the main job and
+        // the shared examples among them — must check clean.
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let examples = try FileManager.default.contentsOfDirectory(atPath: Self.examples.path)
+            .filter { $0.hasSuffix(".obsw") }.map { Self.examples.appendingPathComponent($0).path }
+        try #require(!examples.isEmpty, "../shared must be beside the checkout (as in CI)")
+        let files = [repository.appendingPathComponent("scripts/resume-failed.obsw").path] + examples
+        let result = try runObsw(["check"] + files)
+        #expect(result.status == 0, "\(result.stderr)")
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let script = dir.write("inputs.obsw", "let graph = args[0] ?? \"g\"\nlet n = int(vars.n ?? 4)\nprint $graph $n\n")
+        #expect(try runObsw(["check", script]).status == 0)
     }
 
     @Test func usageErrorsExitTwo() throws {
