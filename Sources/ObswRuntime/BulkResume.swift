@@ -187,7 +187,7 @@ struct BulkResume {
                         do throws(OBSWorkflowError) {
                             let restored = try await client.restoreExecution(graph: graph, name: name)
                             var r = BulkResume.result(name, "resumed", reason: nil)
-                            r["restored_at"] = restored.restored.restoredAt.map(Value.string) ?? .null
+                            r["restored_at"] = restored.restored.restoredAt.map(JSONBridge.time) ?? .null
                             if let urn = restored.restored.executionURN {
                                 r["execution_urn"] = .string(knownURNs[name].flatMap { $0 == urn ? $0 : nil } ?? urn)
                             }

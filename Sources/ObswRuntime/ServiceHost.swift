@@ -117,7 +117,7 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
                 }.json
                 // Enough to pass the result straight to `wait` or `execution`.
                 record["graph_name"] = .string(graph)
-                return JSONBridge.value(.object(record))
+                return JSONBridge.record(.object(record))
             }
         case "resume":
             let graph = try arguments.string(at: 0, "the workflow name")
@@ -208,7 +208,7 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
 
 /// Service records as language values: maps with the API's own field names.
 enum Records {
-    static func value(_ record: some APIRecord) -> Value { JSONBridge.value(.object(record.json)) }
+    static func value(_ record: some APIRecord) -> Value { JSONBridge.record(.object(record.json)) }
     static func list(_ records: [some APIRecord]) -> Value { .list(records.map(value)) }
 }
 

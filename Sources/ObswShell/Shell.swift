@@ -93,6 +93,13 @@ public final class Shell: EngineDelegate {
 
     public func write(_ text: String) { writeOut(text) }
 
+    public func log(_ line: String) { writeError(line) }
+
+    public func warn(_ diagnostics: [Diagnostic]) {
+        let renderer = DiagnosticRenderer(sources: engine.sources)
+        for d in diagnostics { writeError(renderer.render(d)) }
+    }
+
     public func checkFailed(_ failure: CheckFailure) {
         writeError(failure.report.joined(separator: "\n"))
     }

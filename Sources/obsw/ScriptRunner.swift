@@ -25,6 +25,13 @@ final class ScriptRunner: EngineDelegate {
 
     func write(_ text: String) { output.append(text) }
 
+    func log(_ line: String) { writeError(line) }
+
+    func warn(_ diagnostics: [Diagnostic]) {
+        let renderer = DiagnosticRenderer(sources: engine.sources)
+        for d in diagnostics { writeError(renderer.render(d)) }
+    }
+
     func checkFailed(_ failure: CheckFailure) {
         output.flush()
         var lines = failure.report
@@ -92,7 +99,7 @@ final class ScriptRunner: EngineDelegate {
         for file in files {
             let diagnostics = engine.check(file)
             for d in diagnostics { writeError(renderer.render(d)) }
-            if !diagnostics.isEmpty { clean = false }
+            if diagnostics.contains(where: { $0.severity == .error }) { clean = false }
         }
         return clean ? 0 : 2
     }

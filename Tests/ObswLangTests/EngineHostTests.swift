@@ -1,4 +1,4 @@
-import ObswLang
+@testable import ObswLang
 import Testing
 
 /// The language core with a fake command host: no networking involved.
@@ -26,6 +26,8 @@ final class Collector: EngineDelegate {
     var output = ""
     var failures: [CheckFailure] = []
     func write(_ text: String) { output += text }
+    var logged: [String] = []
+    func log(_ line: String) { logged.append(line) }
     func checkFailed(_ failure: CheckFailure) { failures.append(failure) }
 }
 
@@ -35,6 +37,28 @@ final class Collector: EngineDelegate {
         let engine = Engine(host: host, delegate: collector)
         let outcome = engine.run(SourceFile(name: "t", text: code))
         return (outcome, host, collector, engine)
+    }
+
+    @Test func helpExplainsEveryBuiltinAndKeywordWithinEightyColumns() {
+        let engine = Engine(host: FakeHost())
+        for name in engine.builtins.keys.sorted() {
+            #expect(LanguageHelp.topic(name) != nil, "no help for the builtin \(name)")
+        }
+        for keyword in ["let", "if", "for", "while", "fn", "return", "try", "throw", "assert", "expect", "exit", "source",
+            "break", "continue"]
+        {
+            #expect(LanguageHelp.topic(keyword) != nil, "no help for \(keyword)")
+        }
+        let overview = LanguageCommands.help(nil, catalog: engine.catalog)
+        for line in overview.split(separator: "\n") { #expect(line.count <= 80, "too wide: \(line)") }
+        for name in engine.builtins.keys { #expect(overview.contains(" \(name)"), "overview lacks \(name)") }
+        #expect(overview.contains("docs/language.md"))
+    }
+
+    @Test func logWritesToTheDelegatesErrorStream() {
+        let (_, _, collector, _) = run("log \"progress\" 3\nprint \"data\"")
+        #expect(collector.logged == ["progress 3"])
+        #expect(collector.output == "data\n")
     }
 
     @Test func commandsReachTheHostWithEvaluatedArguments() {

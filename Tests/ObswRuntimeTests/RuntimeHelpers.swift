@@ -13,6 +13,8 @@ final class Collector: EngineDelegate, @unchecked Sendable {
     var output = ""
     var failures: [CheckFailure] = []
     func write(_ text: String) { output += text }
+    var logged: [String] = []
+    func log(_ line: String) { logged.append(line) }
     func checkFailed(_ failure: CheckFailure) { failures.append(failure) }
 }
 

@@ -221,6 +221,18 @@ enum Builtins {
             default: throw bad("time", "expected a string, not \(Operators.describe(a[0]))", span)
             }
         }
+        add("duration", 1...1) { a, span throws(Unwind) in
+            switch a[0] {
+            case .duration: return a[0]
+            case .int(let ms): return .duration(ms)
+            case .string(let s):
+                guard let ms = Value.parseDuration(s) else {
+                    throw bad("duration", "'\(s)' is not a duration like 15m, 1h30m, 90s or 250ms", span)
+                }
+                return .duration(ms)
+            default: throw bad("duration", "expected a string, not \(Operators.describe(a[0]))", span)
+            }
+        }
         add("json", 1...1) { a, span throws(Unwind) in
             .string(try JSONBridge.json(a[0], span: span).jsonText)
         }
@@ -236,23 +248,44 @@ enum Builtins {
 
 /// Converts between script values and JSON (records from the service are JSON).
 public enum JSONBridge {
-    public static func value(_ json: JSONValue) -> Value {
+    /// JSON as it is (`parse_json`).
+    public static func value(_ json: JSONValue) -> Value { value(json, times: false) }
+
+    /// A service record: as `value`, but the ISO-8601 text of a time field (`timeFields`, at
+    /// any depth: a state's `started_at` too) becomes a time value, so `e.started_at > now() - 1h`
+    /// works. A time prints as the same ISO text and goes back to a JSON string.
+    public static func record(_ json: JSONValue) -> Value { value(json, times: true) }
+
+    public static let timeFields: Set<String> = ["started_at", "stopped_at", "restored_at", "created_at"]
+
+    /// A time field's text as a time, or as text when it is not ISO-8601 (kept, not lost).
+    public static func time(_ text: String) -> Value {
+        WireDate.parseISO8601(text).map(Value.time) ?? .string(text)
+    }
+
+    static func value(_ json: JSONValue, times: Bool) -> Value {
         switch json {
         case .null: return .null
         case .bool(let b): return .bool(b)
         case .int(let n): return .int(n)
         case .double(let d): return .float(d)
         case .string(let s): return .string(s)
-        case .array(let items): return .list(items.map(value))
+        case .array(let items): return .list(items.map { value($0, times: times) })
         case .object(let members):
             var map = ValueMap()
             map.reserveCapacity(members.count)
-            for (k, v) in members { map[k] = value(v) }
+            for (k, v) in members { map[k] = member(k, v, times: times) }
             return .map(map)
         }
     }
 
-    /// Converts many records of the same shape (a listing's pages) so that they share what
+    static func member(_ key: String, _ json: JSONValue, times: Bool) -> Value {
+        if times, case .string(let text) = json, timeFields.contains(key) { return time(text) }
+        return value(json, times: times)
+    }
+
+    /// Converts many service records of the same shape (a listing's pages, times as in
+    /// `record`) so that they share what
     /// they have in common: one copy of the field names and their hash table, and one copy
     /// of a string repeated from the record before (a graph URN). A hundred thousand
     /// executions take about half the memory they would as separate maps.
@@ -263,15 +296,15 @@ public enum JSONBridge {
         public init() {}
 
         public func value(_ json: JSONValue) -> Value {
-            guard case .object(let members) = json else { return JSONBridge.value(json) }
+            guard case .object(let members) = json else { return JSONBridge.record(json) }
             if template.count != members.count || !template.keys.elementsEqual(members.keys) {
                 template = ValueMap(uniqueKeysWithValues: members.keys.map { ($0, Value.null) })
                 previous = []
             }
             var map = template  // shares the keys' storage; only the values are this record's own
             var index = 0
-            for (_, member) in members {
-                var value = JSONBridge.value(member)
+            for (key, member) in members {
+                var value = JSONBridge.member(key, member, times: true)
                 if index < previous.count, case .string(let text) = value, case .string(let before) = previous[index], text == before {
                     value = previous[index]
                 }

@@ -8,9 +8,10 @@ import Darwin
 enum LanguageCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("print", usage: "print ARG...", "print values separated by spaces (strings as they are)", arguments: 0...Int.max),
+        CommandSpec("log", usage: "log ARG...", "like print, to standard error: progress and notes while standard output carries data", arguments: 0...Int.max),
         CommandSpec("sleep", usage: "sleep DURATION", "wait, e.g. sleep 2s (Ctrl-C interrupts)", arguments: 1...1),
         CommandSpec("env", usage: "env NAME [DEFAULT]", "an environment variable, or DEFAULT (else null) when unset", arguments: 1...2),
-        CommandSpec("help", usage: "help [COMMAND]", "list the commands, or show one command's usage and options", arguments: 0...1),
+        CommandSpec("help", usage: "help [TOPIC]", "list commands, keywords and builtins; or explain one", arguments: 0...1),
     ]
 
     /// Runs a language command; nil when the name is not one of them.
@@ -19,6 +20,9 @@ enum LanguageCommands {
         switch invocation.name {
         case "print":
             engine.write(a.map(\.displayText).joined(separator: " ") + "\n")
+            return .success(.null)
+        case "log":
+            engine.log(a.map(\.displayText).joined(separator: " "))
             return .success(.null)
         case "sleep":
             let ms: Int
@@ -53,11 +57,12 @@ enum LanguageCommands {
         }
     }
 
-    /// `help`: every command with its one-line usage; `help NAME`: usage, summary and options.
+    /// `help`: the overview; `help NAME`: a command's usage, summary and options, or a
+    /// keyword's or builtin's usage, summary and example.
     static func help(_ topic: Value?, catalog: any CommandCatalog) -> String {
-        if let topic {
-            let name = topic.displayText
-            guard let spec = catalog.command(named: name) else { return "no command '\(name)'; 'help' lists them" }
+        guard let topic else { return LanguageHelp.overview(catalog: catalog) }
+        let name = topic.displayText
+        if let spec = catalog.command(named: name) {
             var lines = ["usage: \(spec.usage)", "  \(spec.summary)"]
             if !spec.options.isEmpty {
                 lines.append("options:")
@@ -69,9 +74,7 @@ enum LanguageCommands {
             }
             return lines.joined(separator: "\n")
         }
-        let width = catalog.commands.map(\.usage.count).max() ?? 0
-        return (["commands:"] + catalog.commands.map { c in
-            "  " + c.usage + String(repeating: " ", count: width - c.usage.count + 2) + c.summary
-        } + ["'help COMMAND' shows its options"]).joined(separator: "\n")
+        if let topic = LanguageHelp.topic(name) { return LanguageHelp.render(topic) }
+        return "no command, keyword or builtin '\(name)'; 'help' lists them"
     }
 }

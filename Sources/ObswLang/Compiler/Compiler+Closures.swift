@@ -45,6 +45,8 @@ extension Compiler {
         case .map(let entries): return entries.contains { makesFunctions($0.value) }
         case .unary(_, let e), .field(let e, _), .softField(let e, _): return makesFunctions(e)
         case .binary(_, let a, let b), .index(let a, let b): return makesFunctions(a) || makesFunctions(b)
+        case .slice(let base, let start, let end):
+            return makesFunctions(base) || start.map(makesFunctions) == true || end.map(makesFunctions) == true
         case .call(let callee, let arguments): return makesFunctions(callee) || arguments.contains(where: makesFunctions)
         case .comprehension(let element, _, _, let sequence, let condition):
             return makesFunctions(element) || makesFunctions(sequence) || condition.map(makesFunctions) == true

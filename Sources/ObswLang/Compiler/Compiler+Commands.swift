@@ -6,9 +6,11 @@ extension Compiler {
         let engine = self.engine
         var positional: [Code] = []
         var options: [(String, Code?, Span)] = []
-        for argument in call.arguments {
+        for (index, argument) in call.arguments.enumerated() {
             switch argument {
-            case .positional(let e): positional.append(compileExpression(e))
+            case .positional(let e):
+                warnIfBareWordLooksLikeVariable(e, gluedTo: call.arguments[(index + 1)...])
+                positional.append(compileExpression(e))
             case .option(let name, let value, let optionSpan): options.append((name, value.map(compileExpression), optionSpan))
             }
         }
@@ -33,11 +35,15 @@ extension Compiler {
             return { _ in .null }
         }
         var seen: Set<String> = []
+        var unknownOption = false
         for (name, value, optionSpan) in options {
             guard let option = spec.option(name) else {
+                unknownOption = true
                 let known = spec.options.map { "--\($0.name)" }.joined(separator: ", ")
+                let near = Self.closest(to: name, among: spec.options.map(\.name))
                 error(.unknownOption, "'\(spec.name)' has no option --\(name)", optionSpan,
-                      notes: [known.isEmpty ? "it takes no options" : "its options: \(known)"])
+                      notes: near.map { ["did you mean --\($0)?"] }
+                        ?? [known.isEmpty ? "it takes no options" : "its options: \(known)"])
                 continue
             }
             if option.valueName == nil, value != nil {
@@ -47,7 +53,9 @@ extension Compiler {
                 error(.unknownOption, "--\(name) is given twice", optionSpan)
             }
         }
-        if !spec.arguments.contains(positional.count) {
+        // After an unknown option the count means nothing: its value reads as an argument
+        // (`--sate FAILED`). One mistake, one message.
+        if !unknownOption, !spec.arguments.contains(positional.count) {
             let range = spec.arguments
             let expected = range.upperBound == Int.max ? "at least \(range.lowerBound)"
                 : range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
@@ -62,5 +70,27 @@ extension Compiler {
             for (optionName, code, _) in options { invocation.options.append((optionName, try code?(frame))) }
             return try engine.runCommand(invocation)
         }
+    }
+
+    /// `print d.state_map[s].error` prints that text: a bare word is a string. When the word
+    /// starts with a declared variable's name followed by `.` or `[`, the `$` was most likely
+    /// forgotten: warn (it still runs as written).
+    func warnIfBareWordLooksLikeVariable(_ argument: Expr, gluedTo following: ArraySlice<CommandCall.Argument>) {
+        guard case .string(let text) = argument.kind,
+            let file = engine.sources.file(argument.span.file), file.text(argument.span) == text,  // bare, not quoted
+            let end = text.utf8.firstIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "[") }),
+            end != text.utf8.startIndex
+        else { return }
+        let name = String(text[..<end])
+        guard Parser.isIdentifier(name), resolve(name) != nil else { return }
+        // `d.state_map[s].error` arrives as three arguments written without spaces between.
+        var span = argument.span
+        for next in following {
+            guard case .positional(let e) = next, e.span.start == span.end else { break }
+            span = span.through(e.span)
+        }
+        let written = file.text(span)
+        warning(.bareWordLooksLikeVariable, "'\(written)' is taken as text, as written", span,
+                notes: ["did you mean $\(written)? ('\(name)' is a variable)"])
     }
 }

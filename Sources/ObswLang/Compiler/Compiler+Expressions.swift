@@ -103,7 +103,23 @@ extension Compiler {
                 }
             }
             return { frame throws(Unwind) in try Operators.index(try baseCode(frame), try indexCode(frame), span: span) }
+        case .slice(let base, let start, let end):
+            let baseCode = compileExpression(base)
+            let startCode = start.map(compileExpression), endCode = end.map(compileExpression)
+            return { frame throws(Unwind) in
+                let value = try baseCode(frame)
+                let from = try startCode?(frame) ?? .null, to = try endCode?(frame) ?? .null
+                return try Operators.slice(value, from, to, span: span)
+            }
         case .call(let callee, let arguments):
+            if case .variable(let name) = callee.kind, resolve(name) == nil, engine.builtins[name] == nil {
+                let notes = engine.catalog.command(named: name) != nil
+                    ? ["'\(name)' is a command: write $(\(name) ...) to use its result"]
+                    : Self.closest(to: name, among: Array(engine.builtins.keys) + functions.flatMap { $0.blocks.flatMap(\.keys) })
+                        .map { ["did you mean '\($0)'?"] } ?? []
+                error(.undeclared, "unknown function '\(name)'", callee.span, notes: notes)
+                return { _ in .null }
+            }
             let calleeCode = compileExpression(callee)
             let argumentCodes = arguments.map { Step(run: compileExpression($0)) }
             let engine = self.engine
@@ -280,13 +296,19 @@ extension Compiler {
         var candidates = Set(engine.builtins.keys)
         for function in functions { for block in function.blocks { candidates.formUnion(block.keys) } }
         candidates.formUnion(engine.catalog.commands.map(\.name))
+        return Self.closest(to: name, among: candidates).map { ["did you mean '\($0)'?"] } ?? []
+    }
+
+    /// The candidate nearest to a misspelt `name`, if one is near enough to be meant; never
+    /// `name` itself.
+    static func closest(to name: String, among candidates: some Collection<String>) -> String? {
         let limit = max(1, name.count / 3)
         var best: (name: String, distance: Int)?
-        for candidate in candidates.sorted() {
-            let distance = Self.editDistance(candidate, name)
+        for candidate in candidates.sorted() where candidate != name {
+            let distance = editDistance(candidate, name)
             if distance <= limit, distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
         }
-        return best.map { ["did you mean '\($0.name)'?"] } ?? []
+        return best?.name
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {

@@ -59,6 +59,15 @@ final class Compiler {
         diagnostics.append(Diagnostic(code, message, at: span, notes: notes))
     }
 
+    /// Problems that do not stop a script from running (shown by `check`, the runner and the shell).
+    var warnings: [Diagnostic] = []
+
+    func warning(_ code: DiagnosticCode, _ message: String, _ span: Span, notes: [String] = []) {
+        var diagnostic = Diagnostic(code, message, at: span, notes: notes)
+        diagnostic.severity = .warning
+        warnings.append(diagnostic)
+    }
+
     // MARK: Scopes
 
     /// A new slot for `name` in the innermost block. At the top level a name keeps its slot

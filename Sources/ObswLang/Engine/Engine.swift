@@ -77,13 +77,17 @@ public final class Engine {
         }
     }
 
-    /// Parses and resolves without running: every problem found, in source order.
+    /// Parses and resolves without running: every problem found, errors and warnings, in
+    /// source order.
     public func check(_ file: SourceFile) -> [Diagnostic] {
         switch compile(file, commit: false) {
         case .failure(let diagnostics): return diagnostics
-        case .success: return []
+        case .success: return lastWarnings
         }
     }
+
+    /// Warnings of the last compile that succeeded (errors are returned as the failure).
+    private(set) var lastWarnings: [Diagnostic] = []
 
     /// Compiles and runs a file, shell line or snippet in the global scope.
     public func run(_ file: SourceFile) -> RunOutcome {
@@ -92,6 +96,7 @@ public final class Engine {
         case .failure(let diagnostics): return .invalid(diagnostics)
         case .success(let c): code = c
         }
+        if !lastWarnings.isEmpty { delegate?.warn(lastWarnings) }
         directories.append(Self.directory(of: file.name))
         defer { directories.removeLast() }
         do throws(Unwind) {
@@ -129,6 +134,7 @@ public final class Engine {
         if !compiler.diagnostics.isEmpty {
             return .failure(compiler.diagnostics.sorted { ($0.span.file, $0.span.start) < ($1.span.file, $1.span.start) })
         }
+        lastWarnings = compiler.warnings.sorted { ($0.span.file, $0.span.start) < ($1.span.file, $1.span.start) }
         if commit {
             globals = compiler.globals
             growGlobals(to: compiler.globalSize)
@@ -266,6 +272,7 @@ public final class Engine {
     // MARK: Output
 
     func write(_ text: String) { delegate?.write(text) }
+    func log(_ line: String) { delegate?.log(line) }
 
     // MARK: source
 

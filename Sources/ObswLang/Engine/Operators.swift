@@ -72,6 +72,33 @@ enum Operators {
         }
     }
 
+    /// `v[start:end]` of a list or string, as in Python: a negative bound counts from the
+    /// end, a left-out (null) bound means that end, bounds out of range are clamped, and a
+    /// start past the end gives an empty result. A slice of null is null.
+    static func slice(_ v: Value, _ start: Value, _ end: Value, span: Span) throws(Unwind) -> Value {
+        func bound(_ b: Value, count: Int, default value: Int) throws(Unwind) -> Int {
+            switch b {
+            case .null: return value
+            case .int(let n): return n < 0 ? max(0, count + n) : min(n, count)  // count >= 0: count + n cannot overflow
+            default:
+                throw ScriptError.runtime("a slice bound must be an int, not \(describe(b))", span)
+            }
+        }
+        switch v {
+        case .null: return .null
+        case .list(let items):
+            let from = try bound(start, count: items.count, default: 0), to = try bound(end, count: items.count, default: items.count)
+            return .list(from < to ? Array(items[from..<to]) : [])
+        case .string(let text):
+            let characters = Array(text)
+            let from = try bound(start, count: characters.count, default: 0)
+            let to = try bound(end, count: characters.count, default: characters.count)
+            return .string(from < to ? String(characters[from..<to]) : "")
+        default:
+            throw ScriptError.runtime("only lists and strings can be sliced, not \(describe(v))", span)
+        }
+    }
+
     static func contains(_ container: Value, _ item: Value, span: Span) throws(Unwind) -> Bool {
         switch container {
         case .list(let items): return items.contains(item)

@@ -114,8 +114,16 @@ public protocol CommandHost: AnyObject {
 public protocol EngineDelegate: AnyObject {
     /// Text for standard output (`print`); ends with a newline.
     func write(_ text: String)
+    /// A line for standard error (`log`), without its newline.
+    func log(_ line: String)
     /// An `assert` or `expect` failed.
     func checkFailed(_ failure: CheckFailure)
+    /// Warnings about code that is about to run (it runs all the same).
+    func warn(_ diagnostics: [Diagnostic])
+}
+
+extension EngineDelegate {
+    public func warn(_ diagnostics: [Diagnostic]) {}
 }
 
 /// A failed `assert`/`expect`: where, the check's text, and for a comparison both sides.

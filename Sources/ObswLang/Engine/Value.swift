@@ -162,9 +162,11 @@ extension Value: Equatable {
 // MARK: Text
 
 extension Value {
-    /// How `print` and interpolation show a value: strings as they are, the rest in literal form.
+    /// How `print` and interpolation show a value: strings as they are, times as ISO-8601
+    /// text, the rest in literal form.
     public var displayText: String {
         if case .string(let s) = self { return s }
+        if case .time(let ms) = self { return Self.formatTime(ms) }
         return literalText
     }
 

@@ -27,6 +27,8 @@ public indirect enum ExprKind: Sendable {
     /// the field when the value is a map, else the value as text followed by `.name`.
     case softField(Expr, String)
     case index(Expr, Expr)
+    /// `base[start:end]`, either bound optional.
+    case slice(Expr, Expr?, Expr?)
     case call(Expr, [Expr])
     case function(FunctionDecl)
     /// `[element for name in sequence if condition]`

@@ -72,6 +72,8 @@ public enum ASTDump {
         case .field(let base, let name): return "(. \(expr(base)) \(name))"
         case .softField(let base, let name): return "(.? \(expr(base)) \(name))"
         case .index(let base, let index): return "([] \(expr(base)) \(expr(index)))"
+        case .slice(let base, let start, let end):
+            return "([:] \(expr(base)) \(start.map(expr) ?? "_") \(end.map(expr) ?? "_"))"
         case .call(let callee, let args): return "(call \(expr(callee))" + args.map { " " + expr($0) }.joined() + ")"
         case .function(let f): return function(f)
         case .comprehension(let element, let name, _, let sequence, let condition):

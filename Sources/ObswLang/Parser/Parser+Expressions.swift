@@ -79,7 +79,8 @@ extension Parser {
         return parsePostfix()
     }
 
-    // postfix → primary ("." NAME | "[" expression "]" | "(" arguments ")")*
+    // postfix → primary ("." NAME | "[" expression "]" | "[" expression? ":" expression? "]"
+    //           | "(" arguments ")")*
     mutating func parsePostfix() -> Expr? {
         guard let expr = parsePrimary() else { return nil }
         return parsePostfixTail(expr)
@@ -104,13 +105,30 @@ extension Parser {
             } else if Self.same(token.kind, .leftBracket), !token.spaceBefore {
                 advance()
                 skipNewlines()
-                guard let index = parseExpression() else { return nil }
-                skipNewlines()
-                guard let close = expectClosing(.rightBracket, "]", opener: token) else { return nil }
+                // `[i]`, or a slice `[a:b]` where either bound may be left out.
+                var index: Expr?
+                if !check(.colon) {
+                    guard let i = parseExpression() else { return nil }
+                    index = i
+                    skipNewlines()
+                }
+                if match(.colon) {
+                    skipNewlines()
+                    var end: Expr?
+                    if !check(.rightBracket) {
+                        guard let e = parseExpression() else { return nil }
+                        end = e
+                        skipNewlines()
+                    }
+                    guard let close = expectClosing(.rightBracket, "]", opener: token) else { return nil }
+                    expr = Expr(kind: .slice(expr, index, end), span: expr.span.through(close.span))
+                    continue
+                }
+                guard let close = expectClosing(.rightBracket, "]", opener: token), let index else { return nil }
                 expr = Expr(kind: .index(expr, index), span: expr.span.through(close.span))
             } else if Self.same(token.kind, .leftParen), !token.spaceBefore {
                 advance()
-                guard let (arguments, close) = parseList(closing: .rightParen, "')'", opener: token) else { return nil }
+                guard let (arguments, close) = parseList(closing: .rightParen, ")", opener: token) else { return nil }
                 expr = Expr(kind: .call(expr, arguments), span: expr.span.through(close.span))
             } else {
                 return expr
@@ -127,12 +145,41 @@ extension Parser {
             guard let item = parseExpression() else { return nil }
             items.append(item)
             skipNewlines()
+            if !check(.comma), !check(closing), let hint = commandInExpressionHint(item) {
+                report(hint)
+                return nil
+            }
             if !match(.comma) { break }
             skipNewlines()
             if cursor == before { break }
         }
         guard let close = expectClosing(closing, text, opener: opener) else { return nil }
         return (items, close)
+    }
+
+    /// `len(executions transcode)`: a command name where a value belongs, followed by its
+    /// arguments. Says how to write it (`$( )`) instead of "expected ')'".
+    func commandInExpressionHint(_ item: Expr) -> Diagnostic? {
+        guard case .variable(let name) = item.kind, !isDeclared(name), catalog.command(named: name) != nil,
+            file.text(item.span) == name  // written bare, not `$name`
+        else { return nil }
+        // The call as written, up to the bracket that closes it on this line.
+        var end = Int(item.span.start), depth = 0
+        let bytes = file.bytes
+        scan: while end < bytes.count {
+            switch bytes[end] {
+            case UInt8(ascii: "\n"): break scan
+            case UInt8(ascii: "("), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: ")"), UInt8(ascii: "]"):
+                if depth == 0 { break scan }
+                depth -= 1
+            default: break
+            }
+            end += 1
+        }
+        let written = String(decoding: bytes[Int(item.span.start)..<end], as: UTF8.self).trimmingWhitespace()
+        return Diagnostic(
+            .expected, "'\(name)' is a command; to use its result in an expression, write $(\(written))", at: item.span)
     }
 
     /// The closing bracket, or an error pointing at the opener (incomplete at end of input).

@@ -49,6 +49,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case unknownOption = "OBSW308"
     case missingOptionValue = "OBSW309"
     case wrongArgumentCount = "OBSW310"
+    /// A warning: a bare command argument that starts like a variable's field or index.
+    case bareWordLooksLikeVariable = "OBSW311"
     // Runtime
     case typeError = "OBSW401"
     case nullValue = "OBSW402"
