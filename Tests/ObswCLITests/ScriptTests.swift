@@ -26,6 +26,8 @@ import Testing
         var arguments: [String] = []
         /// obsw's own options, before `run` (`# obsw: --local`).
         var options: [String] = []
+        /// `run`, or `check` (`# subcommand: check`).
+        var subcommand = "run"
     }
 
     static func expectations(of text: String) -> Expectations {
@@ -45,6 +47,7 @@ import Testing
             if let value = after("# exit: "), let status = Int32(value) { result.exit = status }
             if let value = after("# args: ") { result.arguments = value.split(separator: " ").map(String.init) }
             if let value = after("# obsw: ") { result.options = value.split(separator: " ").map(String.init) }
+            if let value = after("# subcommand: ") { result.subcommand = value }
         }
         return result
     }
@@ -55,7 +58,7 @@ import Testing
         let text = String(decoding: try Data(contentsOf: Self.root.appendingPathComponent(path)), as: UTF8.self)
         let expected = Self.expectations(of: text)
         let result = try runObsw(
-            expected.options + ["run", path] + expected.arguments, environment: ["HOME": "/tmp"],
+            expected.options + [expected.subcommand, path] + expected.arguments, environment: ["HOME": "/tmp"],
             workingDirectory: Self.root.path)
         let transcript = "--- stdout\n\(result.stdout)--- stderr\n\(result.stderr)"
         #expect(result.status == expected.exit, "exit status\n\(transcript)")
