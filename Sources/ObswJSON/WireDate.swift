@@ -43,7 +43,12 @@ public enum WireDate {
     /// Parses ISO-8601 into epoch milliseconds: `2020-04-23T12:32:11.131Z`,
     /// `2020-04-23T12:32:11Z`, `2020-04-23 12:32:11+02:00`, or a date alone (midnight UTC).
     public static func parseISO8601(_ text: String) -> Int? {
-        let b = Array(text.utf8)
+        // Every record of a listing has several times: read the bytes in place, no copy.
+        var text = text
+        return text.withUTF8 { parseISO8601(bytes: $0) }
+    }
+
+    static func parseISO8601(bytes b: UnsafeBufferPointer<UInt8>) -> Int? {
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var v = 0
