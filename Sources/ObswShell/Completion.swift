@@ -36,7 +36,7 @@ public final class Completer: @unchecked Sendable {
         } else if word.hasPrefix("-"), let spec = catalog.command(named: words[0]) {
             candidates = spec.options.map { "--" + $0.name }
         } else if words == ["help"] {
-            candidates = catalog.commands.map(\.name)
+            candidates = catalog.commands.map(\.name) + LanguageHelp.topicNames
         } else if words.count == 1, Self.graphCommands.contains(words[0]) {
             candidates = graphs()
         } else {

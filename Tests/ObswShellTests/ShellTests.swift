@@ -39,6 +39,8 @@ final class NoHost: CommandHost {
         #expect(completer.complete("let r = resume thumbnails $failed --d").candidates == ["--dry-run"])
         #expect(completer.complete("if x { res").candidates == ["resume"])
         #expect(completer.complete("help exe").candidates == ["executions"])
+        #expect(completer.complete("help dur").candidates == ["duration"])
+        #expect(completer.complete("help wh").candidates == ["while"])
     }
 
     @Test func historyKeepsLinesSafelyAndCompacts() throws {

@@ -1,6 +1,6 @@
 /// What `help` says about the language itself: each keyword and builtin function with a
 /// one-line summary and an example, and the overview that lists everything in sections.
-enum LanguageHelp {
+public enum LanguageHelp {
     struct Topic {
         var usage: String
         var summary: String
@@ -74,6 +74,9 @@ enum LanguageHelp {
         ("json", Topic(usage: "json(X)", summary: "a value as JSON text (durations in ms, times as ISO text)", example: "json({n: 1})")),
         ("parse_json", Topic(usage: "parse_json(S)", summary: "JSON text as a value", example: "parse_json(\"[1, 2]\")")),
     ]
+
+    /// The keywords and builtins `help NAME` explains (the shell completes them after `help`).
+    public static var topicNames: [String] { keywords.map(\.0) + builtins.map(\.0) }
 
     static func topic(_ name: String) -> Topic? {
         keywords.first { $0.0 == name }?.1 ?? builtins.first { $0.0 == name }?.1
