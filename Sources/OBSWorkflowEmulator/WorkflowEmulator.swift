@@ -61,7 +61,9 @@ public final class WorkflowEmulator: Sendable {
 
     /// Starts serving and returns once the port is bound.
     public static func start(_ configuration: EmulatorConfiguration) async throws -> WorkflowEmulator {
-        let offset = configuration.clockOffsetMilliseconds
+        // Kept within a hundred years (as `obsw emulator` checks), so the clock cannot overflow.
+        let limit = 100 * 365 * 86_400_000
+        let offset = min(max(configuration.clockOffsetMilliseconds, -limit), limit)
         let clock: @Sendable () -> Int = { WallClock.nowMilliseconds() + offset }
         let store = EmulatorStore(speed: configuration.speed)
         try configuration.scenario.seed(into: store, now: clock())

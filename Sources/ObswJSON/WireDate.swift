@@ -23,8 +23,10 @@ public enum WireDate {
             let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])), let year = Int(parts[3])
         else { return nil }
         let clock = parts[4].split(separator: ":")
+        // The year is four digits on the wire (RFC 7231); a larger one would overflow the day
+        // count, and it comes from outside (a `Date` or `Retry-After` header).
         guard clock.count == 3, let h = Int(clock[0]), let mi = Int(clock[1]), let s = Int(clock[2]),
-            (1...31).contains(day), (0...23).contains(h), (0...59).contains(mi), (0...60).contains(s)
+            (1...31).contains(day), (0...23).contains(h), (0...59).contains(mi), (0...60).contains(s), (1...9999).contains(year)
         else { return nil }
         return days(fromCivil: year, month + 1, day) * 86400 + h * 3600 + mi * 60 + s
     }

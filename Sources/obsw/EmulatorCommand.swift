@@ -46,12 +46,23 @@ struct EmulatorCommand: AsyncParsableCommand {
         guard (accessKey == nil) == (secretKey == nil) else {
             throw ValidationError("--access-key and --secret-key go together")
         }
-        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
+        guard speed.isFinite, Self.speeds.contains(speed) else {
+            throw ValidationError("--speed must be a number from 0.0001 to 10000, not \(speed)")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
-        if let clockOffset, Self.offsetMilliseconds(clockOffset) == nil {
-            throw ValidationError("--clock-offset '\(clockOffset)' is not a duration like 90s, 20m, 1h or -1h")
+        if let clockOffset {
+            guard let offset = Self.offsetMilliseconds(clockOffset) else {
+                throw ValidationError("--clock-offset '\(clockOffset)' is not a duration like 90s, 20m, 1h or -1h")
+            }
+            guard offset.magnitude <= Self.maximumClockOffset else {
+                throw ValidationError("--clock-offset must be within 100 years of this machine's clock, not \(clockOffset)")
+            }
         }
     }
+
+    static let speeds = 0.0001...10_000.0
+    /// Milliseconds: a hundred years either way keeps every simulated time far from overflow.
+    static let maximumClockOffset: UInt = 100 * 365 * 86_400_000
 
     /// `1h`, `-20m`: milliseconds ahead (negative: behind).
     static func offsetMilliseconds(_ text: String) -> Int? {

@@ -105,8 +105,13 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if let requestTimeout, (Scenario.milliseconds(requestTimeout) ?? 0) <= 0 {
-            throw ValidationError("--request-timeout '\(requestTimeout)' is not a duration like 500ms, 10s or 2m")
+        if let requestTimeout {
+            guard let ms = Scenario.milliseconds(requestTimeout), ms > 0 else {
+                throw ValidationError("--request-timeout '\(requestTimeout)' is not a duration like 500ms, 10s or 2m")
+            }
+            guard ms <= 86_400_000 else {
+                throw ValidationError("--request-timeout must be at most 24h, not \(requestTimeout)")
+            }
         }
         if local, endpoint != nil || profile != nil || region != nil {
             throw ValidationError("--local uses the embedded emulator; it cannot be combined with --endpoint, --profile or --region")

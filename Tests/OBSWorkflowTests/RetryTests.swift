@@ -66,6 +66,33 @@ private let startedBody = #"{"execution_urn":"urn:e","started_at":"2020-01-01T00
         #expect(error?.serviceError?.status == 429)
     }
 
+    /// Retry-After comes from outside: a value too large for a Duration ends the retries
+    /// (as any wait longer than allowed does) instead of trapping the client.
+    @Test(arguments: ["1e300", "10000000000000000", "1.7976931348623157e308"])
+    func absurdRetryAfterEndsRetriesWithoutATrap(value: String) async throws {
+        let (error, count) = try await withServer(handler: { _, _ in
+            .json(429, #"{"code":"SYS.0011"}"#, headers: [("Retry-After", value)])
+        }) { server, client in
+            (await clientError { _ = try await client.workflow(named: "g") }, server.requests.count)
+        }
+        #expect(count == 1)
+        #expect(error?.serviceError?.status == 429)
+    }
+
+    @Test func retryAfterDateWithAHugeYearIsIgnored() async throws {
+        // Not a date obsw can hold: the usual backoff applies, and the last 429 is reported.
+        let (error, count) = try await withServer(handler: { _, _ in
+            .json(429, #"{"code":"SYS.0011"}"#, headers: [("Retry-After", "Thu, 01 Mar 300000000000 00:00:00 GMT")])
+        }) { server, client in
+            (await clientError { _ = try await client.workflow(named: "g") }, server.requests.count)
+        }
+        #expect(count == 4)
+        #expect(error?.serviceError?.status == 429)
+        #expect(WireDate.parseRFC1123("Thu, 01 Mar 300000000000 00:00:00 GMT") == nil)
+        #expect(WireDate.parseRFC1123("Fri, 31 Dec 9999 23:59:59 GMT") == 253_402_300_799)
+        #expect(RetryPolicy.parseRetryAfter("1e300", nowEpochSeconds: 0) == .seconds(86_400 * 365))
+    }
+
     @Test func droppedConnectionIsRetriedForReads() async throws {
         let (detail, count) = try await withServer(handler: { _, n in n == 1 ? .drop : .json(200, workflowBody) }) {
             server, client in

@@ -61,6 +61,15 @@ import Testing
         #expect(badFaults.status == 2 && badFaults.stderr.contains("500 must be a rate between 0 and 1"))
         let missingScenario = try runObsw(["emulator", "--scenario", "/nonexistent.json"])
         #expect(missingScenario.status == 2 && missingScenario.stderr.contains("cannot read scenario file"))
+        // Numbers beyond what the clock can hold are refused, never an overflow trap.
+        let offset = try runObsw(["emulator", "--clock-offset", "99999999999999999h"])
+        #expect(offset.status == 2 && offset.stderr.contains("--clock-offset '99999999999999999h' is not a duration"), "\(offset.stderr)")
+        let century = try runObsw(["emulator", "--clock-offset=-1000000h"])
+        #expect(century.status == 2 && century.stderr.contains("within 100 years"), "\(century.stderr)")
+        for speed in ["1e-300", "0", "1e300", "nan"] {
+            let result = try runObsw(["emulator", "--speed", speed])
+            #expect(result.status == 2 && result.stderr.contains("--speed must be a number from 0.0001 to 10000"), "\(speed): \(result.stderr)")
+        }
     }
 
     @Test func scenarioFileReplacesTheDemoData() async throws {

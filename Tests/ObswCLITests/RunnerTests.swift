@@ -89,6 +89,12 @@ import Testing
         #expect(try runObsw(["run"]).status == 2)
         let missing = try runObsw(["run", "/nonexistent/x.obsw"])
         #expect(missing.status == 2 && missing.stderr.contains("cannot read '/nonexistent/x.obsw'"))
+        // A timeout too large to hold is a usage error, not an overflow trap.
+        let huge = try runObsw(["--request-timeout", "99999999999999999h", "-c", "print 1"])
+        #expect(huge.status == 2 && huge.stderr.contains("is not a duration"), "\(huge.stderr)")
+        let long = try runObsw(["--request-timeout", "25h", "-c", "print 1"])
+        #expect(long.status == 2 && long.stderr.contains("--request-timeout must be at most 24h"), "\(long.stderr)")
+        #expect(try runObsw(["--request-timeout", "24h", "-c", "print 1"]).status == 0)
     }
 
     @Test func hugeAndInvalidInputsEndCleanly() throws {

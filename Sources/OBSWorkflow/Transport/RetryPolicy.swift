@@ -78,7 +78,9 @@ public struct RetryPolicy: Sendable, Hashable {
     public static func parseRetryAfter(_ value: String, nowEpochSeconds: Int) -> Duration? {
         let text = value.trimmingASCIIWhitespace()
         if let seconds = Double(text), seconds.isFinite, seconds >= 0 {
-            return .milliseconds(Int64(seconds * 1000))
+            // A number from outside: cap it before converting (1e300 would trap). Anything past
+            // a day is far beyond what retries wait for, and ends them (`maxRetryAfter`).
+            return .milliseconds(Int64(min(seconds, 86_400 * 365) * 1000))
         }
         if let date = WireDate.parseRFC1123(text) {
             return .seconds(max(0, date - nowEpochSeconds))

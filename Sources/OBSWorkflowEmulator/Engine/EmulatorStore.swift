@@ -228,7 +228,9 @@ final class EmulatorStore: Sendable {
                 throw EmulatorError(409, "ExecutionAlreadyExists", "execution \(executionName) already exists")
             }
             let durations = steps.map { step in
-                Int((Double(stateMilliseconds.map { step.baseMilliseconds > 0 ? $0 : 0 } ?? step.baseMilliseconds) * slow / speed).rounded())
+                // Capped at ten years of simulated time, so no speed or delay overflows an Int.
+                let scaled = Double(stateMilliseconds.map { step.baseMilliseconds > 0 ? $0 : 0 } ?? step.baseMilliseconds) * slow / speed
+                return Int(min(scaled, 10 * 365 * 86_400_000).rounded())
             }
             let run = ExecutionRun(
                 name: executionName, type: type, bucket: bucket, object: object, inputs: inputs, failure: failure,

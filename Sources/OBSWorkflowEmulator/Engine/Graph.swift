@@ -24,6 +24,8 @@ struct Graph: Sendable {
 
     /// Default simulated time of an OPERATION state.
     static let operationMilliseconds = 400
+    /// The longest DELAY state the emulator simulates.
+    static let maximumDelaySeconds = 365 * 86_400
 
     /// Builds the run order from a create body's `states` array (or the stored map): from the
     /// state with `start: true` along `next_state` (an OPERATION's next state may also sit in
@@ -51,17 +53,25 @@ struct Graph: Sendable {
             current = next
         }
         for name in order where !chain.contains(name) { chain.append(name) }
-        return chain.map { name in
+        var steps: [Step] = []
+        for name in chain {
             let state = byName[name]!
             let type = (state.string("type") ?? "OPERATION").uppercased()
             let milliseconds: Int
             switch type {
             case "OPERATION": milliseconds = operationMilliseconds
-            case "DELAY": milliseconds = (state.int("time_delay") ?? 1) * 1000
+            case "DELAY":
+                // From a client: refuse what the simulated clock cannot hold, never overflow.
+                let given = state["time_delay"].flatMap { $0.isNull ? nil : $0 }
+                guard let seconds = given.map(\.intValue) ?? 1, (0...Self.maximumDelaySeconds).contains(seconds) else {
+                    throw DefinitionError("state '\(name)': time_delay must be 0 to \(Self.maximumDelaySeconds) seconds (a year), not \(given?.jsonText ?? "")")
+                }
+                milliseconds = seconds * 1000
             default: milliseconds = 0
             }
-            return Step(name: name, type: type, baseMilliseconds: milliseconds)
+            steps.append(Step(name: name, type: type, baseMilliseconds: milliseconds))
         }
+        return steps
     }
 
     private static func nextState(of state: JSONObject) -> String? {

@@ -119,7 +119,11 @@ public struct Scenario: Sendable {
     public static func milliseconds(_ text: String) -> Int? {
         let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
         for (unit, factor) in units where text.hasSuffix(unit) {
-            if let n = Int(text.dropLast(unit.count)), n >= 0 { return n * factor }
+            // From the command line: too large is "not a duration", never an overflow trap.
+            if let n = Int(text.dropLast(unit.count)), n >= 0 {
+                let (ms, overflow) = n.multipliedReportingOverflow(by: factor)
+                return overflow ? nil : ms
+            }
         }
         return nil
     }

@@ -79,9 +79,17 @@ enum Builtins {
         }
         add("range", 1...3) { a, span throws(Unwind) in
             let (start, end, step) = try Builtins.rangeBounds(a, span)
-            let count = step > 0 ? max(0, (end - start + step - 1) / step) : max(0, (start - end - step - 1) / -step)
-            guard count <= 50_000_000 else { throw bad("range", "\(count) elements is too many", span) }
-            return .list(stride(from: start, to: end, by: step).map(Value.int))
+            let count = Builtins.rangeCount(start: start, end: end, step: step)
+            guard count <= 50_000_000 else { throw bad("range", "\(count) elements is too many (at most 50,000,000)", span) }
+            // Not `stride`: its last step past the end may overflow (range(2^63 - 2, 2^63 - 1, 2)).
+            var items: [Value] = []
+            items.reserveCapacity(Int(count))
+            var i = start
+            for _ in 0..<count {
+                items.append(.int(i))
+                i = i &+ step
+            }
+            return .list(items)
         }
         add("contains", 2...2) { a, span throws(Unwind) in .bool(try Operators.contains(a[0], a[1], span: span)) }
         add("startswith", 2...2) { a, span throws(Unwind) in
@@ -357,6 +365,14 @@ extension String {
 extension Builtins {
     /// `range(end)`, `range(start, end)`, `range(start, end, step)`: the arguments checked.
     /// `for i in range(...)` counts without building the list (Compiler.compileCountedFor).
+    /// How many ints `range(start, end, step)` holds, for any ints: the distance is taken
+    /// as unsigned, so `range(-2^63 + 1, 2^63 - 1)` counts instead of overflowing.
+    static func rangeCount(start: Int, end: Int, step: Int) -> UInt {
+        guard step > 0 ? end > start : start > end else { return 0 }
+        let distance = step > 0 ? UInt(bitPattern: end &- start) : UInt(bitPattern: start &- end)
+        return (distance - 1) / step.magnitude + 1
+    }
+
     static func rangeBounds(_ a: [Value], _ span: Span) throws(Unwind) -> (start: Int, end: Int, step: Int) {
         var bounds: [Int] = []
         for v in a {
