@@ -149,6 +149,41 @@ private func serve(
     }
 }
 
+/// A loopback port where nothing listens, held for as long as this value lives: a socket is
+/// bound to it but never listens, so a connection there is refused — and, unlike a port
+/// freed after a server stopped, no other test can start a server on it meanwhile.
+public final class RefusingPort: Sendable {
+    public let port: Int
+    private let fd: Int32
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RefusingPortError() }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw RefusingPortError()
+        }
+        self.fd = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    deinit { close(fd) }
+}
+
+public struct RefusingPortError: Error {}
+
 /// A scratch directory, removed by `remove()`.
 public struct TemporaryDirectory: Sendable {
     public let path: String

@@ -160,14 +160,15 @@ private let startedBody = #"{"execution_urn":"urn:e","started_at":"2020-01-01T00
     }
 
     @Test func refusedConnectionIsANetworkErrorAfterRetries() async throws {
-        // Bind a server to learn a free port, then stop it so nothing listens there.
-        let server = try await TestHTTPServer.start { _, _ in .drop }
-        let endpoint = server.endpoint
-        await server.stop()
+        // A port bound but not listening: refused, and no other test's server can take it
+        // meanwhile (a port freed by a stopped server once went to another test's emulator).
+        let closed = try RefusingPort()
+        let endpoint = closed.endpoint
         let client = try OBSWorkflowClient(
             settings: TransportSettings(endpoint: try Endpoint(parsing: endpoint), credentials: testCredentials, retry: .fast))
         let error = await clientError { _ = try await client.workflow(named: "g") }
         await client.shutdown()
+        withExtendedLifetime(closed) {}
         guard case .network(let e) = error else {
             Issue.record("expected a network error, got \(String(describing: error))")
             return
