@@ -50,7 +50,11 @@ final class ScriptRunner: EngineDelegate {
         // Ctrl-C or SIGTERM: stop starting new work, let calls in flight finish, exit 130.
         EditLineReader.installScriptInterruptHandlers()
         let watcher = InterruptWatcher(flag: engine.interrupt, discardPending: false)
-        let status = runOnEngineThread { self.outcomeStatus(self.engine.run(file)) }
+        let status = runOnEngineThread {
+            let status = self.outcomeStatus(self.engine.run(file))
+            self.engine.releaseGlobals()  // on this thread's large stack: values may be deeply nested
+            return status
+        }
         watcher.stop()
         output.flush()
         if engine.checksPassed + engine.checksFailed > 0 {
