@@ -80,9 +80,13 @@ let package = Package(
             dependencies: ["CLibEdit", "CShellSignals", "ObswLang", "ObswRuntime", "OBSWorkflow"],
             exclude: ["README.md"]
         ),
+        // What the fuzzers drive, by name (the language, JSON, dates, durations, config, the
+        // emulator's request handling); also replayed by the tests.
+        .target(
+            name: "ObswFuzzTargets", dependencies: ["ObswLang", "ObswJSON", "OBSWorkflow", "OBSWorkflowEmulator"]),
         // libFuzzer entry point; see scripts/fuzz.
         .executableTarget(
-            name: "obsw-fuzz", dependencies: ["ObswLang"],
+            name: "obsw-fuzz", dependencies: ["ObswFuzzTargets"],
             // One file with @main and a @_cdecl entry: compile it as a library file.
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
@@ -117,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "OBSWorkflowEmulatorTests",
             dependencies: [
-                "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport",
+                "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport", "ObswFuzzTargets",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

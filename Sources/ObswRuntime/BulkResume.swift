@@ -51,13 +51,24 @@ struct BulkResume {
 
         // 0. What an earlier run's journal says was resumed is not resumed again.
         var results: [String: ValueMap] = [:]
+        if let journal, journal.isAutomatic, !options.dryRun {
+            // Known from the start, so that after a kill it can be passed to --journal.
+            progress.note("resume \(graph): journal \(journal.path)")
+        }
         // Only a journal the operator names is read: an automatic one starts empty.
         if let journal, !journal.isAutomatic {
-            let done = journal.resumed(graph: graph)
-            for name in distinct where done.contains(name) {
+            let contents = journal.contents(graph: graph)
+            if contents.unreadable > 0 {
+                progress.note(
+                    "journal \(journal.path): \(contents.unreadable) line\(contents.unreadable == 1 ? "" : "s") could not be read and "
+                        + "\(contents.unreadable == 1 ? "was" : "were") ignored (a torn last line after a crash is normal)")
+            }
+            for name in distinct where contents.resumed.contains(name) {
                 results[name] = Self.result(name, "skipped", reason: "already resumed (journal \(journal.path))")
             }
-            distinct.removeAll { done.contains($0) }
+            distinct.removeAll { contents.resumed.contains($0) }
+            let settled = try await settle(contents.unsettled, among: distinct, journal: journal, results: &results)
+            distinct.removeAll { settled.contains($0) }
         }
 
         // 1. Eligibility.
@@ -74,7 +85,15 @@ struct BulkResume {
             // The resume adds to this table rather than returning a second one to merge.
             let outcome = await resume(eligible, failuresSoFar: checkFailures, adding: results)
             results = outcome.results
-            journal?.flush()
+            if let journal, let problem = journal.flush() {
+                // Nothing may be reported as protected that is not.
+                let error = ScriptError(
+                    .runtime,
+                    "resume \(graph): the journal \(journal.path) could not be written (\(problem)); stopped sending resumes. "
+                        + "Results after that point are not in the journal: keep this command's results",
+                    code: .serviceError, details: ["journal": .string(journal.path)])
+                throw finish(error, targets: targets, results: results, started: started)
+            }
             if let abort = outcome.abort {
                 throw finish(abort, targets: targets, results: results, started: started)
             }
@@ -141,6 +160,44 @@ struct BulkResume {
         return states
     }
 
+    /// How far a service's `restored_at` may be before the intent and still be this resume:
+    /// the clocks of obsw and the service may differ (the service refuses requests signed
+    /// more than 15 minutes off, so never by more).
+    static let clockAllowanceMilliseconds = 15 * 60_000
+
+    /// Resumes an earlier run may have sent without recording their outcome (it was killed,
+    /// or the answer was lost): each is read, and one restored at or after its intent is
+    /// recorded as resumed here and not sent again. Returns the names settled so.
+    func settle(
+        _ unsettled: [String: Int], among names: [String], journal: Journal, results: inout [String: ValueMap]
+    ) async throws(ScriptError) -> Set<String> {
+        let open = names.filter { unsettled[$0] != nil }
+        guard !open.isEmpty else { return [] }
+        progress.update("resume \(graph): reading \(open.count) executions whose resume was sent but not recorded")
+        let client = self.client, graph = self.graph
+        let read = try await forEach(open, concurrency: options.concurrency) { name async throws(OBSWorkflowError) -> Int? in
+            do throws(OBSWorkflowError) {
+                return try await client.execution(graph: graph, name: name).restoredAt.flatMap(WireDate.parseISO8601)
+            } catch {
+                if Errors.isAuthentication(error) { throw error }
+                return nil  // unknown: checked again by the resume itself
+            }
+        }
+        var settled: Set<String> = []
+        for (name, restoredAt) in read {
+            guard let restoredAt, let intent = unsettled[name], restoredAt >= intent - Self.clockAllowanceMilliseconds else { continue }
+            var record = Self.result(
+                name, "resumed",
+                reason: "settled by reading: restored at \(WireDate.iso8601(epochMilliseconds: restoredAt)), after the resume "
+                    + "recorded at \(WireDate.iso8601(epochMilliseconds: intent)) in the journal; not sent again")
+            record["restored_at"] = .time(restoredAt)
+            results[name] = record
+            journal.record(graph: graph, record)
+            settled.insert(name)
+        }
+        return settled
+    }
+
     struct ResumeOutcome {
         var results: [String: ValueMap]
         var abort: ScriptError?
@@ -181,6 +238,15 @@ struct BulkResume {
                         guard let index else { return }
                         let name = names[index]
                         if let limiter { await limiter.acquire() }
+                        // No restore is sent unless the journal holds its intent.
+                        if let journal, await !journal.recordIntent(graph: graph, name: name) {
+                            let why = "the journal \(journal.path) could not be written (\(journal.failure ?? "unknown error"))"
+                            state.withLock { s in
+                                s.results[name] = BulkResume.result(name, "skipped", reason: "not attempted: \(why)")
+                                if s.stop == nil { s.stop = ScriptError(.runtime, "resume \(graph): \(why)", code: .serviceError) }
+                            }
+                            return
+                        }
                         let record: ValueMap
                         var failed = false
                         var abort: ScriptError?

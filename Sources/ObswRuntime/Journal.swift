@@ -8,21 +8,26 @@ import Synchronization
 import Glibc
 #endif
 
-/// `resume --journal FILE`: one JSON line per resumed (or failed) execution, written as each
-/// answer arrives and flushed to disk within 50 ms (and before the command ends, or stops
-/// on Ctrl-C), so a run that is interrupted leaves a record the next run reads to skip
-/// what was already resumed.
+/// `resume --journal FILE`: what a bulk resume did, one JSON line per event, so a run that
+/// is interrupted — Ctrl-C, a kill -9, a full disk — leaves a record the next run reads to
+/// resume nothing twice.
 ///
 /// ```
+/// {"graph":"thumbnails","execution_name":"exec-0003","intent":"resume","at":"…"}
 /// {"graph":"thumbnails","execution_name":"exec-0003","outcome":"resumed","restored_at":"…","at":"…"}
 /// ```
 ///
-/// Writes happen on a queue of their own and disk flushes are grouped: an fsync per answer
-/// cut a 10,000-execution resume from 12,000/s to 3,400/s.
+/// The protocol: before a restore is sent, its *intent* line is on disk (written and
+/// fsynced; intents that arrive together share one fsync). The outcome line follows within
+/// 50 ms of the answer. A later run given this journal skips what it records as resumed,
+/// and settles each intent without an outcome (the process died between sending and
+/// recording) by reading the execution: restored at or after the intent means the restore
+/// was applied, so it is not sent again. A write that fails (a full disk) stops the resume
+/// from sending anything more: a restore is never sent unless its intent is on disk.
 ///
 /// Without `--journal`, every bulk resume (not a dry run) still keeps one: a new file under
-/// `$XDG_STATE_HOME/obsw/journal/` (or `~/.local/state/obsw/journal/`), named in the
-/// summary, so after an interruption the operator can see what was done and pass it to
+/// `$XDG_STATE_HOME/obsw/journal/` (or `~/.local/state/obsw/journal/`), named when the resume
+/// starts and in its summary, so after an interruption the operator can pass it to
 /// `--journal` on the next run. Files older than 30 days are removed when a new one starts.
 final class Journal: @unchecked Sendable {
     let path: String
@@ -30,16 +35,35 @@ final class Journal: @unchecked Sendable {
     let isAutomatic: Bool
     private let fd: Int32
     private let writer = DispatchQueue(label: "obsw.journal")
-    /// Results not yet written, and whether a write is scheduled.
-    private let pending = Mutex<(entries: [(graph: String, result: ValueMap, at: Int)], scheduled: Bool)>(([], false))
+
+    private struct Pending {
+        var lines: [UInt8] = []
+        /// Resumes waiting for their intent to be on disk.
+        var waiting: [CheckedContinuation<Bool, Never>] = []
+        /// A write is scheduled within 50 ms (for outcomes), or at once (for intents).
+        var scheduled = false
+        var scheduledNow = false
+        /// Why the journal can no longer be written, once a write failed.
+        var failure: String?
+    }
+
+    private let pending = Mutex(Pending())
 
     init(path: String, isAutomatic: Bool = false) throws(ScriptError) {
         self.path = path
         self.isAutomatic = isAutomatic
-        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        // O_NONBLOCK so that a FIFO given by mistake is refused instead of hanging the open.
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
         guard fd >= 0 else {
             throw ScriptError(.runtime, "resume: cannot open the journal \(path): \(String(cString: strerror(errno)))", code: .badArgument)
         }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw ScriptError(.runtime, "resume: the journal \(path) is not a regular file", code: .badArgument)
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        self.fd = fd
     }
 
     deinit {
@@ -49,73 +73,145 @@ final class Journal: @unchecked Sendable {
         close(fd)
     }
 
-    /// Executions of `graph` the journal records as resumed.
-    func resumed(graph: String) -> Set<String> {
+    /// What a journal says about one graph.
+    struct Contents {
+        /// Executions recorded as resumed.
+        var resumed: Set<String> = []
+        /// Executions whose resume was about to be sent (intent, in epoch milliseconds) with
+        /// no outcome recorded after it, or only a failure: settled by reading the execution.
+        var unsettled: [String: Int] = [:]
+        /// Lines that are not journal entries (a torn last line after a crash, or garbage).
+        var unreadable = 0
+    }
+
+    func contents(graph: String) -> Contents {
+        var result = Contents()
         var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size > 0 else { return [] }
+        guard fstat(fd, &info) == 0, info.st_size > 0 else { return result }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return [] }
-        var names: Set<String> = []
-        // A torn last line (a crash mid-write) is skipped, not fatal.
+        guard n > 0 else { return result }
         for line in bytes[0..<n].split(separator: 0x0A) {
-            guard let entry = try? JSONParser.parse(Array(line)).objectValue, entry.string("graph") == graph,
-                entry.string("outcome") == "resumed", let name = entry.string("execution_name")
-            else { continue }
-            names.insert(name)
+            guard let entry = try? JSONParser.parse(Array(line)).objectValue, let name = entry.string("execution_name"),
+                let at = entry.string("at").flatMap(WireDate.parseISO8601)
+            else {
+                result.unreadable += 1
+                continue
+            }
+            guard entry.string("graph") == graph else { continue }
+            if entry.string("intent") == "resume" {
+                if !result.resumed.contains(name) { result.unsettled[name] = at }
+            } else if entry.string("outcome") == "resumed" {
+                result.resumed.insert(name)
+                result.unsettled[name] = nil
+            } else if entry.string("outcome") == nil {
+                result.unreadable += 1
+            }
+            // A failure keeps its intent unsettled: the answer may have been lost after the
+            // service applied it, so the next run reads before resending.
         }
-        return names
+        return result
+    }
+
+    /// Executions of `graph` the journal records as resumed.
+    func resumed(graph: String) -> Set<String> { contents(graph: graph).resumed }
+
+    /// Records that `name` is about to be resumed; true once that is on disk. False when the
+    /// journal cannot be written: then the restore must not be sent.
+    func recordIntent(graph: String, name: String) async -> Bool {
+        let line = Self.line(graph: graph, name: name, fields: [("intent", "resume")], at: WallClock.nowMilliseconds())
+        return await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            let schedule = pending.withLock { p -> Bool? in
+                if p.failure != nil { return nil }
+                p.lines += line
+                p.waiting.append(done)
+                defer { p.scheduledNow = true }
+                return !p.scheduledNow
+            }
+            switch schedule {
+            case nil: done.resume(returning: false)
+            case true?: writer.async { [self] in writePending() }
+            case false?: break  // the write already scheduled takes it
+            }
+        }
     }
 
     /// Appends one result; it reaches the disk within 50 ms, written with the others that
     /// arrived meanwhile (encoding and the write happen off the caller's thread).
     func record(graph: String, _ result: ValueMap) {
-        let at = WallClock.nowMilliseconds()
+        var fields: [(String, String)] = []
+        for key in ["outcome", "restored_at", "reason"] {
+            if let value = result[key], !value.isNull { fields.append((key, value.displayText)) }
+        }
+        let line = Self.line(graph: graph, name: result["execution_name"]?.displayText ?? "", fields: fields, at: WallClock.nowMilliseconds())
         let schedule = pending.withLock { p -> Bool in
-            p.entries.append((graph, result, at))
+            guard p.failure == nil else { return false }
+            p.lines += line
             defer { p.scheduled = true }
             return !p.scheduled
         }
         if schedule { writer.asyncAfter(deadline: .now() + .milliseconds(50)) { [self] in writePending() } }
     }
 
-    /// Waits until every result recorded so far is on disk.
-    func flush() {
+    /// Waits until everything recorded so far is on disk; the reason when it could not be.
+    @discardableResult
+    func flush() -> String? {
         writer.sync { writePending() }
+        return failure
     }
 
+    /// Why the journal could not be written, once a write failed.
+    var failure: String? { pending.withLock { $0.failure } }
+
     /// On the writer queue: one write (O_APPEND: lines from several processes never
-    /// interleave) and one fsync for everything pending.
+    /// interleave) and one fsync for everything pending; then the intents waiting on it go on.
     private func writePending() {
-        let entries = pending.withLock { p -> [(graph: String, result: ValueMap, at: Int)] in
+        let (bytes, waiting) = pending.withLock { p -> ([UInt8], [CheckedContinuation<Bool, Never>]) in
             p.scheduled = false
-            defer { p.entries = [] }
-            return p.entries
-        }
-        guard !entries.isEmpty else { return }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(entries.count * 160)
-        for (graph, result, at) in entries {
-            // Written field by field: a whole JSON tree per line cost more than the write.
-            bytes.append(contentsOf: #"{"graph":"#.utf8)
-            JSONValue.writeString(graph, to: &bytes)
-            for key in ["execution_name", "outcome", "restored_at", "reason"] {
-                guard let value = result[key], !value.isNull else { continue }
-                bytes.append(contentsOf: ",\"\(key)\":".utf8)
-                JSONValue.writeString(value.displayText, to: &bytes)
+            p.scheduledNow = false
+            defer {
+                p.lines = []
+                p.waiting = []
             }
-            bytes.append(contentsOf: #","at":"#.utf8)
-            JSONValue.writeString(WireDate.iso8601(epochMilliseconds: at), to: &bytes)
-            bytes.append(contentsOf: "}\n".utf8)
+            return (p.lines, p.waiting)
         }
+        guard !bytes.isEmpty else { return }
+        var problem: String?
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return }
+            guard n > 0 else {
+                problem = n < 0 ? String(cString: strerror(errno)) : "nothing written"
+                break
+            }
             offset += n
         }
-        fsync(fd)
+        if problem == nil, fsync(fd) != 0 { problem = String(cString: strerror(errno)) }
+        if let problem {
+            pending.withLock { p in
+                if p.failure == nil { p.failure = problem }
+            }
+        }
+        for done in waiting { done.resume(returning: problem == nil) }
+    }
+
+    /// One line, written field by field: a whole JSON tree per line cost more than the write.
+    static func line(graph: String, name: String, fields: [(String, String)], at: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        bytes.append(contentsOf: #"{"graph":"#.utf8)
+        JSONValue.writeString(graph, to: &bytes)
+        bytes.append(contentsOf: #","execution_name":"#.utf8)
+        JSONValue.writeString(name, to: &bytes)
+        for (key, value) in fields {
+            bytes.append(contentsOf: ",\"\(key)\":".utf8)
+            JSONValue.writeString(value, to: &bytes)
+        }
+        bytes.append(contentsOf: #","at":"#.utf8)
+        JSONValue.writeString(WireDate.iso8601(epochMilliseconds: at), to: &bytes)
+        bytes.append(contentsOf: "}\n".utf8)
+        return bytes
     }
 }
 
@@ -127,9 +223,7 @@ extension Journal {
     static func forResume(graph: String, path: String?, dryRun: Bool, progress: ProgressReporter) throws(ScriptError) -> Journal? {
         if let path { return try Journal(path: path) }
         guard !dryRun else { return nil }
-        var environment: [String: String] = [:]
-        for name in ["XDG_STATE_HOME", "HOME"] { environment[name] = getenv(name).map { String(cString: $0) } }
-        switch automatic(graph: graph, environment: environment) {
+        switch automatic(graph: graph, environment: ServiceHost.stateEnvironment()) {
         case .success(let journal): return journal
         case .failure(let why):
             progress.note("no journal kept for this resume (\(why.message))")

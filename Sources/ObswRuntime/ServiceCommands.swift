@@ -28,7 +28,7 @@ enum ServiceCommands {
                 .init("input", value: "NAME=VALUE", repeatable: true, "a workflow input; may repeat"),
             ]),
         CommandSpec(
-            "resume", usage: "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--dry-run] [--journal FILE]",
+            "resume", usage: "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--dry-run] [--journal FILE] [--wait-lock]",
             "resume FAILED executions from the state that failed; one result per target", arguments: 2...Int.max,
             options: [
                 .init("concurrency", value: "N", "resume up to N at once (default 8)"),
@@ -36,6 +36,7 @@ enum ServiceCommands {
                 .init("max-errors", value: "N", "stop starting new resumes after N failures"),
                 .init("dry-run", "check eligibility and report 'planned'; change nothing"),
                 .init("journal", value: "FILE", "record results in FILE (default: a new journal under the state folder); skip what FILE says was resumed"),
+                .init("wait-lock", "when another resume of GRAPH is running, wait for it instead of stopping"),
             ]),
         CommandSpec(
             "wait", usage: "wait GRAPH TARGET... [--until terminal|success] [--timeout DURATION] [--interval DURATION]",

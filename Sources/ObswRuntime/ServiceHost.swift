@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import OBSWorkflow
 import ObswLang
@@ -133,6 +136,11 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
             // Ctrl-C stops starting new resumes, but calls in flight finish: a resume whose
             // answer is abandoned is exactly what must not be left unknown.
             let interrupt = engine.interrupt
+            // Held until this resume has its last answer (released when `lock` goes).
+            let lock = options.dryRun ? nil : try ResumeLock.acquire(
+                endpoint: client.transport.settings.endpoint.description, graph: graph, wait: invocation.flag("wait-lock"),
+                interrupt: interrupt, progress: progress, environment: Self.stateEnvironment())
+            defer { withExtendedLifetime(lock) {} }
             let results = try blocking(engine, cancelOnInterrupt: false) { () throws(ScriptError) in
                 try await BulkResume(
                     client: client, graph: graph, options: options, progress: progress, interrupt: interrupt, journal: journal,
@@ -157,6 +165,13 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
         default:
             throw ScriptError(.runtime, "unknown command '\(invocation.name)'", code: .unknownCommand, span: invocation.span)
         }
+    }
+
+    /// The environment variables that say where the state folder is.
+    static func stateEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        for name in ["XDG_STATE_HOME", "HOME"] { environment[name] = getenv(name).map { String(cString: $0) } }
+        return environment
     }
 
     /// Workflow names for Tab completion; empty when the service cannot be reached.

@@ -1,14 +1,25 @@
-// libFuzzer entry point over the lexer, parser and resolver. Built for fuzzing only by
-// scripts/fuzz (with -sanitize=fuzzer); in a normal build the binary says so and exits.
+// libFuzzer entry point over one of the fuzz targets (`ObswFuzzTargets`), chosen by
+// OBSW_FUZZ_TARGET (default: language). Built for fuzzing only by scripts/fuzz (with
+// -sanitize=fuzzer); in a normal build the binary says so and exits.
 #if canImport(Glibc)
 import Glibc
 #endif
-import ObswLang
+import ObswFuzzTargets
+
+nonisolated(unsafe) let target: ([UInt8]) -> Void = {
+    let name = getenv("OBSW_FUZZ_TARGET").map { String(cString: $0) } ?? "language"
+    guard let run = FuzzTargets.named(name) else {
+        let message = Array("obsw-fuzz: no target '\(name)'; targets: \(FuzzTargets.all.map(\.name).joined(separator: ", "))\n".utf8)
+        _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        exit(2)
+    }
+    return run
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
-    FuzzEntry.check(Array(UnsafeBufferPointer(start: data, count: size)))
+    target(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
 

@@ -8,6 +8,9 @@ import Glibc
 enum ProcessSetup {
     static func prepare() {
         disableCoreDumps()
+        // Past a file size limit a write then fails (EFBIG) and the journal reports it,
+        // instead of the signal ending obsw in the middle of a resume.
+        signal(SIGXFSZ, SIG_IGN)
         // Diagnostics go to standard error; standard output is for results.
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
     }

@@ -6,7 +6,7 @@ import Testing
 /// that ever crashed or hung stays fixed without a libFuzzer build in CI.
 @Suite struct FuzzCorpusTests {
     static let corpus = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("FuzzCorpus")
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("FuzzCorpus/language")
 
     @Test func corpusReplaysCleanly() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path).sorted()

@@ -100,7 +100,8 @@ public struct ConfigFile: Sendable, Equatable {
     ///
     /// The mode is checked on the open descriptor, so the file checked is the file read.
     public static func load(path: String) throws(ConfigurationError) -> ConfigFile? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO (given by mistake) would otherwise wait for a writer forever.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             let code = errno
             if code == ENOENT { return nil }
@@ -114,6 +115,7 @@ public struct ConfigFile: Sendable, Equatable {
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw .unreadableConfigFile(path: path, reason: "it is not a regular file")
         }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         guard info.st_size <= 1 << 20 else {
             throw .unreadableConfigFile(path: path, reason: "it is larger than 1 MiB")
         }

@@ -13,8 +13,7 @@ struct Control {
     let store: EmulatorStore
     let faults: FaultInjector
 
-    func handle(_ request: Request, path: String, body: [UInt8]) throws -> Answer {
-        let method = request.method.rawValue
+    func handle(method: String, path: String, body: [UInt8]) throws -> Answer {
         switch (path, method) {
         case (Self.prefix, "GET"):
             return .ok([

@@ -34,30 +34,40 @@ struct Dispatcher: HTTPResponder {
     let requestIDs = RequestIDs()
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let requestID = requestIDs.next()
-        let answer: Answer
-        do {
-            answer = try await handle(request, context: context)
-        } catch let error as EmulatorError {
-            answer = .error(error)
-        } catch is ConnectionDropped {
-            throw ConnectionDropped()
-        }
-        return answer.response(requestID: requestID)
+        let maxBodyBytes = self.maxBodyBytes
+        let incoming = IncomingRequest(
+            method: request.method.rawValue, target: request.uri.string, host: request.head.authority ?? "",
+            headers: request.headers.map { ($0.name.rawName, $0.value) },
+            readBody: { try await Self.readBody(request, limit: maxBodyBytes) },
+            drop: {
+                try? await context.channel.close()
+                throw ConnectionDropped()
+            })
+        return try await answer(incoming).response(requestID: requestIDs.next())
     }
 
-    private func handle(_ request: Request, context: Context) async throws -> Answer {
-        let target = request.uri.string
+    /// The answer to one request. Every refusal is an answer; what throws is a dropped
+    /// connection (`ConnectionDropped`) or a body that could not be read.
+    func answer(_ request: IncomingRequest) async throws -> Answer {
+        do {
+            return try await handle(request)
+        } catch let error as EmulatorError {
+            return .error(error)
+        }
+    }
+
+    private func handle(_ request: IncomingRequest) async throws -> Answer {
+        let target = request.target
         guard let (path, query) = SignatureCheck.splitTarget(target) else {
             throw EmulatorError.badRequest("the request target is not valid percent-encoding")
         }
         if path.hasPrefix(Control.prefix) {
-            let body = try await readBody(request)
-            return try Control(store: store, faults: faults).handle(request, path: path, body: body)
+            let body = try await request.readBody()
+            return try Control(store: store, faults: faults).handle(method: request.method, path: path, body: body)
         }
-        let method = request.method.rawValue
-        let headers = request.headers.map { ($0.name.rawName, $0.value) }
-        let host = request.head.authority ?? ""
+        let method = request.method
+        let headers = request.headers
+        let host = request.host
         let bucket = path == "/" ? Self.bucket(fromHost: host) : nil
 
         switch faults.draw(method: method, target: target) {
@@ -68,14 +78,14 @@ struct Dispatcher: HTTPResponder {
         case .throttled?:
             return .error(EmulatorError(429, "SYS.0011", "injected fault: too many requests"),
                 retryAfter: faults.spec.retryAfterSeconds)
-        case .drop?: return try await drop(context)
+        case .drop?: try await request.drop()
         case .slow?: try await Task.sleep(for: .milliseconds(faults.spec.slowMilliseconds))
         case .restoreDrop?, nil: break
         }
 
         let now = clock()
         try authenticator.check(method: method, target: target, headers: headers, bucket: bucket, nowSeconds: now / 1000)
-        let body = try await readBody(request)
+        let body = try await request.readBody()
         func flag(_ name: String) -> Bool { query.contains { $0.name == name } }
         func value(_ name: String) -> String? { query.first(where: { $0.name == name })?.value }
 
@@ -161,7 +171,7 @@ struct Dispatcher: HTTPResponder {
         case ("workflowexecutions", "PUT") where hasName:
             guard let graph = value(API.graphName) else { throw EmulatorError.badRequest("x-workflow-graph-name is required") }
             let restored = try store.restore(graph: graph, name: name, now: now)
-            if faults.drawRestoreDrop(target: target) { return try await drop(context) }
+            if faults.drawRestoreDrop(target: target) { try await request.drop() }
             return .ok(restored.json)
 
         case ("workflowtemplates", _), ("workflows", _), ("workflowexecutions", _):
@@ -187,13 +197,7 @@ struct Dispatcher: HTTPResponder {
         }
     }
 
-    /// Closes the connection without a word, as a failing load balancer would.
-    private func drop(_ context: Context) async throws -> Answer {
-        try? await context.channel.close()
-        throw ConnectionDropped()
-    }
-
-    private func readBody(_ request: Request) async throws -> [UInt8] {
+    private static func readBody(_ request: Request, limit maxBodyBytes: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         for try await var chunk in request.body {
             guard bytes.count + chunk.readableBytes <= maxBodyBytes else {
@@ -247,6 +251,19 @@ struct Dispatcher: HTTPResponder {
         return bucket.isEmpty ? nil : String(bucket)
     }
 
+}
+
+/// One request as the dispatcher sees it, apart from any connection: what was sent, how to
+/// read its body (read only after the signature is checked), and how to drop the connection
+/// without answering (a fault: closes it, as a failing load balancer would, and throws).
+struct IncomingRequest: Sendable {
+    var method: String
+    /// Path and query exactly as on the request line.
+    var target: String
+    var host: String
+    var headers: [(String, String)]
+    var readBody: @Sendable () async throws -> [UInt8]
+    var drop: @Sendable () async throws -> Never
 }
 
 /// Request ids in the service's style: 32 upper-case hex digits, unique per emulator.

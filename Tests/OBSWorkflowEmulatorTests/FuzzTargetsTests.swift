@@ -1,0 +1,43 @@
+import Foundation
+import ObswFuzzTargets
+import Testing
+
+/// Replays each fuzz target's committed corpus (`Tests/FuzzCorpus/TARGET/`) through the
+/// fuzzer's own entry point, so an input that once crashed stays fixed without a libFuzzer
+/// build; `scripts/fuzz` grows the corpora and runs the real fuzzers.
+@Suite(.timeLimit(.minutes(2))) struct FuzzTargetsTests {
+    static let corpora = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("FuzzCorpus")
+
+    @Test(arguments: FuzzTargets.all.map(\.name))
+    func corpusReplaysCleanly(_ target: String) async throws {
+        let run = try #require(FuzzTargets.named(target))
+        let folder = Self.corpora.appendingPathComponent(target)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(files.count >= 3, "\(target): too few seeds")
+        let inputs = try files.map { try Array(Data(contentsOf: folder.appendingPathComponent($0))) }
+        await onThreadOfItsOwn { for input in inputs { run(input) } }
+    }
+
+    /// Inputs each target must survive whatever the corpus holds.
+    @Test(arguments: FuzzTargets.all.map(\.name))
+    func hostileInputs(_ target: String) async throws {
+        let run = try #require(FuzzTargets.named(target))
+        let inputs: [[UInt8]] = [[], [0], [0xFF, 0xFE], Array(repeating: 0x5B, count: 10_000), Array("1e999999".utf8),
+            Array("-9223372036854775808".utf8), Array("1\n\n".utf8), Array(repeating: 0x0A, count: 100)]
+        await onThreadOfItsOwn { for input in inputs { run(input) } }
+    }
+
+    /// Targets block their thread (the emulator's answers a request synchronously, as
+    /// libFuzzer calls it): run them where they cannot starve the concurrency pool.
+    func onThreadOfItsOwn(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                body()
+                done.resume()
+            }
+            thread.stackSize = 64 << 20
+            thread.start()
+        }
+    }
+}
