@@ -134,7 +134,7 @@ let package = Package(
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "ObswCLITests",
-            dependencies: ["obsw", "OBSWorkflow", "OBSWTestSupport"]
+            dependencies: ["obsw", "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport"]
         ),
     ]
 )

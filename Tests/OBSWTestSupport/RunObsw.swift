@@ -21,8 +21,16 @@ public struct CommandResult: Sendable {
 public func runObsw(
     _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil, workingDirectory: String? = nil
 ) throws -> CommandResult {
+    try runProgram(obswBinary, arguments, environment: environment, stdin: stdin, workingDirectory: workingDirectory)
+}
+
+/// Runs any program the way `runObsw` runs obsw (a wrapper such as `bash -c 'ulimit ...; exec obsw'`).
+public func runProgram(
+    _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+    workingDirectory: String? = nil
+) throws -> CommandResult {
     let process = Process()
-    process.executableURL = obswBinary
+    process.executableURL = executable
     if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
     process.arguments = arguments
     var env = environment
@@ -57,9 +65,16 @@ public func runObsw(
 public func runObswInBackground(
     _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
 ) async throws -> CommandResult {
+    try await runProgramInBackground(obswBinary, arguments, environment: environment, stdin: stdin)
+}
+
+/// `runProgram` on a thread of its own, for async tests.
+public func runProgramInBackground(
+    _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
+) async throws -> CommandResult {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
-            continuation.resume(with: Result { try runObsw(arguments, environment: environment, stdin: stdin) })
+            continuation.resume(with: Result { try runProgram(executable, arguments, environment: environment, stdin: stdin) })
         }.start()
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import OBSWTestSupport
+import OBSWorkflowEmulator
 import Testing
 
 /// The journal's promise — a rerun with the journal resumes nothing twice — under what breaks
@@ -37,8 +38,8 @@ import Testing
         defer { emulator.stop() }
         let journal = dir.path + "/journal.jsonl"
         // A file size limit of 8 KiB: the journal's writes fail part way (EFBIG), as on a full disk.
-        let limited = try await runInBackground(
-            ["/bin/bash", "-c", "ulimit -f 8; exec \"$0\" \"$@\"", obswBinary.path, "-c", Self.resumeAll + journal],
+        let limited = try await runProgramInBackground(
+            URL(fileURLWithPath: "/bin/bash"), ["-c", "ulimit -f 8; exec \"$0\" \"$@\"", obswBinary.path, "-c", Self.resumeAll + journal],
             environment: environment(emulator, dir))
         #expect(limited.status == 3, "\(limited.stderr)")
         #expect(limited.stderr.contains("the journal \(journal) could not be written (File too large)"), "\(limited.stderr)")
@@ -62,7 +63,7 @@ import Testing
         let count = 300
         let emulator = try emulator(dir, count: count, failAlways: true, speed: "50")
         defer { emulator.stop() }
-        var random = SeededRandom(seed: 20261202)
+        var random = SplitMix(seed: 20261202)
         var doubles = 0
         for round in 1...20 {
             try await resetRestoreCounts(emulator.endpoint)
@@ -150,44 +151,5 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("executions still RUNNING after 30 s")
-    }
-
-    func runInBackground(_ command: [String], environment: [String: String]) async throws -> CommandResult {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: command[0])
-                    process.arguments = Array(command.dropFirst())
-                    process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-                    let out = Pipe(), err = Pipe()
-                    process.standardOutput = out
-                    process.standardError = err
-                    try process.run()
-                    let group = DispatchGroup()
-                    nonisolated(unsafe) var outData = Data(), errData = Data()
-                    DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-                    DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-                    group.wait()
-                    process.waitUntilExit()
-                    return CommandResult(
-                        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                        stderr: String(decoding: errData, as: UTF8.self))
-                })
-            }.start()
-        }
-    }
-}
-
-/// A small generator whose sequence a seed fixes (tests draw their random moments from it).
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -167,12 +167,13 @@ final class FaultInjector: Sendable {
     }
 }
 
-/// A small fast generator whose sequence a seed fixes.
-struct SplitMix: Sendable {
+/// A small fast generator whose sequence a seed fixes (tests draw their random moments from
+/// it too).
+public struct SplitMix: Sendable {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
