@@ -155,6 +155,12 @@ struct Config: AsyncParsableCommand {
             throw ExitCode(2)
         }
         print(configuration)
+        if let endpoint = configuration.endpoint, endpoint.scheme == .http, !endpoint.isLoopback {
+            printNote(
+                connection.allowInsecureHTTP
+                    ? "warning: plain http to \(endpoint.host): requests and answers travel unencrypted (--allow-insecure-http)"
+                    : "warning: plain http to \(endpoint.host) will be refused (it is not loopback); use https, or --allow-insecure-http")
+        }
         await emulator?.stop()
     }
 }

@@ -113,6 +113,31 @@ import Testing
         #expect(try resolve(env: env, file: profiles, mode: 0o644).credentials?.accessKeyID == "A")
     }
 
+    @Test func aReadableFileBlocksOnlyWhenItsSecretIsUsed() throws {
+        // Credentials from the environment, endpoint from the (0644) file: its secrets go
+        // unused, so it may be readable. Taking the credentials from it is refused.
+        let env = ["OBS_ACCESS_KEY_ID": "A", "OBS_SECRET_ACCESS_KEY": "S"]
+        let c = try resolve(env: env, file: profiles, mode: 0o644)
+        #expect(c.credentials?.accessKeyID == "A")
+        #expect(c.endpoint?.url == "https://obs.cn-north-4.myhuaweicloud.com")
+        #expect(throws: ConfigurationError.self) { try resolve(file: profiles, mode: 0o644) }
+    }
+
+    @Test func crlfLineEndsAndInlineCommentsAsInTheReadme() throws {
+        let text = "# profiles\r\n[default]\r\nendpoint = https://obs.cn-north-4.myhuaweicloud.com   # production\r\n"
+            + "access_key_id = AK-CRLF\r\nsecret_access_key = SK/with+sign=  ; a comment too\r\n\r\n"
+            + "[staging]\r\nregion = ap-southeast-1          # the endpoint follows from the region\r\n"
+        let c = try resolve(file: text)
+        #expect(c.endpoint?.url == "https://obs.cn-north-4.myhuaweicloud.com")
+        #expect(c.credentials?.accessKeyID == "AK-CRLF")
+        #expect(c.credentials?.secretAccessKey.reveal() == "SK/with+sign=")
+        let staging = try resolve(ConfigurationOptions(profile: "staging"), env: ["OBS_ACCESS_KEY_ID": "A", "OBS_SECRET_ACCESS_KEY": "S"], file: text)
+        #expect(staging.endpoint?.host.contains("ap-southeast-1") == true)
+        // A '#' inside a value (no blank before it) is part of the value.
+        let hash = try resolve(file: "[default]\nendpoint = e.example.com\naccess_key_id = A#1\nsecret_access_key = S\n")
+        #expect(hash.credentials?.accessKeyID == "A#1")
+    }
+
     @Test func malformedFilesPointAtTheLine() {
         let cases: [(String, Int, String)] = [
             ("[default]\naccess_key = x\n", 2, "unknown key 'access_key'"),

@@ -95,6 +95,29 @@ import Testing
         #expect(refused.stderr.contains("--allow-insecure-http"))
     }
 
+    /// Loopback is decided on the address: a name that starts with `127.` is not loopback.
+    @Test(arguments: ["http://127.attacker.example", "http://127.0.0.1.attacker.example:9000", "http://1270.0.0.1",
+        "http://127.0.0.256", "http://localhost.attacker.example"])
+    func namesThatLookLikeLoopbackAreRefused(_ endpoint: String) throws {
+        var environment = self.environment
+        environment["OBS_ENDPOINT"] = endpoint
+        let refused = try runObsw(["-c", "graphs"], environment: environment)
+        #expect(refused.status == 3, "\(endpoint): \(refused.stderr)")
+        #expect(refused.stderr.contains("refusing plain http to \(endpoint)"), "\(refused.stderr)")
+        let config = try runObsw(["config"], environment: environment)
+        #expect(config.stderr.contains("will be refused (it is not loopback)"), "\(config.stderr)")
+    }
+
+    @Test func realLoopbackAddressesAreAllowed() throws {
+        for endpoint in ["http://127.0.0.1:9", "http://127.1.2.3:9", "http://localhost:9", "http://[::1]:9"] {
+            var environment = self.environment
+            environment["OBS_ENDPOINT"] = endpoint
+            let run = try runObsw(["--request-timeout", "1s", "-c", "try { graphs } catch e { print $e.kind }"], environment: environment)
+            #expect(run.stdout == "network\n", "\(endpoint): \(run.stderr)")  // tried: nothing listens there
+            #expect(!run.stderr.contains("refusing plain http"))
+        }
+    }
+
     @Test func theFlagAllowsItWithAWarning() throws {
         let allowed = try runObsw(["--allow-insecure-http", "-c", "try { graphs } catch e { print $e.kind }"], environment: environment)
         #expect(allowed.status == 0)

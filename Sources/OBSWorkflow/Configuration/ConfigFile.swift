@@ -20,7 +20,9 @@ import Darwin
 /// ```
 ///
 /// Unknown keys are errors (a typo in `secret_access_key` should not silently fall back to
-/// another credential). A file that holds a secret must not be readable by group or others.
+/// another credential). `#` or `;` starts a comment at the start of a line or after a blank;
+/// CRLF line ends are fine. A file whose secret is used must not be readable by group or
+/// others (`Configuration.resolve` checks, when it takes the credentials from the file).
 public struct ConfigFile: Sendable, Equatable {
     public struct Profile: Sendable, Equatable {
         public var endpoint: String?
@@ -28,13 +30,13 @@ public struct ConfigFile: Sendable, Equatable {
         public var accessKeyID: String?
         public var secretAccessKey: Secret?
         public var securityToken: Secret?
-
-        var holdsSecret: Bool { secretAccessKey != nil || securityToken != nil }
     }
 
     public static let knownKeys = ["endpoint", "region", "access_key_id", "secret_access_key", "security_token"]
 
     public var path: String
+    /// The file's permission bits when it was read from disk (nil for parsed text).
+    public var mode: UInt32?
     /// Profiles in file order.
     public var profiles: [(name: String, profile: Profile)]
 
@@ -53,9 +55,10 @@ public struct ConfigFile: Sendable, Equatable {
         self.profiles = []
         var current: Int?
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // By `isNewline`: a CRLF is one Character in Swift, so splitting on "\n" would miss it.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
-            let line = String(rawLine).trimmingASCIIWhitespace()
+            let line = Self.withoutComment(String(rawLine)).trimmingASCIIWhitespace()
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]") else {
@@ -96,6 +99,19 @@ public struct ConfigFile: Sendable, Equatable {
         }
     }
 
+    /// A line without its comment: `#` or `;` at the start of the line, or after a space or
+    /// tab (`endpoint = https://host   # production`). Values themselves never hold such a
+    /// sequence (keys, endpoints and base64 tokens have no blank before a `#`).
+    static func withoutComment(_ line: String) -> String {
+        var previous: Character = " "
+        for index in line.indices {
+            let c = line[index]
+            if c == "#" || c == ";", previous == " " || previous == "\t" { return String(line[..<index]) }
+            previous = c
+        }
+        return line
+    }
+
     /// Reads and parses the file; `nil` when it does not exist.
     ///
     /// The mode is checked on the open descriptor, so the file checked is the file read.
@@ -133,11 +149,8 @@ public struct ConfigFile: Sendable, Equatable {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .unreadableConfigFile(path: path, reason: "it is not valid UTF-8")
         }
-        let file = try ConfigFile(parsing: text, path: path)
-        let mode = UInt32(info.st_mode)
-        if file.profiles.contains(where: { $0.profile.holdsSecret }), mode & 0o077 != 0 {
-            throw .insecureConfigFile(path: path, mode: mode)
-        }
+        var file = try ConfigFile(parsing: text, path: path)
+        file.mode = UInt32(info.st_mode) & 0o7777
         return file
     }
 }

@@ -127,6 +127,9 @@ public enum ConfigurationResolver {
                     guard let sk = profile.secretAccessKey else {
                         throw .incompleteCredentials(source: origin, missing: "secret_access_key")
                     }
+                    // The secret is used: the file must be private. (A readable file whose
+                    // secrets go unused — credentials from the environment — blocks nothing.)
+                    if let mode = file?.mode, mode & 0o077 != 0 { throw .insecureConfigFile(path: configPath, mode: mode) }
                     credentials = Credentials(accessKeyID: ak, secretAccessKey: sk, securityToken: profile.securityToken)
                     origins["access_key_id"] = origin
                 }

@@ -70,8 +70,13 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public var description: String { url }
 
     /// Loopback addresses, where plain http cannot be intercepted by anyone else.
+    /// `localhost`, `[::1]`, or an IPv4 address in 127.0.0.0/8 — decided on the address
+    /// itself: `127.attacker.example` is a name like any other, not loopback.
     public var isLoopback: Bool {
-        host == "localhost" || host == "[::1]" || host.hasPrefix("127.")
+        if host.lowercased() == "localhost" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127"
+            && octets.allSatisfy { $0.count <= 3 && !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) && Int($0)! <= 255 }
     }
 
     /// The region in a standard endpoint name (`obs.cn-north-4.myhuaweicloud.com` → `cn-north-4`).
@@ -94,4 +99,8 @@ extension String {
         while let last = s.last, last == " " || last == "\t" || last == "\n" || last == "\r" { s = s.dropLast() }
         return String(s)
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
