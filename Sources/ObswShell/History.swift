@@ -14,10 +14,15 @@ import Glibc
 public final class ShellHistory: @unchecked Sendable {
     public let path: String
     public let limit: Int
+    /// The configured secret key and token themselves: a line holding one is never written,
+    /// whatever words surround it (`let k = "Zx9…"`).
+    let secrets: [String]
 
-    public init(path: String, limit: Int = 5000) {
+    public init(path: String, limit: Int = 5000, secrets: [String] = []) {
         self.path = path
         self.limit = limit
+        // Very short values would match ordinary text; real keys are far longer.
+        self.secrets = secrets.filter { $0.count >= 8 }
     }
 
     /// The history file for an environment.
@@ -36,7 +41,7 @@ public final class ShellHistory: @unchecked Sendable {
     @discardableResult
     public func append(_ line: String) -> Bool {
         let trimmed = line.trimmingCharacters(in: " \t")
-        guard !trimmed.isEmpty, !Self.holdsSecret(trimmed) else { return false }
+        guard !trimmed.isEmpty, !Self.holdsSecret(trimmed), !secrets.contains(where: { line.contains($0) }) else { return false }
         ensureDirectory()
         // Another shell may compact (rename over) the file between our open and our lock:
         // then our descriptor is the old file, and a line written there would be lost.

@@ -8,11 +8,14 @@ import ObswShell
 /// Starts the interactive shell on a thread of its own (libedit and the engine block it).
 func runInteractiveShell(session: Session, connection: ConnectionOptions) -> Int32 {
     let environment = currentEnvironment()
-    let history = ShellHistory(path: ShellHistory.defaultPath(environment: environment))
+    let resolved = connection.local ? nil : try? connection.resolve()
+    // The secrets in use stay out of the history, even pasted without a telltale word.
+    let secrets = [resolved?.credentials?.secretAccessKey.reveal(), resolved?.credentials?.securityToken?.reveal()]
+    let history = ShellHistory(path: ShellHistory.defaultPath(environment: environment), secrets: secrets.compactMap { $0 })
     let label: String
     if connection.local {
         label = "local emulator"
-    } else if let resolved = try? connection.resolve() {
+    } else if let resolved {
         label = resolved.origins["endpoint"]?.hasPrefix("profile") == true ? resolved.profile : (resolved.endpoint?.host ?? "no endpoint")
     } else {
         label = "no endpoint"

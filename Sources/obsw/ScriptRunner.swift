@@ -98,14 +98,18 @@ final class ScriptRunner: EngineDelegate {
     /// Checks files without running them; prints every problem. 0 when all are clean, else 2.
     func check(_ files: [SourceFile]) -> Int32 {
         defineScriptInputs(arguments: [], variables: [:])
-        var clean = true
-        let renderer = DiagnosticRenderer(sources: engine.sources)
-        for file in files {
-            let diagnostics = engine.check(file)
-            for d in diagnostics { writeError(renderer.render(d)) }
-            if diagnostics.contains(where: { $0.severity == .error }) { clean = false }
+        // On the engine's large stack, as a run: the phases recurse once per level of a
+        // (capped, but deep) expression.
+        return runOnEngineThread {
+            var clean = true
+            let renderer = DiagnosticRenderer(sources: self.engine.sources)
+            for file in files {
+                let diagnostics = self.engine.check(file)
+                for d in diagnostics { writeError(renderer.render(d)) }
+                if diagnostics.contains(where: { $0.severity == .error }) { clean = false }
+            }
+            return clean ? 0 : 2
         }
-        return clean ? 0 : 2
     }
 
     /// The engine may block its thread on service calls and recurses deeply: it runs on a

@@ -106,4 +106,39 @@ import Testing
         let list = try runObsw(["-c", "let l = range(1000000); print (len(l)) (sum(l))"])
         #expect(list.status == 0 && list.stdout == "1000000 499999500000\n")
     }
+
+    /// A 12 MB line: an operator chain as deep as it is long (it once overflowed the stack in
+    /// `check`), and errors on long lines show a window of the line, not all of it.
+    @Test func longLinesAndOperatorChainsEndCleanly() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        for (name, text) in [
+            ("sum.obsw", "let x = " + String(repeating: "1 + ", count: 3_000_000) + "1\n"),
+            ("fields.obsw", "let m = {}\nlet x = m" + String(repeating: ".a", count: 2_000_000) + "\n"),
+            ("calls.obsw", "fn f() { return f }\nlet x = f" + String(repeating: "()", count: 2_000_000) + "\n"),
+        ] {
+            let file = dir.write(name, text)
+            for command in ["check", "run"] {
+                let result = try runObsw([command, file])
+                #expect(result.status == 2, "\(name) \(command): \(result.stderr.prefix(300))")
+                #expect(result.stderr.contains("more than 10000 operators in a row in one expression"), "\(name) \(command)")
+                #expect(result.stderr.utf8.count < 2000, "\(name) \(command): \(result.stderr.utf8.count) bytes of stderr")
+            }
+        }
+        // A mistake at the end of a 10 MB line: the caret under a window of the line.
+        let long = dir.write("long.obsw", "let s = \"" + String(repeating: "x", count: 10_000_000) + "\" + nope\n")
+        let result = try runObsw(["check", long])
+        #expect(result.status == 2 && result.stderr.contains("undeclared variable 'nope'"), "\(result.stderr.prefix(300))")
+        #expect(result.stderr.utf8.count < 2000, "\(result.stderr.utf8.count) bytes of stderr")
+        let caret = result.stderr.split(separator: "\n").first { $0.contains("^") }
+        let shown = result.stderr.split(separator: "\n").first { $0.contains("+ nope") }
+        #expect(caret != nil && shown != nil)
+        if let caret, let shown {
+            #expect(Array(shown).firstIndex(of: "n") == Array(caret).firstIndex(of: "^"), "the caret is under the mistake")
+        }
+        // A thrown value of a megabyte: the message is cut too.
+        let thrown = try runObsw(["-c", "let s = \"\"\nfor i in range(100000) { s = s + \"0123456789\" }\nthrow s"])
+        #expect(thrown.status == 3 && thrown.stderr.contains("more characters)"), "\(thrown.stderr.prefix(300))")
+        #expect(thrown.stderr.utf8.count < 3000)
+    }
 }

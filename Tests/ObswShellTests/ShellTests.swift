@@ -63,4 +63,17 @@ final class NoHost: CommandHost {
         #expect(ShellHistory.defaultPath(environment: ["XDG_STATE_HOME": "/s"]) == "/s/obsw/history")
         #expect(ShellHistory.defaultPath(environment: ["HOME": "/home/op"]) == "/home/op/.local/state/obsw/history")
     }
+
+    @Test func theConfiguredSecretItselfIsNeverWritten() throws {
+        let dir = NSTemporaryDirectory() + "obsw-history-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let secret = "Zx9bQ2mLk7Pw4Rt1Yv8N", token = "tok-5f1e2d3c4b5a69788796"
+        let history = ShellHistory(path: dir + "/history", secrets: [secret, token, "ab"])
+        #expect(!history.append("let k = \"\(secret)\""))
+        #expect(!history.append("print \(token)"))
+        #expect(history.append("print ab"))  // too short to be a key: ordinary text
+        #expect(history.append("print 1"))
+        let raw = try String(contentsOfFile: dir + "/history", encoding: .utf8)
+        #expect(!raw.contains(secret) && !raw.contains(token))
+    }
 }

@@ -33,6 +33,7 @@ extension Parser {
     // binary → unary (operator unary)*   (precedence climbing; a newline may follow an operator)
     mutating func parseBinary(_ minimum: Int) -> Expr? {
         guard var left = parseUnary() else { return nil }
+        var chain = 0
         while true {
             var token = peek()
             var op: BinaryOperator
@@ -52,6 +53,10 @@ extension Parser {
                 (op, precedence) = found
             }
             guard precedence >= minimum else { return left }
+            // `1 + 1 + ...` is a loop here but a tree as deep as it is long, which every later
+            // phase walks recursively: cap it like nesting.
+            chain += 1
+            guard chainWithinLimit(chain, at: token.span) else { return nil }
             advance()
             skipNewlines()
             guard enter(token.span) else { return nil }
@@ -59,6 +64,20 @@ extension Parser {
             guard let right = parseBinary(precedence + 1) else { return nil }
             left = Expr(kind: .binary(op, left, right), span: left.span.through(right.span))
         }
+    }
+
+    /// Operators (or `.x`, `[i]`, `(...)`) in a row in one expression, at most.
+    static let maximumChain = 10_000
+
+    /// False (with an error, and parsing stops) past `maximumChain`.
+    mutating func chainWithinLimit(_ count: Int, at span: Span) -> Bool {
+        guard count > Self.maximumChain else { return true }
+        if !aborted {
+            panicking = false
+            report(Diagnostic(.nestingTooDeep, "more than 10000 operators in a row in one expression", at: span))
+        }
+        aborted = true
+        return false
     }
 
     // unary → ("-" | "not") unary | postfix
@@ -89,8 +108,11 @@ extension Parser {
     /// The `.name`, `[index]` and `(arguments)` that follow an expression directly.
     mutating func parsePostfixTail(_ start: Expr) -> Expr? {
         var expr = start
+        var chain = 0
         while true {
             let token = peek()
+            chain += 1
+            guard chainWithinLimit(chain, at: token.span) else { return nil }
             if Self.same(token.kind, .dot) {
                 advance()
                 let name = peek()

@@ -84,21 +84,43 @@ public struct DiagnosticRenderer {
 
     public init(sources: SourceMap) { self.sources = sources }
 
+    /// The most of a source line shown, and of a message: a 10 MB line (or a message quoting
+    /// a huge value) is cut around what matters, not echoed whole.
+    public static let lineWindow = 160
+    public static let messageLimit = 1000
+
     public func render(_ diagnostic: Diagnostic) -> String {
+        let message = Self.cut(diagnostic.message)
         guard let file = sources.file(diagnostic.span.file) else {
-            return (["error: \(diagnostic.message) [\(diagnostic.code.rawValue)]"] + diagnostic.notes.map { "    " + $0 })
+            return (["error: \(message) [\(diagnostic.code.rawValue)]"] + diagnostic.notes.map { "    " + Self.cut($0) })
                 .joined(separator: "\n")
         }
         let (line, column) = file.location(of: Int(diagnostic.span.start))
-        var lines = ["\(file.name):\(line):\(column): \(diagnostic.severity.rawValue): \(diagnostic.message) [\(diagnostic.code.rawValue)]"]
+        var lines = ["\(file.name):\(line):\(column): \(diagnostic.severity.rawValue): \(message) [\(diagnostic.code.rawValue)]"]
         let text = file.line(line)
         if !text.isEmpty || file.bytes.isEmpty == false {
-            lines.append("    " + text.replacing("\t", with: " "))
             let (endLine, endColumn) = file.location(of: Int(diagnostic.span.end))
-            let width = endLine == line ? max(1, endColumn - column) : max(1, text.count - column + 1)
-            lines.append("    " + String(repeating: " ", count: column - 1) + "^" + String(repeating: "~", count: width - 1))
+            var shown = Array(text.replacing("\t", with: " "))
+            var caret = column - 1
+            var width = endLine == line ? max(1, endColumn - column) : max(1, shown.count - column + 1)
+            if shown.count > Self.lineWindow {
+                // A window of the line around the caret, marked as cut on each side.
+                let start = max(0, min(caret - Self.lineWindow / 3, shown.count - Self.lineWindow))
+                let end = min(shown.count, start + Self.lineWindow)
+                shown = (start > 0 ? Array("…") : []) + Array(shown[start..<end]) + (end < shown.count ? Array("…") : [])
+                caret = caret - start + (start > 0 ? 1 : 0)
+                width = min(width, shown.count - caret)
+            }
+            lines.append("    " + String(shown))
+            lines.append("    " + String(repeating: " ", count: max(0, caret)) + "^" + String(repeating: "~", count: max(0, width - 1)))
         }
-        lines += diagnostic.notes.map { "    " + $0 }
+        lines += diagnostic.notes.map { "    " + Self.cut($0) }
         return lines.joined(separator: "\n")
+    }
+
+    static func cut(_ text: String) -> String {
+        guard text.utf8.count > messageLimit else { return text }
+        let kept = text.prefix(messageLimit)
+        return kept + "… (\(text.count - kept.count) more characters)"
     }
 }
