@@ -12,7 +12,7 @@ import Testing
             case ("GET", "/"): return .json(200, #"{"rules":[{"id":"r1","graph_urn":"urn:g","events":["ObjectCreated:*"],"prefix":"in/"}]}"#)
             case ("GET", "/v2/workflowexecutions/e%201"):
                 return .json(200, #"{"execution_info":{"execution_name":"e 1","execution_state":"FAILED","isTest":false,"state_map":{"make-thumbnail":{"state_name":"make-thumbnail","status":"FAILED","type":"OPERATION","started_at":"2020-01-01T00:00:00.000Z"}},"unknown_future_field":{"x":1}}}"#)
-            default: return .json(200, #"{"template_name":"t","graph_name":"g","execution_name":"e","count":0,"graphs":[],"templates":[],"is_truncated":false}"#)
+            default: return .json(200, #"{"template_name":"t","graph_name":"g","execution_name":"e","count":0,"graphs":[],"templates":[],"executions":[],"is_truncated":false}"#)
             }
         }) { server, client in
             _ = try await client.createTemplate(name: "t", description: "d", states: [["type": "END"]])

@@ -84,6 +84,24 @@ import Testing
         }
     }
 
+    /// A listing of the wrong shape is an invalid answer, never an empty list ("nothing to
+    /// resume" on a broken answer would be a lie).
+    @Test(arguments: [#"{"executions":"not a list"}"#, #"{"count":3}"#, #"{"executions":[1,2]}"#, #"{"executions":{"a":1}}"#])
+    func aListingOfTheWrongShapeIsInvalid(_ body: String) async throws {
+        let error = try await withServer(handler: { _, _ in .json(200, body) }) { _, client in
+            await clientError { _ = try await client.executions(graph: "g", state: .failed).collect() }
+        }
+        guard case .invalidResponse(let e) = error else {
+            Issue.record("\(body): expected invalidResponse, got \(String(describing: error))")
+            return
+        }
+        #expect(e.description.contains("executions"), "\(e)")
+        let workflows = try await withServer(handler: { _, _ in .json(200, #"{"graphs":"none","is_truncated":false}"#) }) { _, client in
+            await clientError { _ = try await client.workflows().collect() }
+        }
+        guard case .invalidResponse = workflows else { Issue.record("workflows: \(String(describing: workflows))"); return }
+    }
+
     @Test func offsetPaginationForWorkflowsAndTemplates() async throws {
         let total = 23
         let handler: TestHTTPServer.Handler = { request, _ in

@@ -56,6 +56,13 @@ import Testing
                 _ = execution.applyRestore()
                 return .drop
             case "drop": return .drop
+            case "apply-html":
+                _ = execution.applyRestore()
+                return .respond(status: 200, headers: [("Content-Type", "text/html")], body: "<html>OK</html>")
+            case "apply-wrong-shape":
+                _ = execution.applyRestore()
+                return .json(200, #"{"unexpected":true}"#)
+            case "wrong-shape": return .json(200, #"{"unexpected":true}"#)
             case "apply-504":
                 _ = execution.applyRestore()
                 return .json(504, #"{"code":"GatewayTimeout"}"#)
@@ -82,6 +89,27 @@ import Testing
         #expect(requests[0].header("content-length") == "0")
         #expect(isSigned(requests[0]))
         #expect(execution.restores == 1)
+    }
+
+    /// A 2xx that is not a restore record is ambiguous: settled by reading, never taken at
+    /// its face (HTML was once reported failed, a wrong-shaped JSON resumed).
+    @Test(arguments: ["apply-html", "apply-wrong-shape"])
+    func appliedButAnsweredWithSomethingElseIsConfirmedByReading(_ reply: String) async throws {
+        let execution = FakeExecution()
+        let (result, requests) = try await run(execution: execution) { n in n == 1 ? reply : nil }
+        let restored = try result.get()
+        guard case .confirmedByReading = restored.confirmation else { Issue.record("expected confirmation by reading"); return }
+        #expect(requests.map(\.method) == ["PUT", "GET"])
+        #expect(execution.restores == 1)
+    }
+
+    @Test func aWrongShapedAnswerWithNothingAppliedIsNotCalledResumed() async throws {
+        let execution = FakeExecution()
+        let (result, requests) = try await run(execution: execution) { _ in "wrong-shape" }
+        guard case .failure(.invalidResponse(let e)) = result else { Issue.record("expected an invalid answer, got \(result)"); return }
+        #expect(e.description.contains("not a restore record"))
+        #expect(requests.map(\.method) == ["PUT", "GET"])
+        #expect(execution.restores == 0)
     }
 
     @Test func appliedButAnswerLostIsConfirmedByReadingAndNotResent() async throws {

@@ -52,6 +52,19 @@ import Testing
         #expect(run.stderr.contains("timeout error: list workflows: no answer within 500ms (after 4 attempts)"), "\(run.stderr)")
     }
 
+    /// The main job against a listing of the wrong shape: an invalid answer (exit 3), never
+    /// "nothing to resume".
+    @Test func theMainJobDoesNotTakeABrokenListingForAnEmptyOne() async throws {
+        let server = try await TestHTTPServer.start { _, _ in .json(200, #"{"executions": "not a list"}"#) }
+        let job = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/resume-failed.obsw").path
+        let run = try await runObswInBackground(["run", job, "thumbnails"], environment: environment(server.endpoint))
+        await server.stop()
+        #expect(run.status == 3, "\(run.stderr)")
+        #expect(!run.stdout.contains("nothing to resume") && !run.stderr.contains("nothing to resume"))
+        #expect(run.stderr.contains("executions is not a list"), "\(run.stderr)")
+    }
+
     @Test func requestTimeoutMustBeADuration() throws {
         let run = try runObsw(["--request-timeout", "soon", "-c", "1"])
         #expect(run.status == 2)

@@ -137,6 +137,7 @@ public final class OBSWorkflowClient: Sendable {
         try validateLimit(limit)
         var page: ExecutionPage = try await record(
             .listExecutions(graph: graph, type: type, state: state, marker: marker, limit: limit))
+        try requireList(page.json, "executions", operation: "list executions of \(graph)")
         if let state, page.executions.contains(where: { $0.state != state }) {
             let kept = page.json.objects("executions").filter { Execution(json: $0).state == state }
             page.json["executions"] = .array(kept.map(JSONValue.object))
@@ -219,6 +220,20 @@ public final class OBSWorkflowClient: Sendable {
         }
     }
 
+    /// A listing's items must be a list of records: `{"executions": "not a list"}` (or no
+    /// list at all) is an invalid answer, never an empty listing — "nothing to resume" on a
+    /// broken answer would be a lie.
+    func requireList(_ json: JSONObject, _ key: String, operation: String) throws(OBSWorkflowError) {
+        let reason: String
+        switch json[key] {
+        case .array(let items)? where items.allSatisfy({ $0.objectValue != nil }): return
+        case .array?: reason = "the \(key) list holds something that is not a record"
+        case nil: reason = "the answer has no \(key) list"
+        case let other?: reason = "\(key) is not a list but \(other.jsonText.prefix(40))"
+        }
+        throw .invalidResponse(InvalidResponseError(operation: operation, status: 200, reason: reason))
+    }
+
     /// An empty name would address the list resource instead of one item.
     func validateName(_ name: String, _ what: String) throws(OBSWorkflowError) {
         if name.isEmpty { throw .invalidArgument("the \(what) name is empty") }
@@ -237,6 +252,7 @@ public final class OBSWorkflowClient: Sendable {
         Paginated { cursor throws(OBSWorkflowError) in
             let start = cursor.flatMap { Int($0) }
             let result = try await page(start, pageSize)
+            try self.requireList(result.json, itemsKey, operation: "list \(itemsKey)")
             guard result.isTruncated else { return (result.items(itemsKey), nil) }
             guard let next = result.nextStart else {
                 throw .invalidResponse(

@@ -47,10 +47,20 @@ extension OBSWorkflowClient {
             let outcome = await transport.attempt(request)
             if case .answered(let answer) = outcome {
                 if answer.status < 300 {
-                    let body = try decode(answer, request)
-                    var restored = RestoredExecution(json: body.objectValue ?? [:])
-                    if restored.executionName == nil { restored.json["execution_name"] = .string(name) }
-                    return RestoreResult(restored: restored, confirmation: .answered, attempts: attempt)
+                    if var restored = Self.restoreRecord(answer) {
+                        if restored.executionName == nil { restored.json["execution_name"] = .string(name) }
+                        return RestoreResult(restored: restored, confirmation: .answered, attempts: attempt)
+                    }
+                    // A 2xx that is not a restore record (HTML from a proxy, JSON of another
+                    // shape): the service may or may not have acted. Settle it by reading, as
+                    // for a lost answer; never call it resumed or failed on its face.
+                    if let result = try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt) {
+                        return result
+                    }
+                    throw OBSWorkflowError.invalidResponse(
+                        InvalidResponseError(
+                            operation: request.summary, status: answer.status, requestID: answer.requestID,
+                            reason: "the answer is not a restore record, and reading the execution shows no resume"))
                 }
                 if answer.status == 409, ambiguous,
                     let result = try await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
@@ -77,6 +87,15 @@ extension OBSWorkflowClient {
             }
             attempt += 1
         }
+    }
+
+    /// The restore record in a 2xx answer: a JSON object with the execution's URN or the
+    /// time it was restored. Anything else is not an answer to a restore.
+    static func restoreRecord(_ answer: HTTPAnswer) -> RestoredExecution? {
+        guard let object = (try? JSONParser.parse(answer.body))?.objectValue else { return nil }
+        let record = RestoredExecution(json: object)
+        guard record.executionURN?.isEmpty == false || record.restoredAt != nil else { return nil }
+        return record
     }
 
     /// Reads the execution; returns a result when it shows our restore took effect.
