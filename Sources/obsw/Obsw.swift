@@ -47,6 +47,10 @@ struct Obsw: AsyncParsableCommand {
 enum Main {
     static func main() async {
         ProcessSetup.prepare()
+        if let bad = MemoryLimit.configureFromEnvironment() {
+            printError("OBSW_MEMORY_LIMIT '\(bad)' is not a size like 512MB or 8GB (0: no limit)")
+            exit(2)
+        }
         do {
             var command = try Obsw.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -107,6 +107,25 @@ import Testing
         #expect(list.status == 0 && list.stdout == "1000000 499999500000\n")
     }
 
+    /// A value that grows without bound stops at the memory limit with a clear error (exit 3),
+    /// whether it doubles or grows by many small values.
+    @Test func aScriptStopsAtTheMemoryLimit() throws {
+        for program in [
+            "let s = \"x\"\nwhile true { s = s + s }",
+            "let l = [1]\nwhile true { l = l + l }",
+            "let s = \"x\"\nwhile true { s = \"$s$s\" }",
+            "let l = []\nlet i = 0\nwhile true { l = l + [{a: i, b: \"text $i\"}]; i = i + 1 }",
+        ] {
+            let result = try runObsw(["-c", program], environment: ["OBSW_MEMORY_LIMIT": "128MB"])
+            #expect(result.status == 3, "\(program): \(result.stderr.prefix(300))")
+            #expect(result.stderr.contains("more than the memory limit of 128 MB (OBSW_MEMORY_LIMIT sets it"), "\(program): \(result.stderr.prefix(300))")
+            #expect(result.stderr.contains("[OBSW415]"))
+        }
+        let bad = try runObsw(["-c", "print 1"], environment: ["OBSW_MEMORY_LIMIT": "lots"])
+        #expect(bad.status == 2 && bad.stderr.contains("OBSW_MEMORY_LIMIT 'lots' is not a size"))
+        #expect(try runObsw(["-c", "print 1"], environment: ["OBSW_MEMORY_LIMIT": "0"]).stdout == "1\n")
+    }
+
     /// A 12 MB line: an operator chain as deep as it is long (it once overflowed the stack in
     /// `check`), and errors on long lines show a window of the line, not all of it.
     @Test func longLinesAndOperatorChainsEndCleanly() throws {

@@ -24,6 +24,7 @@ extension Compiler {
                     case let value: out += value.displayText
                     }
                 }
+                if out.utf8.count > 1 << 20 { try MemoryLimit.check(resultBytes: out.utf8.count, span) }
                 return .string(out)
             }
         case .variable(let name):

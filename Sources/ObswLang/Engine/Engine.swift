@@ -107,6 +107,8 @@ public final class Engine {
         if !lastWarnings.isEmpty { delegate?.warn(lastWarnings) }
         directories.append(Self.directory(of: file.name))
         defer { directories.removeLast() }
+        let watch = MemoryWatch(flag: interrupt)
+        defer { watch.stop() }
         do throws(Unwind) {
             return .finished(try code(globalFrame))
         } catch {
@@ -243,7 +245,9 @@ public final class Engine {
     /// The interruption as an error. Raising it consumes the flag: the error now carries the
     /// interruption up, and a `catch` handler can clean up (print, call) before it goes on.
     static func interrupted(_ span: Span, clearing flag: InterruptFlag) -> Unwind {
+        let memory = flag.memoryBytes
         flag.clear()
+        if memory > 0 { return MemoryLimit.exceeded(memory, what: "the script holds", span) }
         return .failure(ScriptError(.interrupted, "interrupted", code: .interrupted, span: span))
     }
 

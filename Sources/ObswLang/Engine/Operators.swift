@@ -56,10 +56,12 @@ enum Operators {
             let (sum, overflow) = x.addingReportingOverflow(y)
             a = overflow ? try binary(.add, a, b, span: span) : .int(sum)
         } else if case .list(var x) = a, case .list(let y) = b {
+            try MemoryLimit.check(resultBytes: (x.count + y.count) &* MemoryLayout<Value>.stride, span)
             a = .null
             x.append(contentsOf: y)
             a = .list(x)
         } else if case .string(var x) = a, case .string(let y) = b {
+            try MemoryLimit.check(resultBytes: x.utf8.count &+ y.utf8.count, span)
             a = .null
             x += y
             a = .string(x)
@@ -150,8 +152,12 @@ enum Operators {
                 if y == 0 { throw ScriptError.runtime("division by zero", span, code: .divisionByZero) }
                 return .float(x.truncatingRemainder(dividingBy: y))
             }
-        case (.string(let x), .string(let y)) where op == .add: return .string(x + y)
-        case (.list(let x), .list(let y)) where op == .add: return .list(x + y)
+        case (.string(let x), .string(let y)) where op == .add:
+            try MemoryLimit.check(resultBytes: x.utf8.count &+ y.utf8.count, span)
+            return .string(x + y)
+        case (.list(let x), .list(let y)) where op == .add:
+            try MemoryLimit.check(resultBytes: (x.count + y.count) &* MemoryLayout<Value>.stride, span)
+            return .list(x + y)
         case (.map(var x), .map(let y)) where op == .add:
             for (k, v) in y { x[k] = v }
             return .map(x)

@@ -78,10 +78,22 @@ public struct ScriptError: Error, Sendable {
 /// iterations, calls and in `sleep`, and stops with an `interrupted` error.
 public final class InterruptFlag: Sendable {
     private let raised = Atomic<Bool>(false)
+    /// Set with the flag when the reason is the memory limit (`MemoryWatch`): the process's
+    /// resident bytes at the time.
+    private let memory = Atomic<Int>(0)
     public init() {}
     public func raise() { raised.store(true, ordering: .relaxed) }
-    public func clear() { raised.store(false, ordering: .relaxed) }
+    func raise(memory bytes: Int) {
+        memory.store(bytes, ordering: .relaxed)
+        raised.store(true, ordering: .relaxed)
+    }
+    public func clear() {
+        raised.store(false, ordering: .relaxed)
+        memory.store(0, ordering: .relaxed)
+    }
     public var isRaised: Bool { raised.load(ordering: .relaxed) }
+    /// Resident bytes when the memory limit raised the flag; 0 for Ctrl-C.
+    var memoryBytes: Int { memory.load(ordering: .relaxed) }
 }
 
 /// A command call after its arguments are evaluated.

@@ -65,6 +65,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case interrupted = "OBSW411"
     case sourceFailed = "OBSW413"
     case readBeforeLet = "OBSW414"
+    case memoryLimit = "OBSW415"
 
     var isIncompleteInput: Bool {
         self == .unterminatedString || self == .unclosedBlock || self == .unclosedBracket
