@@ -3,7 +3,7 @@ import OBSWorkflowEmulator
 import Testing
 
 /// The client core against the embedded emulator: every endpoint, end to end.
-@Suite struct EmulatorAPITests {
+@Suite(.timeLimit(.minutes(5))) struct EmulatorAPITests {
     static let fast = EmulatorConfiguration(speed: 10, scenario: .empty)
 
     @Test func executionsRunFailAndResumeWithoutRerunningSucceededStates() async throws {

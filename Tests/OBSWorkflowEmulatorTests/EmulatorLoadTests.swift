@@ -13,7 +13,7 @@ import Testing
 /// emulator's own — and its memory must stay bounded.
 ///
 /// Five seconds in CI; `OBSW_LOAD_SECONDS=60` for the long run (`scripts/reliability`).
-@Suite struct EmulatorLoadTests {
+@Suite(.timeLimit(.minutes(5))) struct EmulatorLoadTests {
     static let seconds = ProcessInfo.processInfo.environment["OBSW_LOAD_SECONDS"].flatMap(Int.init) ?? 5
     static let clients = 64
     static let minimumPerClient = 20

@@ -4,7 +4,7 @@ import Testing
 
 /// What the emulator refuses, and how: the documented status, a JSON body with
 /// `Content-Type: application/json` exactly, a request id — and it keeps serving.
-@Suite struct EmulatorRefusalTests {
+@Suite(.timeLimit(.minutes(5))) struct EmulatorRefusalTests {
     func expectRefusal(_ answer: RawAnswer, _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(answer.status == status, sourceLocation: sourceLocation)
         #expect(answer.code == code, "\(String(decoding: answer.body, as: UTF8.self))", sourceLocation: sourceLocation)

@@ -3,7 +3,7 @@ import OBSWorkflow
 import Testing
 
 /// The execution engine alone: time is a parameter, so every case is exact.
-@Suite struct ExecutionRunTests {
+@Suite(.timeLimit(.minutes(5))) struct ExecutionRunTests {
     func run(_ object: String, durations: [Int] = [100, 100, 100], failureStep: Int? = 2) -> ExecutionRun {
         ExecutionRun(
             name: "e", type: .apiCall, bucket: "b", object: object, inputs: nil, failure: FailureMode(objectKey: object),

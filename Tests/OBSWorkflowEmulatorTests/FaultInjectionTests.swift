@@ -2,7 +2,7 @@ import OBSWorkflow
 import OBSWorkflowEmulator
 import Testing
 
-@Suite struct FaultInjectionTests {
+@Suite(.timeLimit(.minutes(5))) struct FaultInjectionTests {
     @Test func injectedStatusesAreRetriedByTheClientAndCounted() async throws {
         var configuration = EmulatorConfiguration(scenario: .demo)
         configuration.faults = try FaultSpec(parsing: "500=0.3,503=0.1,429=0.1,retry-after=0,seed=42")

@@ -4,7 +4,7 @@ import Testing
 
 /// The official OBS Python SDK, unmodified, against the emulator: the proof that the
 /// emulator speaks the service's protocol and not merely our client's dialect.
-@Suite struct SDKConformanceTests {
+@Suite(.timeLimit(.minutes(5))) struct SDKConformanceTests {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

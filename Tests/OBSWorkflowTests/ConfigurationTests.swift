@@ -3,7 +3,7 @@ import OBSWTestSupport
 import OBSWorkflow
 import Testing
 
-@Suite struct ConfigurationTests {
+@Suite(.timeLimit(.minutes(5))) struct ConfigurationTests {
     let profiles = """
         # obsw profiles
         [default]

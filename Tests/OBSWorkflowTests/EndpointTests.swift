@@ -3,7 +3,7 @@ import OBSWorkflow
 import Testing
 
 /// Each typed call goes out as the API documents it: method, path, query, body, signature.
-@Suite struct EndpointTests {
+@Suite(.timeLimit(.minutes(5))) struct EndpointTests {
     @Test func everyCallOnTheWire() async throws {
         let requests = try await withServer(handler: { request, _ in
             switch (request.method, request.path) {

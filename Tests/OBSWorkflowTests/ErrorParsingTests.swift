@@ -2,7 +2,7 @@ import OBSWTestSupport
 @testable import OBSWorkflow
 import Testing
 
-@Suite struct ErrorParsingTests {
+@Suite(.timeLimit(.minutes(5))) struct ErrorParsingTests {
     @Test func jsonBodyOverHTTP() async throws {
         let error = try await withServer(handler: { _, _ in
             .json(404, #"{"code":"WorkflowNotFound","message":"workflow nope does not exist","request_id":"req-123"}"#)

@@ -1,7 +1,7 @@
 import OBSWorkflow
 import Testing
 
-@Suite struct JSONTests {
+@Suite(.timeLimit(.minutes(5))) struct JSONTests {
     @Test func keepsOrderUnknownFieldsAndNulls() throws {
         let text = #"{"z":1,"a":null,"m":[true,false,1.5,-2,"s\n\"q\"\u00e9\ud83d\ude00"],"nested":{"b":{}}}"#
         let value = try JSONParser.parse(text)

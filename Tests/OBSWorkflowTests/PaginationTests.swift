@@ -2,7 +2,7 @@ import OBSWTestSupport
 import OBSWorkflow
 import Testing
 
-@Suite struct PaginationTests {
+@Suite(.timeLimit(.minutes(5))) struct PaginationTests {
     /// Serves `total` executions named exec-00000... in pages, marker = "APICALL" + last name.
     static func executionServer(total: Int, ignoreStateFilter: Bool = true) -> TestHTTPServer.Handler {
         { request, _ in

@@ -6,7 +6,7 @@ import Testing
 /// A restore whose answer is lost must be reported truthfully and never sent again once it
 /// took effect. The server here plays the service: it keeps the execution's state and
 /// applies restores, while the script decides which answers get lost.
-@Suite struct RestoreTests {
+@Suite(.timeLimit(.minutes(5))) struct RestoreTests {
     final class FakeExecution: Sendable {
         struct State {
             var executionState = "FAILED"

@@ -5,7 +5,7 @@ import Testing
 private let workflowBody = #"{"name":"g","created_at":"2020-01-01T00:00:00.000Z","graph_urn":"urn:g","definition":{}}"#
 private let startedBody = #"{"execution_urn":"urn:e","started_at":"2020-01-01T00:00:00.000Z","execution_name":"e1"}"#
 
-@Suite struct RetryTests {
+@Suite(.timeLimit(.minutes(5))) struct RetryTests {
     @Test(arguments: [500, 502, 503, 504, 429])
     func retriesTransientStatusesThenSucceeds(status: Int) async throws {
         let (detail, requests) = try await withServer(handler: { _, n in

@@ -5,7 +5,7 @@ import Testing
 /// The twelve vectors made by the official Python SDK's signer
 /// (../shared/reference/signing-vectors.txt). Each request is built with our request builders,
 /// so the test covers path and query encoding as well as the signature.
-@Suite struct SignerTests {
+@Suite(.timeLimit(.minutes(5))) struct SignerTests {
     static let credentials = Credentials(
         accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: Secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"))
     static let date = "Thu, 27 Aug 2020 12:38:10 GMT"

@@ -7,7 +7,7 @@ import Testing
 
 /// Every bulk resume keeps a journal of its own under the state folder, named in the
 /// summary; given to `--journal`, it makes the next run skip what was resumed.
-@Suite struct AutomaticJournalTests {
+@Suite(.timeLimit(.minutes(5))) struct AutomaticJournalTests {
     @Test func aResumeKeepsAJournalTheNextRunCanUse() async throws {
         let emulator = try EmulatorProcess.start()
         defer { emulator.stop() }

@@ -3,7 +3,7 @@ import OBSWTestSupport
 import Testing
 
 /// `obsw config` run as a user would: the built binary, a config file, the environment.
-@Suite struct ConfigCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct ConfigCommandTests {
     @Test func showsEachSettingWithItsOriginAndNeverTheSecret() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

@@ -3,7 +3,7 @@ import OBSWTestSupport
 import Testing
 
 /// Every ```obsw block in docs/language.md runs and passes, so the reference stays true.
-@Suite struct DocsTests {
+@Suite(.timeLimit(.minutes(5))) struct DocsTests {
     static let blocks: [String] = examples(fence: "```obsw")
     static let serviceBlocks: [String] = examples(fence: "```obsw-service")
 

@@ -4,7 +4,7 @@ import OBSWorkflow
 import Testing
 
 /// `obsw emulator` and `obsw --local`, run as a user would.
-@Suite struct EmulatorCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct EmulatorCommandTests {
     /// Starts `obsw emulator ARGS` and returns the process, its endpoint and the banner.
     func startEmulator(_ arguments: [String]) throws -> (Process, String, String) {
         let emulator = try EmulatorProcess.start(arguments)

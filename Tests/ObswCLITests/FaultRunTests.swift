@@ -14,7 +14,7 @@ import Testing
 ///
 /// 600 executions by default (seconds); `OBSW_FAULT_RUN_SIZE=5000` for the long run
 /// (`scripts/reliability` sets it).
-@Suite struct FaultRunTests {
+@Suite(.timeLimit(.minutes(5))) struct FaultRunTests {
     static let size = ProcessInfo.processInfo.environment["OBSW_FAULT_RUN_SIZE"].flatMap(Int.init) ?? 600
     static let faults = "500=0.1,503=0.1,429=0.05,retry-after=1,drop=0.02,restore-drop=0.02,seed=20261202"
 

@@ -5,7 +5,7 @@ import Testing
 /// What an operator sees when the other end is wrong: a wrong key, a skewed clock, a server
 /// that is not a Data+ service, broken JSON. Each ends in one clear message (no stack, no
 /// secret) and exit status 3, the documented status of an uncaught runtime error.
-@Suite struct HostileServiceTests {
+@Suite(.timeLimit(.minutes(5))) struct HostileServiceTests {
     static let secret = "obsw-emulator-demo-secret-key"
 
     func environment(_ endpoint: String, secret: String = Self.secret) -> [String: String] {

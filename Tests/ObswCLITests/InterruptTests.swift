@@ -8,7 +8,7 @@ import Testing
 /// SIGTERM (or Ctrl-C) in the middle of a script's bulk resume: no new calls start, calls
 /// in flight finish, the script says what was resumed and what was not, and exits 130.
 /// The emulator runs as a separate process so its counters outlive the script.
-@Suite struct InterruptTests {
+@Suite(.timeLimit(.minutes(5))) struct InterruptTests {
     @Test func sigtermDuringBulkResume() async throws {
         let emulator = try EmulatorProcess.start(["--faults", "slow=1,slow-ms=300"])
         defer { emulator.stop() }

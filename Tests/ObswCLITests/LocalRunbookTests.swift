@@ -3,7 +3,7 @@ import OBSWTestSupport
 import Testing
 
 /// The runbooks that must run unchanged, through the binary, on the embedded emulator.
-@Suite struct LocalRunbookTests {
+@Suite(.timeLimit(.minutes(5))) struct LocalRunbookTests {
     static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let shared = repository.deletingLastPathComponent().appendingPathComponent("shared/examples")
@@ -13,7 +13,7 @@ import Testing
     @Test(arguments: ["recover-failed.obsw", "bulk-resume.obsw", "errors.obsw"])
     func sharedExample(_ name: String) throws {
         let path = Self.shared.appendingPathComponent(name).path
-        guard FileManager.default.fileExists(atPath: path) else { return }  // ../shared is beside the checkout in CI
+        try #require(FileManager.default.fileExists(atPath: path), "../shared must be beside the checkout (as in CI)")
         let result = try runObsw(["--local", "run", path], environment: ["HOME": "/nonexistent"])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(Self.lastLine(result.stderr).firstMatch(of: /^\d+ passed, 0 failed$/) != nil, "\(result.stderr)")
@@ -57,7 +57,7 @@ import Testing
 }
 
 /// Live progress is drawn only when standard error is a terminal; the summary always.
-@Suite struct ProgressTests {
+@Suite(.timeLimit(.minutes(5))) struct ProgressTests {
     @Test func progressLineOnATerminalOnlySummaryAlways() throws {
         let code = "let f = executions transcode --state FAILED; resume transcode $f --concurrency 2 --rps 40"
         let piped = try runObsw(["--local", "-c", code])
@@ -66,7 +66,7 @@ import Testing
         #expect(piped.stderr.firstMatch(of: #/resume transcode: \d+ resumed in /#) != nil)
 
         // `script` runs the binary on a pseudo-terminal.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux's script is needed for the terminal check")
         let quoted = code.replacing("$", with: "\\$")
         let command = "\(obswBinary.path) --local -c \"\(quoted)\""
         let process = Process()
@@ -85,7 +85,7 @@ import Testing
 }
 
 /// https by default; plain http only to loopback, or with a flag that warns.
-@Suite struct TransportSecurityTests {
+@Suite(.timeLimit(.minutes(5))) struct TransportSecurityTests {
     let environment = ["OBS_ENDPOINT": "http://obs.example.invalid", "OBS_ACCESS_KEY_ID": "a", "OBS_SECRET_ACCESS_KEY": "b", "HOME": "/nonexistent"]
 
     @Test func plainHTTPToARemoteHostIsRefused() throws {

@@ -3,7 +3,7 @@ import OBSWTestSupport
 import Testing
 
 /// The runner's ways in (`run`, `-c`, `check`, standard input) and its exit statuses.
-@Suite struct RunnerTests {
+@Suite(.timeLimit(.minutes(5))) struct RunnerTests {
     static let examples = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/examples")

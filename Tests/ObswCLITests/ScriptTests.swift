@@ -4,7 +4,7 @@ import Testing
 
 /// Runs every `Tests/Scripts/**/*.obsw` with the built binary and checks the expectations
 /// written in its comments (see `Tests/Scripts/README.md`).
-@Suite struct ScriptTests {
+@Suite(.timeLimit(.minutes(5))) struct ScriptTests {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts")
 

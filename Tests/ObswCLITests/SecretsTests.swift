@@ -4,7 +4,7 @@ import Testing
 
 /// A full run against an emulator that accepts a unique key pair: the secret key and the
 /// security token appear in no output, error, journal, history or `--output json`.
-@Suite struct SecretsTests {
+@Suite(.timeLimit(.minutes(5))) struct SecretsTests {
     static let secret = "SeCrEt-\(UUID().uuidString)"
     static let token = "ToKeN-\(UUID().uuidString)"
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Runs Tests/Shell/shell_pty_tests.py: the real binary in a pseudo-terminal, driven by
 /// pexpect (installed with the SDK by scripts/setup-sdk).
-@Suite struct ShellPtyTests {
+@Suite(.timeLimit(.minutes(5))) struct ShellPtyTests {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

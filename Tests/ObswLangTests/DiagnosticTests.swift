@@ -23,7 +23,7 @@ func expectDiagnostic(
     if let offset { #expect(Int(first.span.start) == offset, "at \(first.span.start)", sourceLocation: sourceLocation) }
 }
 
-@Suite struct DiagnosticTests {
+@Suite(.timeLimit(.minutes(5))) struct DiagnosticTests {
     @Test func lexicalErrors() {
         expectDiagnostic(#"let s = 1️⃣"abc"#, .unterminatedString, "unterminated string")
         expectDiagnostic(#"let s = "a1️⃣\q""#, .invalidEscape, "invalid escape")

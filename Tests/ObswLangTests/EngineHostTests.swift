@@ -31,7 +31,7 @@ final class Collector: EngineDelegate {
     func checkFailed(_ failure: CheckFailure) { failures.append(failure) }
 }
 
-@Suite struct EngineHostTests {
+@Suite(.timeLimit(.minutes(5))) struct EngineHostTests {
     func run(_ code: String, host: FakeHost = FakeHost()) -> (RunOutcome, FakeHost, Collector, Engine) {
         let collector = Collector()
         let engine = Engine(host: host, delegate: collector)

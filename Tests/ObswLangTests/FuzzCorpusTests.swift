@@ -4,7 +4,7 @@ import Testing
 
 /// Replays the committed fuzz corpus through the fuzzer's own entry point, so every input
 /// that ever crashed or hung stays fixed without a libFuzzer build in CI.
-@Suite struct FuzzCorpusTests {
+@Suite(.timeLimit(.minutes(5))) struct FuzzCorpusTests {
     static let corpus = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("FuzzCorpus/language")
 

@@ -26,7 +26,7 @@ func dump(_ text: String, known: Set<String> = [], sourceLocation: SourceLocatio
     return result
 }
 
-@Suite struct ParserTests {
+@Suite(.timeLimit(.minutes(5))) struct ParserTests {
     @Test func expressionsAndPrecedence() {
         #expect(dump("let x = 1 + 2 * 3 - 4 % 5") == "(let x (- (+ 1 (* 2 3)) (% 4 5)))")
         #expect(dump("let x = a ?? b == c and not d or e", known: ["a", "b", "c", "d", "e"])

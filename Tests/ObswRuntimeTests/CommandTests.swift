@@ -4,7 +4,7 @@ import ObswLang
 import Testing
 
 /// Every service command and option against the embedded emulator.
-@Suite struct CommandTests {
+@Suite(.timeLimit(.minutes(5))) struct CommandTests {
     @Test func readCommands() async throws {
         let f = try await Fixture()
         defer { Task { await f.close() } }
@@ -141,7 +141,7 @@ import Testing
     }
 }
 
-@Suite struct JournalTests {
+@Suite(.timeLimit(.minutes(5))) struct JournalTests {
     @Test func secondRunSkipsWhatTheJournalRecords() async throws {
         let f = try await Fixture(EmulatorConfiguration(speed: 0.02))
         defer { Task { await f.close() } }

@@ -2,7 +2,7 @@ import ObswLang
 import ObswRuntime
 import Testing
 
-@Suite struct DisplayTests {
+@Suite(.timeLimit(.minutes(5))) struct DisplayTests {
     @Test func listOfRecordsIsAnAlignedTable() {
         let value: Value = [
             ["execution_name": "exec-0001", "execution_state": "FAILED", "stopped_at": ""],

@@ -3,7 +3,7 @@ import OBSWorkflowEmulator
 import ObswLang
 import Testing
 
-@Suite struct HostileInputTests {
+@Suite(.timeLimit(.minutes(5))) struct HostileInputTests {
     /// Names with spaces, slashes, '+', '=' and non-ASCII are encoded and signed correctly:
     /// the service answers about the name (invalid, or not found), never "signature mismatch".
     @Test func awkwardNamesReachTheServiceIntact() async throws {

@@ -3,7 +3,7 @@ import OBSWorkflowEmulator
 import ObswLang
 import Testing
 
-@Suite struct WaitTests {
+@Suite(.timeLimit(.minutes(5))) struct WaitTests {
     @Test func waitsForManyAndReturnsFinalRecordsInTargetOrder() async throws {
         let f = try await Fixture(EmulatorConfiguration(speed: 4, scenario: .demo))
         defer { Task { await f.close() } }
@@ -15,7 +15,7 @@ import Testing
             """)
         guard case .list(let parts)? = run.value else { Issue.record("\(run.outcome)"); return }
         #expect(parts[0] == 26 && parts[1] == true)
-        guard case .list(let states) = parts[2] else { return }
+        guard case .list(let states) = parts[2] else { Issue.record("states: \(parts[2])"); return }
         #expect(Array(states.prefix(25)) == Array(repeating: "SUCCESS", count: 25))
         #expect(states[25] == "FAILED")
     }

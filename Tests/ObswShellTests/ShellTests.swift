@@ -8,7 +8,7 @@ final class NoHost: CommandHost {
     func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value { .null }
 }
 
-@Suite struct ShellTests {
+@Suite(.timeLimit(.minutes(5))) struct ShellTests {
     @Test func continuationPromptsAndExit() {
         let reader = PlainLineReader(text: "let xs = [\n1,\n2]\nfor x in xs {\nprint $x\n}\nexit 4\nprint \"never\"\n")
         let shell = Shell(host: NoHost(), reader: reader, history: nil, label: "test")
