@@ -48,6 +48,15 @@ public enum EmulatorControl {
         return total
     }
 
+    /// `waitForRestores` on a thread of its own, for async tests: blocking a thread of the
+    /// concurrency pool would starve what else runs there (an in-process emulator answers
+    /// on that pool).
+    public static func restoresReached(_ endpoint: String, atLeast count: Int, within limit: TimeInterval = 30) async -> Int {
+        await withCheckedContinuation { (done: CheckedContinuation<Int, Never>) in
+            Thread { done.resume(returning: waitForRestores(endpoint, atLeast: count, within: limit)) }.start()
+        }
+    }
+
     private final class LockedTotal: @unchecked Sendable {
         private let lock = NSLock()
         private var total = -1

@@ -63,18 +63,24 @@ public func runProgram(
 /// `runObsw` on a thread of its own, for async tests: a child that talks to a server in the
 /// test process must not hold one of the few threads that server needs to answer.
 public func runObswInBackground(
-    _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
+    _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil, workingDirectory: String? = nil
 ) async throws -> CommandResult {
-    try await runProgramInBackground(obswBinary, arguments, environment: environment, stdin: stdin)
+    try await runProgramInBackground(obswBinary, arguments, environment: environment, stdin: stdin, workingDirectory: workingDirectory)
 }
 
-/// `runProgram` on a thread of its own, for async tests.
+/// `runProgram` on a thread of its own, for async tests. Tests run on the concurrency pool,
+/// which has a thread per core; a test that waited there for a child process would starve
+/// everything else on it (an in-process emulator answers on that pool), so every test that
+/// runs a program runs it this way.
 public func runProgramInBackground(
-    _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
+    _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+    workingDirectory: String? = nil
 ) async throws -> CommandResult {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
-            continuation.resume(with: Result { try runProgram(executable, arguments, environment: environment, stdin: stdin) })
+            continuation.resume(with: Result {
+                try runProgram(executable, arguments, environment: environment, stdin: stdin, workingDirectory: workingDirectory)
+            })
         }.start()
     }
 }

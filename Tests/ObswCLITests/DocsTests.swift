@@ -30,14 +30,14 @@ import Testing
     }
 
     @Test(arguments: serviceBlocks)
-    func serviceExampleRunsOnTheEmulator(_ code: String) throws {
-        let result = try runObsw(["--local"], environment: ["HOME": "/tmp"], stdin: code)
+    func serviceExampleRunsOnTheEmulator(_ code: String) async throws {
+        let result = try await runObswInBackground(["--local"], environment: ["HOME": "/tmp"], stdin: code)
         #expect(result.status == 0, "\(code)\n--- stderr\n\(result.stderr)")
     }
 
     @Test(arguments: blocks)
-    func exampleRuns(_ code: String) throws {
-        let result = try runObsw([], environment: ["HOME": "/tmp"], stdin: code)
+    func exampleRuns(_ code: String) async throws {
+        let result = try await runObswInBackground([], environment: ["HOME": "/tmp"], stdin: code)
         #expect(result.status == 0, "\(code)\n--- stderr\n\(result.stderr)")
     }
 }

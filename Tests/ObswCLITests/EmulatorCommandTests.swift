@@ -54,20 +54,20 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
-    @Test func badOptionsAreRefused() throws {
-        let keyAlone = try runObsw(["emulator", "--access-key", "K"])
+    @Test func badOptionsAreRefused() async throws {
+        let keyAlone = try await runObswInBackground(["emulator", "--access-key", "K"])
         #expect(keyAlone.status != 0 && keyAlone.stderr.contains("--access-key and --secret-key go together"))
-        let badFaults = try runObsw(["emulator", "--faults", "500=3"])
+        let badFaults = try await runObswInBackground(["emulator", "--faults", "500=3"])
         #expect(badFaults.status == 2 && badFaults.stderr.contains("500 must be a rate between 0 and 1"))
-        let missingScenario = try runObsw(["emulator", "--scenario", "/nonexistent.json"])
+        let missingScenario = try await runObswInBackground(["emulator", "--scenario", "/nonexistent.json"])
         #expect(missingScenario.status == 2 && missingScenario.stderr.contains("cannot read scenario file"))
         // Numbers beyond what the clock can hold are refused, never an overflow trap.
-        let offset = try runObsw(["emulator", "--clock-offset", "99999999999999999h"])
+        let offset = try await runObswInBackground(["emulator", "--clock-offset", "99999999999999999h"])
         #expect(offset.status == 2 && offset.stderr.contains("--clock-offset '99999999999999999h' is not a duration"), "\(offset.stderr)")
-        let century = try runObsw(["emulator", "--clock-offset=-1000000h"])
+        let century = try await runObswInBackground(["emulator", "--clock-offset=-1000000h"])
         #expect(century.status == 2 && century.stderr.contains("within 100 years"), "\(century.stderr)")
         for speed in ["1e-300", "0", "1e300", "nan"] {
-            let result = try runObsw(["emulator", "--speed", speed])
+            let result = try await runObswInBackground(["emulator", "--speed", speed])
             #expect(result.status == 2 && result.stderr.contains("--speed must be a number from 0.0001 to 10000"), "\(speed): \(result.stderr)")
         }
     }
@@ -91,14 +91,14 @@ import Testing
         process.waitUntilExit()
     }
 
-    @Test func localPointsTheSessionAtAnEmbeddedEmulator() throws {
-        let result = try runObsw(["--local", "config"], environment: ["HOME": "/nonexistent", "OBS_ENDPOINT": "https://elsewhere.example.com"])
+    @Test func localPointsTheSessionAtAnEmbeddedEmulator() async throws {
+        let result = try await runObswInBackground(["--local", "config"], environment: ["HOME": "/nonexistent", "OBS_ENDPOINT": "https://elsewhere.example.com"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.hasPrefix("obsw: using an embedded Data+ emulator at http://127.0.0.1:"))
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(result.stdout.contains("endpoint: http://127.0.0.1:"))
         #expect(result.stdout.contains("access_key_id: OBSWEMULATORDEMOKEY"))
-        let conflict = try runObsw(["--local", "--endpoint", "x.example.com", "config"])
+        let conflict = try await runObswInBackground(["--local", "--endpoint", "x.example.com", "config"])
         #expect(conflict.status != 0 && conflict.stderr.contains("--local uses the embedded emulator"))
     }
 }

@@ -35,7 +35,7 @@ import Testing
             "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key",
         ]
 
-        let run = try runObsw(
+        let run = try await runObswInBackground(
             ["--output", "jsonl", "-c", "let failed = executions bulk --state FAILED\nresume bulk $failed --concurrency 64"],
             environment: environment)
         #expect(run.status == 0, "\(run.stderr)")
@@ -71,7 +71,7 @@ import Testing
         #expect(!confirmed.isEmpty && confirmed.count <= injected["restore-drop"] ?? 0)
 
         // Nothing is left FAILED.
-        let left = try runObsw(["--output", "jsonl", "-c", "executions bulk --state FAILED"], environment: environment)
+        let left = try await runObswInBackground(["--output", "jsonl", "-c", "executions bulk --state FAILED"], environment: environment)
         #expect(left.status == 0 && left.stdout.isEmpty, "\(left.stdout.prefix(500)) \(left.stderr)")
     }
 }

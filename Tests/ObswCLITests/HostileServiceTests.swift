@@ -37,8 +37,8 @@ import Testing
         #expect(try await runObswInBackground(["-c", "graphs"], environment: environment(near.endpoint)).status == 0)
     }
 
-    @Test func clockOffsetMustBeADuration() throws {
-        let run = try runObsw(["emulator", "--port", "0", "--clock-offset", "soon"])
+    @Test func clockOffsetMustBeADuration() async throws {
+        let run = try await runObswInBackground(["emulator", "--port", "0", "--clock-offset", "soon"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("--clock-offset 'soon' is not a duration"), "\(run.stderr)")
     }
@@ -65,8 +65,8 @@ import Testing
         #expect(run.stderr.contains("executions is not a list"), "\(run.stderr)")
     }
 
-    @Test func requestTimeoutMustBeADuration() throws {
-        let run = try runObsw(["--request-timeout", "soon", "-c", "1"])
+    @Test func requestTimeoutMustBeADuration() async throws {
+        let run = try await runObswInBackground(["--request-timeout", "soon", "-c", "1"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("--request-timeout 'soon' is not a duration"), "\(run.stderr)")
     }

@@ -42,8 +42,14 @@ import Testing
             run.terminate()
         }
         killer.start()
-        let transcript = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        run.waitUntilExit()
+        // Read and wait on a thread of its own, not one of the concurrency pool's few.
+        let transcript = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+            Thread {
+                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                run.waitUntilExit()
+                done.resume(returning: text)
+            }.start()
+        }
         #expect(run.terminationStatus == 130, "\(transcript)")
         #expect(!transcript.contains("not reached"))
         let summary = try #require(transcript.firstMatch(of: /interrupted \(resume thumbnails: (\d+) resumed, (\d+) skipped/), "\(transcript)")

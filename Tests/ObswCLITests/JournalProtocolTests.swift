@@ -80,7 +80,7 @@ import Testing
             try run.run()
             // kill -9 once the service has applied `killAfter` restores (a condition, not a time).
             let endpoint = emulator.endpoint
-            let seen = await Task.detached { EmulatorControl.waitForRestores(endpoint, atLeast: killAfter) }.value
+            let seen = await EmulatorControl.restoresReached(endpoint, atLeast: killAfter)
             kill(run.processIdentifier, SIGKILL)
             run.waitUntilExit()
             let rerun = try await runObswInBackground(["-c", Self.resumeAll + journal], environment: environment(emulator, dir))
@@ -102,7 +102,7 @@ import Testing
         let slow = "let failed = executions bulk --state FAILED\nlet r = resume bulk $failed --concurrency 4 --rps 100"
         let env = environment(emulator, dir), endpoint = emulator.endpoint
         async let first = runObswInBackground(["-c", slow], environment: env)
-        _ = await Task.detached { EmulatorControl.waitForRestores(endpoint, atLeast: 1) }.value
+        _ = await EmulatorControl.restoresReached(endpoint, atLeast: 1)
         // The second, started while the first holds the lock: refused, naming the first.
         let refused = try await runObswInBackground(["-c", slow], environment: environment(emulator, dir))
         #expect(refused.status == 3, "\(refused.stderr)")

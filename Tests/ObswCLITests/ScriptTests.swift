@@ -53,11 +53,11 @@ import Testing
     }
 
     @Test(arguments: scripts)
-    func script(_ path: String) throws {
+    func script(_ path: String) async throws {
         // Read leniently: some cases hold invalid UTF-8 on purpose.
         let text = String(decoding: try Data(contentsOf: Self.root.appendingPathComponent(path)), as: UTF8.self)
         let expected = Self.expectations(of: text)
-        let result = try runObsw(
+        let result = try await runObswInBackground(
             expected.options + [expected.subcommand, path] + expected.arguments, environment: ["HOME": "/tmp"],
             workingDirectory: Self.root.path)
         let transcript = "--- stdout\n\(result.stdout)--- stderr\n\(result.stderr)"

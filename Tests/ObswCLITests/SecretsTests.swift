@@ -30,27 +30,27 @@ import Testing
             "OBS_SECRET_ACCESS_KEY": Self.secret, "OBS_SECURITY_TOKEN": Self.token,
         ]
         var artifacts: [String] = []
-        let run = try runObsw(["run", script, "--output", "json"], environment: environment)
+        let run = try await runObswInBackground(["run", script, "--output", "json"], environment: environment)
         #expect(run.status == 0, "\(run.stderr)")
         artifacts += [run.stdout, run.stderr]
-        let config = try runObsw(["config"], environment: environment)
+        let config = try await runObswInBackground(["config"], environment: environment)
         artifacts += [config.stdout, config.stderr]
         // A wrong key: the error explains, without echoing what was sent.
         var wrong = environment
         wrong["OBS_SECRET_ACCESS_KEY"] = Self.secret + "-wrong"
-        let refused = try runObsw(["-c", "graphs"], environment: wrong)
+        let refused = try await runObswInBackground(["-c", "graphs"], environment: wrong)
         #expect(refused.status == 3 && refused.stderr.contains("SignatureDoesNotMatch"))
         artifacts += [refused.stdout, refused.stderr]
         // A trace of every request and answer (OBSW_LOG): the signature and the token redacted.
         var tracing = environment
         tracing["OBSW_LOG"] = "trace"
-        let traced = try runObsw(["run", script], environment: tracing)
+        let traced = try await runObswInBackground(["run", script], environment: tracing)
         #expect(traced.status == 0, "\(traced.stderr)")
         #expect(traced.stderr.contains("Authorization: OBS AKSECRETSTEST:<redacted>"), "no trace: \(traced.stderr.prefix(500))")
         #expect(traced.stderr.contains("x-obs-security-token: <redacted>"))
         artifacts += [traced.stdout, traced.stderr]
         // A line typed with a secret in it never reaches the history file.
-        let piped = try runObsw([], environment: environment, stdin: "print \"done\"\n")
+        let piped = try await runObswInBackground([], environment: environment, stdin: "print \"done\"\n")
         artifacts += [piped.stdout, piped.stderr]
         artifacts.append((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "")
         for file in (FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String]) ?? [] {
@@ -87,7 +87,7 @@ import Testing
         #expect(limits.firstMatch(of: /Max core file size\s+0\s+0/) != nil, "\(limits)")
     }
 
-    @Test func aTenMegabyteScriptIsCheckedCleanly() throws {
+    @Test func aTenMegabyteScriptIsCheckedCleanly() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         var text = ""
@@ -98,10 +98,10 @@ import Testing
             i += 1
         }
         let file = dir.write("huge.obsw", text + "print \"end\" (len(v0))\n")
-        let checked = try runObsw(["check", file])
+        let checked = try await runObswInBackground(["check", file])
         #expect(checked.status == 0, "\(checked.stderr.prefix(500))")
         let broken = dir.write("huge-broken.obsw", text + "let = oops\n")
-        let failing = try runObsw(["check", broken])
+        let failing = try await runObswInBackground(["check", broken])
         #expect(failing.status == 2 && failing.stderr.contains("expected a variable name"))
     }
 }

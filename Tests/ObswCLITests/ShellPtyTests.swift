@@ -8,7 +8,7 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test func interactiveShellInAPseudoTerminal() throws {
+    @Test func interactiveShellInAPseudoTerminal() async throws {
         let python = ProcessInfo.processInfo.environment["OBSW_SDK_PYTHON"]
             ?? Self.root.appendingPathComponent(".venv-sdk/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: python) else {
