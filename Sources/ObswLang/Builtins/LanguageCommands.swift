@@ -28,8 +28,9 @@ enum LanguageCommands {
             let ms: Int
             switch a[0] {
             case .duration(let d): ms = d
-            case .int(let n): ms = n * 1000
-            case .float(let f): ms = Int(f * 1000)
+            // Seconds, from a script: checked, so that `sleep 1e300` is an error, not a trap.
+            case .int(let n) where n.multipliedReportingOverflow(by: 1000).overflow == false: ms = n * 1000
+            case .float(let f) where f.isFinite && abs(f) < 9e15: ms = Int(f * 1000)
             default:
                 return .failure(ScriptError.runtime("sleep takes a duration like 2s or 500ms, not \(a[0].literalText)", span, code: .badArgument))
             }

@@ -9,7 +9,10 @@ enum Operators {
             if overflow { throw ScriptError.runtime("integer overflow in -\(n)", span, code: .intOverflow) }
             return .int(r)
         case (.negate, .float(let d)): return .float(-d)
-        case (.negate, .duration(let ms)): return .duration(-ms)
+        case (.negate, .duration(let ms)):
+            let (negated, overflow) = (0).subtractingReportingOverflow(ms)
+            if overflow { throw ScriptError.runtime("integer overflow in -(\(v.literalText))", span, code: .intOverflow) }
+            return .duration(negated)
         default:
             throw ScriptError.runtime("cannot negate \(describe(v))", span, code: v.isNull ? .nullValue : .typeError)
         }
@@ -172,7 +175,7 @@ enum Operators {
         case (.float(let y), .duration(let x)) where op == .multiply: return try scaled(x, y, span: span)
         case (.duration(let x), .int(let y)) where op == .divide:
             if y == 0 { throw ScriptError.runtime("division by zero", span, code: .divisionByZero) }
-            return .duration(x / y)
+            return .duration(try checked(x.dividedReportingOverflow(by: y)))
         case (.time(let t), .duration(let d)) where op == .add: return .time(try checked(t.addingReportingOverflow(d)))
         case (.duration(let d), .time(let t)) where op == .add: return .time(try checked(t.addingReportingOverflow(d)))
         case (.time(let t), .duration(let d)) where op == .subtract: return .time(try checked(t.subtractingReportingOverflow(d)))
