@@ -72,7 +72,8 @@ struct BulkResume {
         }
 
         // 1. Eligibility.
-        let eligible = try await eligibleTargets(distinct, results: &results)
+        var failedAt: [String: String] = [:]
+        let eligible = try await eligibleTargets(distinct, results: &results, failedAt: &failedAt)
         distinct = []  // 100,000 names are megabytes
         releaseFreedMemory()
 
@@ -83,7 +84,7 @@ struct BulkResume {
             // Failures found while checking count toward the error budget too.
             let checkFailures = results.values.filter { $0["outcome"] == "failed" }.count
             // The resume adds to this table rather than returning a second one to merge.
-            let outcome = await resume(eligible, failuresSoFar: checkFailures, adding: results)
+            let outcome = await resume(eligible, failuresSoFar: checkFailures, adding: results, failedAt: failedAt)
             results = outcome.results
             if let journal, let problem = journal.flush() {
                 // Nothing may be reported as protected that is not.
@@ -105,14 +106,19 @@ struct BulkResume {
 
     /// The targets that are FAILED now; the others get their result here. What the check
     /// needed (a listing of FAILED executions) is gone when this returns.
-    func eligibleTargets(_ distinct: [String], results: inout [String: ValueMap]) async throws(ScriptError) -> [String] {
+    /// `failedAt`: when each eligible execution last stopped (the service's own clock), for
+    /// the journal's intents.
+    func eligibleTargets(
+        _ distinct: [String], results: inout [String: ValueMap], failedAt: inout [String: String]
+    ) async throws(ScriptError) -> [String] {
         let states = try await currentStates(distinct)
         var eligible: [String] = []
         for name in distinct {
             switch states[name] {
-            case .state(let state)? where state == .failed:
+            case .state(let state, let stoppedAt)? where state == .failed:
                 eligible.append(name)
-            case .state(let state)?:
+                if let stoppedAt { failedAt[name] = stoppedAt }
+            case .state(let state, _)?:
                 results[name] = Self.result(name, "skipped", reason: "execution is \(state.rawValue), not FAILED")
             case .error(let message)?:
                 results[name] = Self.result(name, "failed", reason: message)
@@ -124,7 +130,8 @@ struct BulkResume {
     }
 
     enum Check: Sendable {
-        case state(ExecutionState)
+        /// The state, and when the execution stopped (the service's clock) when known.
+        case state(ExecutionState, stoppedAt: String?)
         case error(String)
     }
 
@@ -138,7 +145,9 @@ struct BulkResume {
             let wanted = Set(names)
             do {
                 for try await execution in client.executions(graph: graph, state: .failed) {
-                    if let name = execution.executionName, wanted.contains(name) { states[name] = .state(.failed) }
+                    if let name = execution.executionName, wanted.contains(name) {
+                        states[name] = .state(.failed, stoppedAt: execution.json.string("stopped_at"))
+                    }
                 }
             } catch {
                 throw Errors.script(error)
@@ -149,7 +158,7 @@ struct BulkResume {
         let checked = try await forEach(unknown, concurrency: options.concurrency) { name async throws(OBSWorkflowError) -> Check? in
             do throws(OBSWorkflowError) {
                 let info = try await client.execution(graph: graph, name: name)
-                return .state(info.state ?? "UNKNOWN")
+                return .state(info.state ?? "UNKNOWN", stoppedAt: info.json.string("stopped_at"))
             } catch {
                 if Errors.isAuthentication(error) { throw error }
                 if error.serviceError?.status == 404 { return nil }
@@ -169,7 +178,7 @@ struct BulkResume {
     /// or the answer was lost): each is read, and one restored at or after its intent is
     /// recorded as resumed here and not sent again. Returns the names settled so.
     func settle(
-        _ unsettled: [String: Int], among names: [String], journal: Journal, results: inout [String: ValueMap]
+        _ unsettled: [String: Journal.Intent], among names: [String], journal: Journal, results: inout [String: ValueMap]
     ) async throws(ScriptError) -> Set<String> {
         let open = names.filter { unsettled[$0] != nil }
         guard !open.isEmpty else { return [] }
@@ -185,7 +194,13 @@ struct BulkResume {
         }
         var settled: Set<String> = []
         for (name, restoredAt) in read {
-            guard let restoredAt, let intent = unsettled[name], restoredAt >= intent - Self.clockAllowanceMilliseconds else { continue }
+            guard let restoredAt, let open = unsettled[name] else { continue }
+            // When the execution last failed before the intent is known (the service's own
+            // clock, like restored_at), any restore after that is this one. Otherwise compare
+            // with the intent's time on this machine's clock, allowing for skew.
+            let applied = open.failedAt.map { restoredAt > $0 } ?? (restoredAt >= open.at - Self.clockAllowanceMilliseconds)
+            guard applied else { continue }
+            let intent = open.at
             var record = Self.result(
                 name, "resumed",
                 reason: "settled by reading: restored at \(WireDate.iso8601(epochMilliseconds: restoredAt)), after the resume "
@@ -205,7 +220,9 @@ struct BulkResume {
 
     /// Resumes with bounded concurrency and rate; stops starting new calls after an
     /// authentication error, past the error budget, or when cancelled.
-    func resume(_ names: [String], failuresSoFar: Int, adding earlier: [String: ValueMap] = [:]) async -> ResumeOutcome {
+    func resume(
+        _ names: [String], failuresSoFar: Int, adding earlier: [String: ValueMap] = [:], failedAt: [String: String] = [:]
+    ) async -> ResumeOutcome {
         var budgetSpent: ScriptError?
         if let maxErrors = options.maxErrors, failuresSoFar > maxErrors {
             budgetSpent = ScriptError(
@@ -215,6 +232,9 @@ struct BulkResume {
         var table = earlier
         table.reserveCapacity(earlier.count + names.count)
         let state = Shared((next: 0, failures: failuresSoFar, resumed: 0, skipped: 0, stop: budgetSpent, results: table))
+        let intents = journal.map {
+            IntentBatches(journal: $0, graph: self.graph, names: names, failedAt: failedAt, batchSize: max(32, 2 * options.concurrency))
+        }
         table = [:]  // so the shared copy is the only one, and grows in place
         let limiter = options.requestsPerSecond.map { RateLimiter(perSecond: $0) }
         let client = self.client, graph = self.graph, maxErrors = options.maxErrors, progress = self.progress
@@ -239,7 +259,7 @@ struct BulkResume {
                         let name = names[index]
                         if let limiter { await limiter.acquire() }
                         // No restore is sent unless the journal holds its intent.
-                        if let journal, await !journal.recordIntent(graph: graph, name: name) {
+                        if let journal, let intents, await !intents.durable(index) {
                             let why = "the journal \(journal.path) could not be written (\(journal.failure ?? "unknown error"))"
                             state.withLock { s in
                                 s.results[name] = BulkResume.result(name, "skipped", reason: "not attempted: \(why)")
@@ -303,6 +323,50 @@ struct BulkResume {
                 for name in names where results[name] == nil { results[name] = Self.result(name, "skipped", reason: why) }
             }
             return ResumeOutcome(results: results, abort: s.stop)
+        }
+    }
+
+    /// Intents written ahead of the resumes in batches (one fsync each): the batch after the
+    /// current one starts while the current one's resumes are in flight, so the disk's latency
+    /// overlaps the service's instead of adding to every resume (an fsync before each send
+    /// cut a 10,000-execution resume from ~11,500/s to ~7,300/s).
+    final class IntentBatches: Sendable {
+        let journal: Journal
+        let graph: String
+        let names: [String]
+        let failedAt: [String: String]
+        let batchSize: Int
+        private let batches = Mutex<[Int: Task<Bool, Never>]>([:])
+
+        init(journal: Journal, graph: String, names: [String], failedAt: [String: String], batchSize: Int) {
+            self.journal = journal
+            self.graph = graph
+            self.names = names
+            self.failedAt = failedAt
+            self.batchSize = batchSize
+        }
+
+        /// Whether the intent for `names[index]` is on disk (waiting for it if need be).
+        func durable(_ index: Int) async -> Bool {
+            let batch = index / batchSize
+            let (current, _) = batches.withLock { b in
+                // Start the next batch when this one starts being used; drop finished ones.
+                let current = start(batch, in: &b)
+                let next = (batch + 1) * batchSize < names.count ? start(batch + 1, in: &b) : nil
+                b[batch - 2] = nil
+                return (current, next)
+            }
+            return await current.value
+        }
+
+        private func start(_ batch: Int, in b: inout [Int: Task<Bool, Never>]) -> Task<Bool, Never> {
+            if let task = b[batch] { return task }
+            let range = batch * batchSize..<min(names.count, (batch + 1) * batchSize)
+            let journal = self.journal, graph = self.graph
+            let intents = names[range].map { ($0, failedAt[$0]) }
+            let task = Task { await journal.recordIntents(graph: graph, intents) }
+            b[batch] = task
+            return task
         }
     }
 

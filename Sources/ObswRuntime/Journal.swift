@@ -73,13 +73,21 @@ final class Journal: @unchecked Sendable {
         close(fd)
     }
 
+    /// A resume that may have been sent: when (this machine's clock), and when the execution
+    /// had last failed before it (the service's clock), if known. A `restored_at` after that
+    /// failure can only be this resume: no clock comparison across machines is needed.
+    struct Intent {
+        var at: Int
+        var failedAt: Int?
+    }
+
     /// What a journal says about one graph.
     struct Contents {
         /// Executions recorded as resumed.
         var resumed: Set<String> = []
-        /// Executions whose resume was about to be sent (intent, in epoch milliseconds) with
-        /// no outcome recorded after it, or only a failure: settled by reading the execution.
-        var unsettled: [String: Int] = [:]
+        /// Executions whose resume was about to be sent with no outcome recorded after it, or
+        /// only a failure: settled by reading the execution.
+        var unsettled: [String: Intent] = [:]
         /// Lines that are not journal entries (a torn last line after a crash, or garbage).
         var unreadable = 0
     }
@@ -100,7 +108,9 @@ final class Journal: @unchecked Sendable {
             }
             guard entry.string("graph") == graph else { continue }
             if entry.string("intent") == "resume" {
-                if !result.resumed.contains(name) { result.unsettled[name] = at }
+                if !result.resumed.contains(name) {
+                    result.unsettled[name] = Intent(at: at, failedAt: entry.string("failed_at").flatMap(WireDate.parseISO8601))
+                }
             } else if entry.string("outcome") == "resumed" {
                 result.resumed.insert(name)
                 result.unsettled[name] = nil
@@ -119,7 +129,21 @@ final class Journal: @unchecked Sendable {
     /// Records that `name` is about to be resumed; true once that is on disk. False when the
     /// journal cannot be written: then the restore must not be sent.
     func recordIntent(graph: String, name: String) async -> Bool {
-        let line = Self.line(graph: graph, name: name, fields: [("intent", "resume")], at: WallClock.nowMilliseconds())
+        await recordIntents(graph: graph, [(name, nil)])
+    }
+
+    /// Records intents for several resumes with one write and one fsync; true once they are
+    /// on disk. An intent only says the resume *may* be sent, so writing it ahead of the send
+    /// is as safe as writing it just before (a rerun reads the execution either way).
+    /// Each intent may carry when the execution last failed (`failed_at`, the service's clock).
+    func recordIntents(graph: String, _ intents: [(name: String, failedAt: String?)]) async -> Bool {
+        let at = WallClock.nowMilliseconds()
+        var line: [UInt8] = []
+        for (name, failedAt) in intents {
+            var fields = [("intent", "resume")]
+            if let failedAt, !failedAt.isEmpty { fields.append(("failed_at", failedAt)) }
+            line += Self.line(graph: graph, name: name, fields: fields, at: at)
+        }
         return await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
             let schedule = pending.withLock { p -> Bool? in
                 if p.failure != nil { return nil }
