@@ -349,14 +349,15 @@ struct BulkResume {
         /// Whether the intent for `names[index]` is on disk (waiting for it if need be).
         func durable(_ index: Int) async -> Bool {
             let batch = index / batchSize
-            let (current, _) = batches.withLock { b in
-                // Start the next batch when this one starts being used; drop finished ones.
-                let current = start(batch, in: &b)
-                let next = (batch + 1) * batchSize < names.count ? start(batch + 1, in: &b) : nil
-                b[batch - 2] = nil
-                return (current, next)
+            let current = batches.withLock { b in
+                b[batch - 2] = nil  // finished long ago
+                return start(batch, in: &b)
             }
-            return await current.value
+            guard await current.value else { return false }
+            // The next batch starts once this one is on disk (never two writes racing into
+            // one), while this one's resumes are in flight.
+            if (batch + 1) * batchSize < names.count { _ = batches.withLock { b in start(batch + 1, in: &b) } }
+            return true
         }
 
         private func start(_ batch: Int, in b: inout [Int: Task<Bool, Never>]) -> Task<Bool, Never> {
