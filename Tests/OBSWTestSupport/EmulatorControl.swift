@@ -3,6 +3,9 @@ import Foundation
 import FoundationNetworking
 #endif
 import ObswJSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What an emulator's control endpoint (`/-/emulator`) says, for tests that check a run
 /// against the service's own record of it.
@@ -28,24 +31,61 @@ public enum EmulatorControl {
     /// Blocks the calling thread until the emulator has counted at least `count` restores
     /// that took effect, or `limit` has passed; returns the last total read. For threads of
     /// their own that act on a condition (such as "a restore has happened") rather than after
-    /// a fixed time.
+    /// a fixed time. Plain blocking sockets with timeouts: a URLSession completion that never
+    /// came once left such a wait hanging while the run it watched finished.
     @discardableResult
     public static func waitForRestores(_ endpoint: String, atLeast count: Int, within limit: TimeInterval = 30) -> Int {
         let deadline = Date().addingTimeInterval(limit)
         var total = -1
         while Date() < deadline {
-            let done = DispatchSemaphore(value: 0)
-            let box = LockedTotal()
-            URLSession.shared.dataTask(with: URL(string: endpoint + "/-/emulator/restores")!) { data, _, _ in
-                if let data, let json = try? JSONParser.parse(Array(data)) { box.set(json["total"]?.intValue ?? -1) }
-                done.signal()
-            }.resume()
-            done.wait()
-            total = box.get()
+            if let body = blockingGet(endpoint, "/-/emulator/restores"), let json = try? JSONParser.parse(body) {
+                total = json["total"]?.intValue ?? -1
+            }
             if total >= count { break }
             Thread.sleep(forTimeInterval: 0.02)
         }
         return total
+    }
+
+    /// `GET path` over HTTP/1.0 to a loopback `http://127.0.0.1:PORT` endpoint; the body, or
+    /// nil on any failure (each socket operation times out after 2 s).
+    static func blockingGet(_ endpoint: String, _ path: String) -> [UInt8]? {
+        guard let port = endpoint.split(separator: ":").last.flatMap({ UInt16($0) }) else { return nil }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else { return nil }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { return nil }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            response += buffer[0..<n]
+            // Done once the head and as many body bytes as it announces have arrived.
+            if let split = response.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let head = String(decoding: response[..<split.lowerBound], as: UTF8.self).lowercased()
+                if let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+                    let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)),
+                    response.count - split.upperBound >= length
+                {
+                    break
+                }
+            }
+        }
+        guard let split = response.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
+        return Array(response[split.upperBound...])
     }
 
     /// `waitForRestores` on a thread of its own, for async tests: blocking a thread of the
@@ -57,12 +97,6 @@ public enum EmulatorControl {
         }
     }
 
-    private final class LockedTotal: @unchecked Sendable {
-        private let lock = NSLock()
-        private var total = -1
-        func set(_ value: Int) { lock.withLock { total = value } }
-        func get() -> Int { lock.withLock { total } }
-    }
 
     private static func read(_ url: String) async throws -> JSONValue {
         let (data, _) = try await URLSession.shared.data(from: URL(string: url)!)
