@@ -123,17 +123,8 @@ final class Journal: @unchecked Sendable {
         return result
     }
 
-    /// Executions of `graph` the journal records as resumed.
-    func resumed(graph: String) -> Set<String> { contents(graph: graph).resumed }
-
-    /// Records that `name` is about to be resumed; true once that is on disk. False when the
-    /// journal cannot be written: then the restore must not be sent.
-    func recordIntent(graph: String, name: String) async -> Bool {
-        await recordIntents(graph: graph, [(name, nil)])
-    }
-
-    /// Records intents for several resumes with one write and one fsync; true once they are
-    /// on disk. An intent only says the resume *may* be sent, so writing it ahead of the send
+    /// Records intents for resumes about to be sent, with one write and one fsync; true once
+    /// they are on disk. False when the journal cannot be written: then they must not be sent. An intent only says the resume *may* be sent, so writing it ahead of the send
     /// is as safe as writing it just before (a rerun reads the execution either way).
     /// Each intent may carry when the execution last failed (`failed_at`, the service's clock).
     func recordIntents(graph: String, _ intents: [(name: String, failedAt: String?)]) async -> Bool {
@@ -267,10 +258,7 @@ extension Journal {
             return .failure(ScriptError(.runtime, "cannot create \(folder): \(String(cString: strerror(errno)))"))
         }
         removeOld(in: folder)
-        let safe = String(graph.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.".unicodeScalars.contains(scalar))
-                ? Character(scalar) : "_"
-        })
+        let safe = ResumeLock.safeName(graph)
         let stamp = ISOClock.now().filter { $0 != ":" && $0 != "-" }.prefix(15)  // 20261124T214100
         // Unique even for two resumes in the same second of one process (the shell).
         let path = "\(folder)/\(safe.prefix(80))-\(stamp)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).jsonl"

@@ -84,7 +84,8 @@ final class ResumeLock {
         return text.isEmpty ? "another obsw process" : text
     }
 
-    /// `http://127.0.0.1:9000` → `http_127.0.0.1_9000`: a file name that says what it locks.
+    /// `http://127.0.0.1:9000` → `http_127.0.0.1_9000`: a file name that says what it names
+    /// (lock files here, journal files in `Journal.automatic`).
     static func safeName(_ text: String) -> String {
         String(text.unicodeScalars.map { scalar -> Character in
             scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.".unicodeScalars.contains(scalar))
