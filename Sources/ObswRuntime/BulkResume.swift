@@ -9,7 +9,8 @@ import Synchronization
 /// resumed), never sends two resumes for one execution in one call, bounds concurrency and
 /// request rate, stops starting new resumes past an error budget, and returns one result
 /// record per target: `{execution_name, outcome, restored_at, execution_urn, reason}` with
-/// outcome `resumed`, `skipped`, `failed` or `planned`.
+/// outcome `resumed`, `skipped` (not FAILED), `failed`, `planned` (--dry-run) or
+/// `not_attempted` (stopped first: Ctrl-C, the error budget, a journal that cannot be written).
 struct BulkResume {
     struct Options: Sendable {
         var concurrency: Int
@@ -51,13 +52,12 @@ struct BulkResume {
 
         // 0. What an earlier run's journal says was resumed is not resumed again.
         var results: [String: ValueMap] = [:]
-        if let journal, journal.isAutomatic, !options.dryRun {
-            // Known from the start, so that after a kill it can be passed to --journal.
-            progress.note("resume \(graph): journal \(journal.path)")
-        }
         // Only a journal the operator names is read: an automatic one starts empty.
         if let journal, !journal.isAutomatic {
             let contents = journal.contents(graph: graph)
+            if let mismatch = journal.mismatch(contents) {
+                throw ScriptError(.runtime, "resume \(graph): \(mismatch)", code: .badArgument, details: ["journal": .string(journal.path)])
+            }
             if contents.unreadable > 0 {
                 progress.note(
                     "journal \(journal.path): \(contents.unreadable) line\(contents.unreadable == 1 ? "" : "s") could not be read and "
@@ -76,6 +76,11 @@ struct BulkResume {
         let eligible = try await eligibleTargets(distinct, results: &results, failedAt: &failedAt)
         distinct = []  // 100,000 names are megabytes
         releaseFreedMemory()
+
+        if let journal, journal.isAutomatic, !options.dryRun, !eligible.isEmpty {
+            // Known before anything is sent, so that after a kill it can be passed to --journal.
+            progress.note("resume \(graph): journal \(journal.path)")
+        }
 
         // 2. Resume (or plan).
         if options.dryRun {
@@ -262,7 +267,7 @@ struct BulkResume {
                         if let journal, let intents, await !intents.durable(index) {
                             let why = "the journal \(journal.path) could not be written (\(journal.failure ?? "unknown error"))"
                             state.withLock { s in
-                                s.results[name] = BulkResume.result(name, "skipped", reason: "not attempted: \(why)")
+                                s.results[name] = BulkResume.result(name, "not_attempted", reason: why)
                                 if s.stop == nil { s.stop = ScriptError(.runtime, "resume \(graph): \(why)", code: .serviceError) }
                             }
                             return
@@ -307,9 +312,11 @@ struct BulkResume {
                                     code: .serviceError)
                             }
                             guard live else { return nil }
-                            let elapsed = Double((ContinuousClock.now - started).components.seconds) + 0.001
+                            let elapsed = ContinuousClock.now - started
+                            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 + 0.001
                             let done = s.results.count - earlier.count
-                            return "resume \(graph): \(done)/\(total) — \(s.resumed) resumed, \(s.skipped) skipped, \(s.failures) failed, \(Int(Double(done) / elapsed))/s"
+                            return "resume \(graph): \(done)/\(total) — \(s.resumed) resumed, \(s.skipped) skipped, \(s.failures) failed, "
+                                + "\(Int(Double(done) / seconds))/s, \(elapsed.elapsedText)"
                         }
                         if let line { progress.update(line) }
                     }
@@ -319,8 +326,8 @@ struct BulkResume {
         return state.withLock { s in
             var results = s.results
             if let stop = s.stop {
-                let why = stop.kind == .interrupted ? "not attempted: interrupted" : "not attempted: \(stop.message)"
-                for name in names where results[name] == nil { results[name] = Self.result(name, "skipped", reason: why) }
+                let why = stop.kind == .interrupted ? "interrupted before it was attempted" : stop.message
+                for name in names where results[name] == nil { results[name] = Self.result(name, "not_attempted", reason: why) }
             }
             return ResumeOutcome(results: results, abort: s.stop)
         }
@@ -404,16 +411,16 @@ struct BulkResume {
             if repeats, !seen.insert(name).inserted {
                 return .map(result(name, "skipped", reason: "listed more than once; handled once above"))
             }
-            return .map(results[name] ?? result(name, "skipped", reason: "not attempted"))
+            return .map(results[name] ?? result(name, "not_attempted", reason: "stopped before it was attempted"))
         }
     }
 
     func summary(_ results: [Value], started: ContinuousClock.Instant) -> String {
         var counts: [String: Int] = [:]
         for case .map(let m) in results { counts[m["outcome"]?.displayText ?? "?", default: 0] += 1 }
-        let order = ["resumed", "planned", "skipped", "failed"]
+        let order = ["resumed", "planned", "skipped", "failed", "not_attempted"]
         let parts = order.compactMap { key in counts[key].map { "\($0) \(key)" } }
-        var line = "resume \(graph): \(parts.joined(separator: ", ")) in \((ContinuousClock.now - started).formattedSeconds)"
+        var line = "resume \(graph): \(parts.joined(separator: ", ")) in \((ContinuousClock.now - started).elapsedText)"
         // Only worth naming when something was resumed; passed to --journal, it skips those.
         if let journal, journal.isAutomatic, counts["resumed"] != nil { line += "; journal \(journal.path)" }
         return line

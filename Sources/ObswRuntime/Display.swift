@@ -6,13 +6,24 @@ public enum Display {
     /// Cells longer than this are cut with `…`, so one long URN does not widen every row.
     public static let maximumCellWidth = 48
 
-    /// - Parameter width: the terminal's width; a table shows the most useful columns that fit.
-    public static func render(_ value: Value, width: Int = Int.max) -> String {
+    /// - Parameters:
+    ///   - width: the terminal's width; a table shows the most useful columns that fit.
+    ///   - palette: colours states and outcomes (FAILED red, SUCCESS green, RUNNING yellow).
+    public static func render(_ value: Value, width: Int = Int.max, palette: Palette = .plain) -> String {
         switch value {
         case .list(let items) where !items.isEmpty && items.allSatisfy(isRecord):
-            return table(items.compactMap { if case .map(let m) = $0 { m } else { nil } }, width: width)
+            return table(items.compactMap { if case .map(let m) = $0 { m } else { nil } }, width: width, palette: palette)
+        case .map(let m) where isGrouping(m):
+            // What group(...) returns: each key with how many items it holds.
+            let rows: [ValueMap] = m.map { key, value in
+                var row = ValueMap()
+                row["key"] = .string(key)
+                if case .list(let items) = value { row["count"] = .int(items.count) }
+                return row
+            }
+            return table(rows, width: width, palette: palette)
         case .map(let m) where !m.isEmpty:
-            return record(m, indent: "")
+            return record(m, indent: "", palette: palette)
         case .string(let s):
             return s
         default:
@@ -25,6 +36,14 @@ public enum Display {
         return false
     }
 
+    /// A map of key → non-empty list of records, as `group(...)` makes.
+    static func isGrouping(_ m: ValueMap) -> Bool {
+        !m.isEmpty && m.values.allSatisfy { if case .list(let items) = $0 { !items.isEmpty && items.allSatisfy(isRecord) } else { false } }
+    }
+
+    /// Columns whose values are states or outcomes, coloured by `Palette.style(ofState:)`.
+    static let stateColumns: Set<String> = ["execution_state", "outcome", "status", "state"]
+
     /// Fields an operator reads first; the rest follow in the order the service sent them.
     static let preferredColumns = [
         "execution_name", "name", "graph_name", "template_name", "execution_state", "outcome", "status",
@@ -32,7 +51,7 @@ public enum Display {
     ]
 
     /// Columns in order of usefulness, as many as fit `width`; a missing or null field shows `-`.
-    static func table(_ rows: [ValueMap], width maximum: Int = Int.max) -> String {
+    static func table(_ rows: [ValueMap], width maximum: Int = Int.max, palette: Palette = .plain) -> String {
         var keys: [String] = []
         var known: Set<String> = []
         for row in rows {
@@ -55,16 +74,18 @@ public enum Display {
         let widths = columns.indices.map { i in
             max(columns[i].count, cells.map { $0[i].count }.max() ?? 0)
         }
-        func line(_ values: [String]) -> String {
+        let coloured = columns.map { stateColumns.contains($0) && palette.enabled }
+        func line(_ values: [String], body: Bool = true) -> String {
             var text = ""
             for (i, v) in values.enumerated() {
                 let last = i == values.count - 1
-                text += last ? v : v + String(repeating: " ", count: widths[i] - v.count + 2)
+                let shown = body && coloured[i] ? Palette.style(ofState: v).map { palette.paint(v, $0) } ?? v : v
+                text += last ? shown : shown + String(repeating: " ", count: widths[i] - v.count + 2)
             }
             return text
         }
-        var lines = [line(columns), line(widths.map { String(repeating: "-", count: $0) })]
-        lines += cells.map(line)
+        var lines = [line(columns, body: false), line(widths.map { String(repeating: "-", count: $0) }, body: false)]
+        lines += cells.map { line($0) }
         var footer = "(\(rows.count) \(rows.count == 1 ? "row" : "rows")"
         if !hidden.isEmpty { footer += "; not shown: \(hidden.joined(separator: ", "))" }
         lines.append(footer + ")")
@@ -76,25 +97,31 @@ public enum Display {
         let text: String
         switch value {
         case .string(let s): text = s.isEmpty ? "\"\"" : s
+        case .time: text = value.displayText  // ISO-8601, as print shows it
         default: text = value.literalText
         }
         let flat = text.replacing("\n", with: " ")
         return flat.count > maximumCellWidth ? String(flat.prefix(maximumCellWidth - 1)) + "…" : flat
     }
 
-    static func record(_ map: ValueMap, indent: String) -> String {
+    static func record(_ map: ValueMap, indent: String, palette: Palette = .plain) -> String {
         let width = map.keys.map(\.count).max() ?? 0
-        return map.map { key, value -> String in
+        // An execution's state is what an operator looks for first.
+        let keys = map["execution_state"] == nil ? Array(map.keys) : ["execution_state"] + map.keys.filter { $0 != "execution_state" }
+        return keys.map { key -> String in
+            let value = map[key] ?? .null
             let label = indent + key
             if case .map(let inner) = value, !inner.isEmpty {
-                return label + ":\n" + record(inner, indent: indent + "  ")
+                return label + ":\n" + record(inner, indent: indent + "  ", palette: palette)
             }
-            let text: String
+            var text: String
             switch value {
             case .null: text = "-"
             case .string(let s): text = s
+            case .time: text = value.displayText
             default: text = value.literalText
             }
+            if stateColumns.contains(key), let style = Palette.style(ofState: text) { text = palette.paint(text, style) }
             return label + String(repeating: " ", count: width - key.count + 2) + text
         }.joined(separator: "\n")
     }

@@ -26,14 +26,26 @@ import Glibc
 /// from sending anything more: a restore is never sent unless its intent is on disk.
 ///
 /// Without `--journal`, every bulk resume (not a dry run) still keeps one: a new file under
-/// `$XDG_STATE_HOME/obsw/journal/` (or `~/.local/state/obsw/journal/`), named when the resume
-/// starts and in its summary, so after an interruption the operator can pass it to
-/// `--journal` on the next run. Files older than 30 days are removed when a new one starts.
+/// `$XDG_STATE_HOME/obsw/journal/` (or `~/.local/state/obsw/journal/`; rehearsals against
+/// the embedded emulator, `--local`, under `journal/local/`), named when the resume starts
+/// and in its summary, so after an interruption the operator can pass it to `--journal` on
+/// the next run. It is created with the first intent: a resume that sends nothing leaves no
+/// file. Files older than 30 days are removed when a new one starts.
+///
+/// Each run that writes to a journal first writes a header line naming the service it
+/// talks to: `{"obsw_journal":1,"endpoint":"https://…","local":false,"at":"…"}`. A journal
+/// written against another endpoint is refused: its "resumed" lines say nothing about
+/// this service's executions.
 final class Journal: @unchecked Sendable {
     let path: String
     /// Kept by obsw on its own (not given with `--journal`).
     let isAutomatic: Bool
-    private let fd: Int32
+    /// The service this run talks to, as the header records it.
+    let endpoint: String
+    let isLocal: Bool
+    /// Opened at the first write for an automatic journal; at once for a named one.
+    private var fd: Int32 = -1
+    private var headerWritten = false
     private let writer = DispatchQueue(label: "obsw.journal")
 
     private struct Pending {
@@ -49,11 +61,18 @@ final class Journal: @unchecked Sendable {
 
     private let pending = Mutex(Pending())
 
-    init(path: String, isAutomatic: Bool = false) throws(ScriptError) {
+    init(path: String, isAutomatic: Bool = false, endpoint: String, isLocal: Bool) throws(ScriptError) {
         self.path = path
         self.isAutomatic = isAutomatic
+        self.endpoint = endpoint
+        self.isLocal = isLocal
+        // A named journal is read before anything is sent: open (and check) it now.
+        if !isAutomatic { fd = try Self.open(path) }
+    }
+
+    private static func open(_ path: String) throws(ScriptError) -> Int32 {
         // O_NONBLOCK so that a FIFO given by mistake is refused instead of hanging the open.
-        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
+        let fd = Glibc.open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
         guard fd >= 0 else {
             throw ScriptError(.runtime, "resume: cannot open the journal \(path): \(String(cString: strerror(errno)))", code: .badArgument)
         }
@@ -63,15 +82,19 @@ final class Journal: @unchecked Sendable {
             throw ScriptError(.runtime, "resume: the journal \(path) is not a regular file", code: .badArgument)
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-        self.fd = fd
+        return fd
     }
 
     deinit {
         // No block on the writer queue is left (each holds the journal), and this may run on
         // that queue: flush directly rather than through it.
+        guard fd >= 0 else { return }
         fsync(fd)
         close(fd)
     }
+
+    /// Whether the file exists (an automatic journal appears with the first intent).
+    var exists: Bool { writer.sync { fd >= 0 } }
 
     /// A resume that may have been sent: when (this machine's clock), and when the execution
     /// had last failed before it (the service's clock), if known. A `restored_at` after that
@@ -90,16 +113,35 @@ final class Journal: @unchecked Sendable {
         var unsettled: [String: Intent] = [:]
         /// Lines that are not journal entries (a torn last line after a crash, or garbage).
         var unreadable = 0
+        /// The services the runs that wrote it talked to (from the header lines).
+        var endpoints: Set<String> = []
+        var local = false
+    }
+
+    /// Why this journal must not be used for the service this run talks to, if so.
+    func mismatch(_ contents: Contents) -> String? {
+        // Each --local run has an emulator of its own on a new port: local matches local.
+        if isLocal, contents.local { return nil }
+        let others = contents.endpoints.subtracting([endpoint])
+        guard let other = others.sorted().first else { return nil }
+        return "the journal \(path) was written against \(other)\(contents.local ? " (--local)" : ""), not \(endpoint); "
+            + "its entries say nothing about this service's executions. Use another journal (or none)"
     }
 
     func contents(graph: String) -> Contents {
         var result = Contents()
+        guard fd >= 0 else { return result }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_size > 0 else { return result }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         guard n > 0 else { return result }
         for line in bytes[0..<n].split(separator: 0x0A) {
+            if let header = try? JSONParser.parse(Array(line)).objectValue, header["obsw_journal"] != nil {
+                if let endpoint = header.string("endpoint") { result.endpoints.insert(endpoint) }
+                if header["local"] == .bool(true) { result.local = true }
+                continue
+            }
             guard let entry = try? JSONParser.parse(Array(line)).objectValue, let name = entry.string("execution_name"),
                 let at = entry.string("at").flatMap(WireDate.parseISO8601)
             else {
@@ -181,7 +223,7 @@ final class Journal: @unchecked Sendable {
     /// On the writer queue: one write (O_APPEND: lines from several processes never
     /// interleave) and one fsync for everything pending; then the intents waiting on it go on.
     private func writePending() {
-        let (bytes, waiting) = pending.withLock { p -> ([UInt8], [CheckedContinuation<Bool, Never>]) in
+        var (bytes, waiting) = pending.withLock { p -> ([UInt8], [CheckedContinuation<Bool, Never>]) in
             p.scheduled = false
             p.scheduledNow = false
             defer {
@@ -192,8 +234,15 @@ final class Journal: @unchecked Sendable {
         }
         guard !bytes.isEmpty else { return }
         var problem: String?
+        if fd < 0 {
+            do throws(ScriptError) { fd = try Self.open(path) } catch { problem = error.message }
+        }
+        if problem == nil, !headerWritten {
+            bytes = header() + bytes
+            headerWritten = true
+        }
         var offset = 0
-        while offset < bytes.count {
+        while problem == nil, offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
@@ -209,6 +258,16 @@ final class Journal: @unchecked Sendable {
             }
         }
         for done in waiting { done.resume(returning: problem == nil) }
+    }
+
+    /// The first line this run writes: which service the entries after it are about.
+    private func header() -> [UInt8] {
+        var bytes = Array(#"{"obsw_journal":1,"endpoint":"#.utf8)
+        JSONValue.writeString(endpoint, to: &bytes)
+        bytes.append(contentsOf: #","local":\#(isLocal),"at":"#.utf8)
+        JSONValue.writeString(WireDate.iso8601(epochMilliseconds: WallClock.nowMilliseconds()), to: &bytes)
+        bytes.append(contentsOf: "}\n".utf8)
+        return bytes
     }
 
     /// One line, written field by field: a whole JSON tree per line cost more than the write.
@@ -235,10 +294,12 @@ extension Journal {
 
     /// The journal of one resume: the file given with `--journal`, else a new automatic one
     /// (none for a dry run, or when the state folder cannot be written — said in a note).
-    static func forResume(graph: String, path: String?, dryRun: Bool, progress: ProgressReporter) throws(ScriptError) -> Journal? {
-        if let path { return try Journal(path: path) }
+    static func forResume(
+        graph: String, path: String?, dryRun: Bool, endpoint: String, isLocal: Bool, progress: ProgressReporter
+    ) throws(ScriptError) -> Journal? {
+        if let path { return try Journal(path: path, endpoint: endpoint, isLocal: isLocal) }
         guard !dryRun else { return nil }
-        switch automatic(graph: graph, environment: ServiceHost.stateEnvironment()) {
+        switch automatic(graph: graph, environment: ServiceHost.stateEnvironment(), endpoint: endpoint, isLocal: isLocal) {
         case .success(let journal): return journal
         case .failure(let why):
             progress.note("no journal kept for this resume (\(why.message))")
@@ -246,14 +307,16 @@ extension Journal {
         }
     }
 
-    /// The folder of automatic journals for an environment.
-    static func directory(environment: [String: String]) -> String {
-        LocalState.directory(environment: environment) + "/journal"
+    /// The folder of automatic journals for an environment; rehearsals (`--local`) apart.
+    static func directory(environment: [String: String], isLocal: Bool = false) -> String {
+        LocalState.directory(environment: environment) + (isLocal ? "/journal/local" : "/journal")
     }
 
     /// A new journal for a resume of `graph`, or why none could be made.
-    static func automatic(graph: String, environment: [String: String]) -> Result<Journal, ScriptError> {
-        let folder = directory(environment: environment)
+    static func automatic(
+        graph: String, environment: [String: String], endpoint: String, isLocal: Bool
+    ) -> Result<Journal, ScriptError> {
+        let folder = directory(environment: environment, isLocal: isLocal)
         guard LocalState.makeDirectories(folder) else {
             return .failure(ScriptError(.runtime, "cannot create \(folder): \(String(cString: strerror(errno)))"))
         }
@@ -262,7 +325,9 @@ extension Journal {
         let stamp = ISOClock.now().filter { $0 != ":" && $0 != "-" }.prefix(15)  // 20261124T214100
         // Unique even for two resumes in the same second of one process (the shell).
         let path = "\(folder)/\(safe.prefix(80))-\(stamp)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).jsonl"
-        do { return .success(try Journal(path: path, isAutomatic: true)) } catch { return .failure(error) }
+        do { return .success(try Journal(path: path, isAutomatic: true, endpoint: endpoint, isLocal: isLocal)) } catch {
+            return .failure(error)
+        }
     }
 
     private static func removeOld(in folder: String) {

@@ -12,8 +12,8 @@ enum ServiceCommands {
             "executions", usage: "executions GRAPH [--state STATE] [--type TYPE] [--limit N]",
             "list a workflow's executions, every page unless --limit caps it", arguments: 1...1,
             options: [
-                .init("state", value: "STATE", "only RUNNING, SUCCESS or FAILED executions"),
-                .init("type", value: "TYPE", "only APICALL or TRIGGERCAL executions"),
+                .init("state", value: "STATE", choices: ["RUNNING", "SUCCESS", "FAILED"], "only RUNNING, SUCCESS or FAILED executions"),
+                .init("type", value: "TYPE", choices: ["APICALL", "TRIGGERCAL"], "only APICALL or TRIGGERCAL executions"),
                 .init("limit", value: "N", "at most N executions"),
             ]),
         CommandSpec(
@@ -42,7 +42,7 @@ enum ServiceCommands {
             "wait", usage: "wait GRAPH TARGET... [--until terminal|success] [--timeout DURATION] [--interval DURATION]",
             "wait until executions finish; returns their final records", arguments: 2...Int.max,
             options: [
-                .init("until", value: "terminal|success", "terminal (default): SUCCESS or FAILED; success: a FAILED one is an error"),
+                .init("until", value: "terminal|success", choices: ["terminal", "success"], "terminal (default): SUCCESS or FAILED; success: a FAILED one is an error"),
                 .init("timeout", value: "DURATION", "give up after this long (default 30m)"),
                 .init("interval", value: "DURATION", "the longest pause between polls (default 5s)"),
             ]),

@@ -26,6 +26,10 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
         self.init(progress: progress, connect: { () throws(ScriptError) in client })
     }
 
+    /// The service is the embedded emulator (`--local`): journals of these rehearsals are
+    /// kept apart from real ones.
+    public var isLocal = false
+
     /// The client, once a command has needed it.
     public var client: OBSWorkflowClient? { connected }
 
@@ -131,7 +135,8 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
                 dryRun: invocation.flag("dry-run"))
             let (targets, knownURNs) = try arguments.targetRecords(from: 1)
             let journal = try Journal.forResume(
-                graph: graph, path: try arguments.optionString("journal"), dryRun: options.dryRun, progress: progress)
+                graph: graph, path: try arguments.optionString("journal"), dryRun: options.dryRun,
+                endpoint: client.transport.settings.endpoint.description, isLocal: isLocal, progress: progress)
             let single = invocation.positional.count == 2 && { if case .string = invocation.positional[1] { true } else { false } }()
             // Ctrl-C stops starting new resumes, but calls in flight finish: a resume whose
             // answer is abandoned is exactly what must not be left unknown.
@@ -147,6 +152,10 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
                     knownURNs: knownURNs
                 ).run(targets)
             }
+            let failed = results.count { if case .map(let m) = $0 { m["outcome"] == "failed" } else { false } }
+            if failed > 0 {
+                engine.noteIgnoredFailure("resume \(graph): \(failed) of \(results.count) target\(results.count == 1 ? "" : "s") failed", of: invocation)
+            }
             return single && results.count == 1 ? results[0] : .list(results)
         case "wait":
             let graph = try arguments.string(at: 0, "the workflow name")
@@ -159,9 +168,14 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
                 timeoutMilliseconds: try arguments.duration("timeout", default: 30 * 60_000),
                 intervalMilliseconds: max(50, try arguments.duration("interval", default: 5000)))
             let targets = try arguments.targets(from: 1)
-            return try blocking(engine) { () throws(ScriptError) in
-                .list(try await Waiter(client: client, graph: graph, options: options, progress: progress).run(targets))
+            let finals = try blocking(engine) { () throws(ScriptError) in
+                try await Waiter(client: client, graph: graph, options: options, progress: progress).run(targets)
             }
+            let failed = finals.count { if case .map(let m) = $0 { m["execution_state"] == "FAILED" } else { false } }
+            if failed > 0 {
+                engine.noteIgnoredFailure("wait \(graph): \(failed) of \(finals.count) execution\(finals.count == 1 ? "" : "s") FAILED", of: invocation)
+            }
+            return .list(finals)
         default:
             throw ScriptError(.runtime, "unknown command '\(invocation.name)'", code: .unknownCommand, span: invocation.span)
         }
@@ -176,17 +190,65 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
 
     /// Workflow names for Tab completion; empty when the service cannot be reached.
     public func graphNamesForCompletion() -> [String] {
-        guard let client = try? connectedClient() else { return [] }
-        let names = Mutex<[String]>([])
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            let found = (try? await client.workflows().collect())?.compactMap(\.name) ?? []
-            names.withLock { $0 = found }
-            done.signal()
-        }
-        _ = done.wait(timeout: .now() + .seconds(5))
-        return names.withLock { $0 }
+        completionNames(key: "graphs") { client in (try? await client.workflows().collect())?.compactMap(\.name) }
     }
+
+    /// Execution names of `graph` for Tab completion after `command`: the FAILED ones for
+    /// `resume`, the most recent (up to 1,000) otherwise.
+    public func executionNamesForCompletion(graph: String, command: String) -> [String] {
+        let state: ExecutionState? = command == "resume" ? .failed : nil
+        return completionNames(key: "executions \(graph) \(state?.rawValue ?? "")") { client in
+            var names: [String] = []
+            do {
+                for try await e in client.executions(graph: graph, state: state, pageSize: 1000) {
+                    if let name = e.executionName { names.append(name) }
+                    if names.count >= 1000 { break }
+                }
+            } catch {
+                return names.isEmpty ? nil : names
+            }
+            return names
+        }
+    }
+
+    /// Names from a short-lived cache (30 s). A fetch runs in the background; the prompt
+    /// waits for it at most 300 ms, and a fetch that takes longer fills the cache for the
+    /// next Tab.
+    func completionNames(key: String, fetch: @escaping @Sendable (OBSWorkflowClient) async -> [String]?) -> [String] {
+        guard let client = try? connectedClient() else { return [] }
+        let now = ContinuousClock.now
+        let (cached, running) = completionCache.withLock { cache -> ([String]?, DispatchSemaphore?) in
+            if let entry = cache[key], let at = entry.fetchedAt, now - at < .seconds(30) { return (entry.names, nil) }
+            if let waiting = cache[key]?.fetching { return (cache[key]?.names, waiting) }
+            let done = DispatchSemaphore(value: 0)
+            cache[key, default: CompletionEntry()].fetching = done
+            let cacheRef = completionCache
+            Task {
+                let names = await fetch(client)
+                cacheRef.withLock { cache in
+                    if let names { cache[key] = CompletionEntry(names: names, fetchedAt: ContinuousClock.now) }
+                    else { cache[key]?.fetching = nil }
+                }
+                done.signal()  // each waiter that wakes passes it on
+
+            }
+            return (cache[key]?.names, done)
+        }
+        guard let running else { return cached ?? [] }
+        if running.wait(timeout: .now() + .milliseconds(300)) == .success {
+            running.signal()  // for another waiter
+            return completionCache.withLock { $0[key]?.names } ?? cached ?? []
+        }
+        return cached ?? []
+    }
+
+    struct CompletionEntry {
+        var names: [String] = []
+        var fetchedAt: ContinuousClock.Instant?
+        var fetching: DispatchSemaphore?
+    }
+
+    private let completionCache = Shared<[String: CompletionEntry]>([:])
 
     /// Runs `operation` to completion on the concurrency pool while the engine's own thread
     /// waits. Ctrl-C (the engine's interrupt flag) cancels it; the error says so.

@@ -59,9 +59,9 @@ struct Waiter {
             }
             let remaining = distinct.filter { finished[$0] == nil }
             let elapsed = ContinuousClock.now - start
-            progress.update("wait \(graph): \(distinct.count - remaining.count)/\(distinct.count) finished, \(remaining.count) pending, \(elapsed.formattedSeconds)")
+            progress.update("wait \(graph): \(distinct.count - remaining.count)/\(distinct.count) finished, \(remaining.count) pending, \(elapsed.elapsedText)")
             if remaining.isEmpty {
-                progress.finish(nil)
+                progress.finish(summary(distinct.map { finished[$0]! }, elapsed: ContinuousClock.now - start))
                 return distinct.map { Records.value(finished[$0]!.summary) }
             }
             let now = ContinuousClock.now
@@ -70,7 +70,7 @@ struct Waiter {
                 let shown = remaining.prefix(10).joined(separator: ", ") + (remaining.count > 10 ? ", and \(remaining.count - 10) more" : "")
                 throw ScriptError(
                     .timeout,
-                    "wait \(graph): timed out after \(Duration.milliseconds(options.timeoutMilliseconds).formattedSeconds); \(remaining.count) still pending: \(shown)",
+                    "wait \(graph): timed out after \(Duration.milliseconds(options.timeoutMilliseconds).elapsedText); \(remaining.count) still pending: \(shown)",
                     code: .timeout, details: ["pending": .list(remaining.map(Value.string))])
             }
             let pause = min(Duration.milliseconds(delay), deadline - now)
@@ -80,5 +80,14 @@ struct Waiter {
             }
             delay = min(delay * 2, options.intervalMilliseconds)
         }
+    }
+
+    /// `wait thumbnails: 40 SUCCESS, 4 FAILED in 12.3s`, as `resume` ends.
+    func summary(_ executions: [ExecutionInfo], elapsed: Duration) -> String {
+        var counts: [String: Int] = [:]
+        for e in executions { counts[e.state?.rawValue ?? "unknown", default: 0] += 1 }
+        let order = ["SUCCESS", "FAILED"] + counts.keys.filter { $0 != "SUCCESS" && $0 != "FAILED" }.sorted()
+        let parts = order.compactMap { key in counts[key].map { "\($0) \(key)" } }
+        return "wait \(graph): \(parts.joined(separator: ", ")) in \(elapsed.elapsedText)"
     }
 }

@@ -1,21 +1,35 @@
 import ObswLang
 
-/// Tab completion: command names at the start of a statement, `--options` of the command
-/// being typed, `$variables`, and graph names where a command takes a GRAPH.
+/// Tab completion: command names, keywords, builtins and variables where a statement or an
+/// expression starts; `--options` of the command being typed and their values (`--state F`
+/// → `FAILED`); graph names where a command takes a GRAPH; execution names of that graph
+/// where it takes executions; `$variables`; help topics after `help`.
 public final class Completer: @unchecked Sendable {
     let catalog: any CommandCatalog
     let variables: () -> Set<String>
     let graphs: () -> [String]
+    let executions: (_ graph: String, _ command: String) -> [String]
+
+    /// Builtins complete with their opening bracket: `le` → `len(`.
+    static let builtinCalls = LanguageHelp.builtinNames.map { $0 + "(" }
 
     /// Commands whose first argument is a workflow (graph) name.
     static let graphCommands: Set<String> = ["graph", "executions", "execution", "start", "resume", "wait"]
-    static let statementKeywords = ["let", "if", "for", "while", "fn", "try", "throw", "assert", "expect", "exit", "source", "return"]
+    /// Commands whose arguments after the graph are execution names.
+    static let executionCommands: Set<String> = ["execution", "resume", "wait"]
 
-    /// - Parameter graphs: fetches graph names; called at most when a graph is being completed.
-    public init(catalog: any CommandCatalog, variables: @escaping () -> Set<String>, graphs: @escaping () -> [String]) {
+    /// - Parameters:
+    ///   - graphs: graph names; called only when a graph is being completed.
+    ///   - executions: execution names of a graph for a command; called only when one is
+    ///     being completed. Both must answer quickly (the shell's take at most 300 ms).
+    public init(
+        catalog: any CommandCatalog, variables: @escaping () -> Set<String>, graphs: @escaping () -> [String],
+        executions: @escaping (_ graph: String, _ command: String) -> [String] = { _, _ in [] }
+    ) {
         self.catalog = catalog
         self.variables = variables
         self.graphs = graphs
+        self.executions = executions
     }
 
     /// The word being completed and the candidates that extend it, sorted.
@@ -25,24 +39,80 @@ public final class Completer: @unchecked Sendable {
             .split(omittingEmptySubsequences: false, whereSeparator: { $0 == "{" || $0 == "}" }).last.map(String.init) ?? ""
         let endsWithSpace = statement.last == " " || statement.last == "\t"
         var words = statement.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        let word = endsWithSpace ? "" : (words.popLast() ?? "")
-        if words.first == "let", words.count >= 3, words[2] == "=" { words.removeFirst(3) }  // `let x = command ...`
+        var word = endsWithSpace ? "" : (words.popLast() ?? "")
+        // `let x = command ...` or `x = ...`: a command or an expression follows.
+        var afterAssignment = false
+        if words.first == "let", words.count >= 3, words[2] == "=" {
+            words.removeFirst(3)
+            afterAssignment = true
+        }
+        if let first = words.first, first.hasPrefix("$("), first.count > 2 { words[0] = String(first.dropFirst(2)) }
+        // `$(ex` completes a command; `len(x` or `[a, b` an expression.
+        var prefix = ""
+        var inExpression = false
+        if word.hasPrefix("$(") {
+            prefix = "$("
+            word = String(word.dropFirst(2))
+            words = []
+        } else if let open = word.lastIndex(where: { $0 == "(" || $0 == "[" || $0 == "," }) {
+            prefix = String(word[...open])
+            word = String(word[word.index(after: open)...])
+            inExpression = true
+        }
 
         var candidates: [String]
+        let command = words.first.flatMap { catalog.command(named: $0) }
         if word.hasPrefix("$") {
             candidates = variables().map { "$" + $0 }
-        } else if words.isEmpty {
-            candidates = catalog.commands.map(\.name) + Self.statementKeywords + Array(variables())
-        } else if word.hasPrefix("-"), let spec = catalog.command(named: words[0]) {
-            candidates = spec.options.map { "--" + $0.name }
+        } else if inExpression {
+            candidates = Self.builtinCalls + Array(variables())
+        } else if words.isEmpty || words.last == "=" {
+            let start = words.isEmpty && !afterAssignment ? LanguageHelp.keywordNames : []
+            candidates = catalog.commands.map(\.name) + start + Self.builtinCalls + Array(variables())
+        } else if words.last == "if" || words.last == "in" || words.last == "while" {
+            candidates = Self.builtinCalls + Array(variables())
+        } else if word.hasPrefix("-"), let command {
+            candidates = command.options.map { "--" + $0.name }
+        } else if let command, let last = words.last, last.hasPrefix("--"),
+            let option = command.option(String(last.dropFirst(2))), option.valueName != nil
+        {
+            candidates = option.choices
         } else if words == ["help"] {
             candidates = catalog.commands.map(\.name) + LanguageHelp.topicNames
-        } else if words.count == 1, Self.graphCommands.contains(words[0]) {
+        } else if let command, Self.graphCommands.contains(command.name), positionalCount(words) == 0 {
             candidates = graphs()
+        } else if let command, Self.executionCommands.contains(command.name), let graph = positional(words, 0) {
+            candidates = executions(graph, command.name)
         } else {
             candidates = []
         }
-        return (word, Array(Set(candidates.filter { $0.hasPrefix(word) })).sorted())
+        let matching = Set(candidates.filter { $0.hasPrefix(word) })
+        return (prefix + word, matching.map { prefix + $0 }.sorted())
+    }
+
+    /// Positional arguments typed after the command name (options and their values skipped).
+    func positionals(_ words: [String]) -> [String] {
+        guard let command = words.first.flatMap({ catalog.command(named: $0) }) else { return [] }
+        var result: [String] = []
+        var index = 1
+        while index < words.count {
+            let w = words[index]
+            if w.hasPrefix("--") {
+                let takesValue = command.option(String(w.dropFirst(2)))?.valueName != nil
+                index += takesValue ? 2 : 1
+                continue
+            }
+            result.append(w)
+            index += 1
+        }
+        return result
+    }
+
+    func positionalCount(_ words: [String]) -> Int { positionals(words).count }
+
+    func positional(_ words: [String], _ index: Int) -> String? {
+        let all = positionals(words)
+        return index < all.count ? all[index] : nil
     }
 
     /// The longest text all candidates share beyond `word`.

@@ -5,13 +5,20 @@ import CShellSignals
 import Glibc
 #endif
 
-/// The terminal line reader on libedit: editing, history (up arrow) and Tab completion.
-/// Ctrl-C while typing drops the line; Ctrl-D on an empty line ends input.
+/// The terminal line reader on libedit: editing, history (up arrow, Ctrl-R to search it)
+/// and Tab completion. Ctrl-C while typing drops the line; Ctrl-D on an empty line ends input.
+///
+/// Type-ahead: while a command runs, the terminal stays in a mode that holds keys without
+/// echoing or interpreting them (no line discipline, so Ctrl-D is just a key), and the next
+/// prompt reads them as if typed there. Ctrl-C still interrupts.
 public final class EditLineReader: LineReader {
     private let editLine: OpaquePointer
     private let history: OpaquePointer
     private var prompt: UnsafeMutablePointer<CChar>?
     let completer: Completer
+    /// The terminal's settings when the shell started; given back at exit and to a pager.
+    private var original = termios()
+    private var hasTerminal = false
 
     public init(programName: String, completer: Completer, historyEntries: [String], historySize: Int) {
         shim_use_utf8_locale()
@@ -34,7 +41,26 @@ public final class EditLineReader: LineReader {
             return Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue().complete(el)
         }
         shim_el_bind(editLine, "^I", "obsw-complete")
+        shim_el_bind(editLine, "^R", "em-inc-search-prev")
+        hasTerminal = tcgetattr(0, &original) == 0
         Self.installInterruptHandler()
+    }
+
+    /// Between lines: keys wait in the terminal, unechoed, for the next prompt.
+    private func holdTypeAhead() {
+        guard hasTerminal else { return }
+        var held = original
+        held.c_lflag &= ~tcflag_t(ICANON | ECHO)
+        withUnsafeMutableBytes(of: &held.c_cc) { cc in
+            cc[Int(VMIN)] = 1
+            cc[Int(VTIME)] = 0
+        }
+        tcsetattr(0, TCSANOW, &held)
+    }
+
+    public func suspend() {
+        guard hasTerminal else { return }
+        tcsetattr(0, TCSANOW, &original)
     }
 
     /// For scripts (no terminal to read): SIGINT and SIGTERM set the flag.
@@ -44,6 +70,7 @@ public final class EditLineReader: LineReader {
     static func installInterruptHandler() { _ = obsw_install_sigint() }
 
     deinit {
+        suspend()
         el_end(editLine)
         history_end(history)
         free(prompt)
@@ -56,6 +83,7 @@ public final class EditLineReader: LineReader {
         _ = obsw_take_interrupt()
         var count: Int32 = 0
         let result = el_gets(editLine, &count)
+        holdTypeAhead()
         if obsw_take_interrupt() != 0 || (result == nil && count == -1 && errno == EINTR) {
             writeOut("\n")
             return .interrupted
@@ -82,7 +110,9 @@ public final class EditLineReader: LineReader {
         let (word, candidates) = completer.complete(before)
         guard !candidates.isEmpty else { return UInt8(CC_REFRESH_BEEP) }
         if candidates.count == 1 {
-            el_insertstr(el, String(candidates[0].dropFirst(word.count)) + " ")
+            // A word ends with a space; a call (`len(`) goes on inside its brackets.
+            let ending = candidates[0].hasSuffix("(") ? "" : " "
+            el_insertstr(el, String(candidates[0].dropFirst(word.count)) + ending)
             return UInt8(CC_REFRESH)
         }
         let common = Completer.commonExtension(word, candidates)

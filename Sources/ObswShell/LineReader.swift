@@ -12,6 +12,12 @@ public protocol LineReader: AnyObject {
     func read(prompt: String) -> LineInput
     /// Records a line for recall with the up arrow.
     func remember(_ line: String)
+    /// Gives the terminal back as it was (before a pager runs, and at exit).
+    func suspend()
+}
+
+extension LineReader {
+    public func suspend() {}
 }
 
 /// Lines from any text source, with no prompt and no editing (tests, pipes).

@@ -18,17 +18,36 @@ public final class Shell: EngineDelegate {
     /// Entries recalled this session, oldest first (the `history` command).
     var entries: [String]
     var number = 1
+    /// Colour for tables (standard output) and diagnostics (standard error).
+    let outputPalette: Palette
+    let errorPalette: Palette
+    /// Ask before a resume of more than `confirmAbove` executions (off with `--yes`).
+    let confirmsBulk: Bool
+    public static let confirmAbove = 20
 
-    public init(host: any CommandHost, reader: any LineReader, history: ShellHistory?, label: String, loadedHistory: [String] = []) {
+    public init(
+        host: any CommandHost, reader: any LineReader, history: ShellHistory?, label: String, loadedHistory: [String] = [],
+        outputPalette: Palette = .plain, errorPalette: Palette = .plain, confirmsBulk: Bool = false
+    ) {
         let shellHost = ShellHost(inner: host)
         engine = Engine(host: shellHost)
         self.reader = reader
         self.history = history
         self.label = label
+        self.outputPalette = outputPalette
+        self.errorPalette = errorPalette
+        self.confirmsBulk = confirmsBulk
         entries = loadedHistory
         engine.delegate = self
         shellHost.shell = self
+        // `_`: the last result, which every command (and every statement with a value) sets.
+        engine.define("_", .null)
     }
+
+    var renderer: DiagnosticRenderer { DiagnosticRenderer(sources: engine.sources, palette: errorPalette) }
+
+    /// Every command the shell knows: the language's, the host's and its own (`history`).
+    public static func catalog(for host: any CommandHost) -> any CommandCatalog { Engine(host: ShellHost(inner: host)).catalog }
 
     /// Variables declared so far (for completion).
     public var globalNames: Set<String> { engine.globalNames }
@@ -73,22 +92,53 @@ public final class Shell: EngineDelegate {
         engine.interrupt.clear()
         switch outcome {
         case .finished(let value):
-            if !value.isNull { write(Display.render(value, width: terminalWidth()) + "\n") }
+            if !value.isNull {
+                engine.define("_", value)
+                show(Display.render(value, width: terminalWidth(), palette: outputPalette) + "\n")
+            }
         case .invalid(let diagnostics):
-            let renderer = DiagnosticRenderer(sources: engine.sources)
+            let renderer = self.renderer
             for d in diagnostics { writeError(renderer.render(d)) }
         case .exited(let status):
             return status
         case .failed(let error):
+            // What an interrupted (or stopped) bulk command had done is kept in `_`.
+            let kept: String
+            if case .list(let partial)? = error.details["results"] {  // ShellHost put them in `_`
+                kept = "; the \(partial.count) results so far are in _ (e.g. _[0], len(_))"
+            } else {
+                kept = ""
+            }
             if error.kind == .interrupted {
-                writeError("\ninterrupted" + (error.message == "interrupted" ? "" : ": \(error.message)"))
+                writeError("\n" + (error.message.hasPrefix("interrupted") ? error.message : "interrupted: \(error.message)") + kept)
             } else {
                 var diagnostic = error.diagnostic
                 if error.kind != .runtime { diagnostic.message = "\(error.kind.rawValue) error: \(error.message)" }
-                writeError(DiagnosticRenderer(sources: engine.sources).render(diagnostic))
+                if !kept.isEmpty { diagnostic.notes.append(String(kept.dropFirst(2))) }
+                writeError(renderer.render(diagnostic))
             }
         }
         return nil
+    }
+
+    /// Shows a value; through the pager when it is taller than the terminal.
+    func show(_ text: String) {
+        if let rows = terminalRows(), text.utf8.count(where: { $0 == 0x0A }) >= rows - 1, Pager.command() != nil {
+            reader.suspend()
+            if Pager.show(text) { return }
+        }
+        write(text)
+    }
+
+    /// Asks a yes/no question; only "y" or "yes" is yes.
+    func confirm(_ question: String) -> Bool {
+        switch reader.read(prompt: question + " [y/N] ") {
+        case .line(let answer):
+            let word = answer.trimmingCharacters(in: .whitespaces).lowercased()
+            return word == "y" || word == "yes"
+        case .interrupted, .end:
+            return false
+        }
     }
 
     public func write(_ text: String) { writeOut(text) }
@@ -96,7 +146,7 @@ public final class Shell: EngineDelegate {
     public func log(_ line: String) { writeError(line) }
 
     public func warn(_ diagnostics: [Diagnostic]) {
-        let renderer = DiagnosticRenderer(sources: engine.sources)
+        let renderer = self.renderer
         for d in diagnostics { writeError(renderer.render(d)) }
     }
 
@@ -110,6 +160,13 @@ func terminalWidth() -> Int {
     var size = winsize()
     guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 120 }
     return Int(size.ws_col)
+}
+
+/// Rows of the terminal on standard output; nil when it is not a terminal.
+func terminalRows() -> Int? {
+    var size = winsize()
+    guard isatty(1) != 0, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return nil }
+    return Int(size.ws_row)
 }
 
 func writeError(_ line: String) {
@@ -159,7 +216,23 @@ final class ShellHost: CommandHost {
     }
 
     func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value {
-        guard invocation.name == "history" else { return try inner.run(invocation, engine: engine) }
+        guard invocation.name == "history" else {
+            if invocation.name == "resume", let shell, shell.confirmsBulk, !invocation.flag("dry-run") {
+                let count = Self.distinctTargets(invocation.positional.dropFirst())
+                let graph = invocation.positional.first?.displayText ?? ""
+                if count > Shell.confirmAbove, !shell.confirm("resume \(count) executions of \(graph)?") {
+                    throw ScriptError(.runtime, "resume \(graph): not confirmed; nothing was sent (--yes skips the question)", code: .badArgument)
+                }
+            }
+            do {
+                let value = try inner.run(invocation, engine: engine)
+                engine.define("_", value)
+                return value
+            } catch {
+                if let partial = error.details["results"] { engine.define("_", partial) }
+                throw error
+            }
+        }
         var count = 20
         if let first = invocation.positional.first {
             guard case .int(let n) = first, n > 0 else {
@@ -173,6 +246,23 @@ final class ShellHost: CommandHost {
             engine.delegate?.write("\(String(start + i + 1).leftPadded(to: 5))  \(entry.replacing("\n", with: "\n       "))\n")
         }
         return .null
+    }
+}
+
+extension ShellHost {
+    /// How many distinct executions targets name (names, records, lists of them).
+    static func distinctTargets(_ values: ArraySlice<Value>) -> Int {
+        var names: Set<String> = []
+        func collect(_ value: Value) {
+            switch value {
+            case .list(let items): items.forEach(collect)
+            case .map(let m): if let name = m["execution_name"], !name.isNull { names.insert(name.displayText) }
+            case .null: break
+            default: names.insert(value.displayText)
+            }
+        }
+        values.forEach(collect)
+        return names.count
     }
 }
 

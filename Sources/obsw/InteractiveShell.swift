@@ -6,7 +6,8 @@ import ObswRuntime
 import ObswShell
 
 /// Starts the interactive shell on a thread of its own (libedit and the engine block it).
-func runInteractiveShell(session: Session, connection: ConnectionOptions) -> Int32 {
+func runInteractiveShell(session: Session, options: GlobalOptions) -> Int32 {
+    let connection = options.connection
     let environment = currentEnvironment()
     let resolved = connection.local ? nil : try? connection.resolve()
     // The secrets in use stay out of the history, even pasted without a telltale word.
@@ -21,21 +22,20 @@ func runInteractiveShell(session: Session, connection: ConnectionOptions) -> Int
         label = "no endpoint"
     }
     let host = session.host
-    nonisolated(unsafe) var graphNames: [String]?
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var status: Int32 = 0
     let thread = Thread {
         var shell: Shell!
         let completer = Completer(
-            catalog: StaticCatalog(host.catalog.commands), variables: { shell?.globalNames ?? [] },
-            graphs: {
-                if let graphNames { return graphNames }
-                graphNames = host.graphNamesForCompletion()
-                return graphNames ?? []
-            })
+            catalog: Shell.catalog(for: host), variables: { shell?.globalNames ?? [] },
+            graphs: { host.graphNamesForCompletion() },
+            executions: { graph, command in host.executionNamesForCompletion(graph: graph, command: command) })
         let reader = EditLineReader(programName: "obsw", completer: completer, historyEntries: history.load(), historySize: history.limit)
-        shell = Shell(host: host, reader: reader, history: history, label: label, loadedHistory: history.load())
+        shell = Shell(
+            host: host, reader: reader, history: history, label: label, loadedHistory: history.load(),
+            outputPalette: options.color.palette(for: 1), errorPalette: options.color.palette(for: 2), confirmsBulk: !options.yes)
         status = shell.run()
+        reader.suspend()
         done.signal()
     }
     thread.stackSize = 512 << 20

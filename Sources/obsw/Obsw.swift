@@ -11,26 +11,34 @@ struct Obsw: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsw",
         abstract: "A command shell for Huawei Cloud OBS Data+ workflows.",
-        discussion: "With no subcommand, runs -c CODE, or a program read from standard input.",
-        subcommands: [RunCommand.self, CheckCommand.self, Config.self, EmulatorCommand.self]
+        discussion: """
+            With no subcommand: the interactive shell on a terminal, -c CODE, or a program read \
+            from standard input. Global options go before or after the subcommand name, never \
+            after a script's FILE.
+            """,
+        version: ObswVersion.current,
+        subcommands: [
+            RunCommand.self, CheckCommand.self, Config.self, EmulatorCommand.self, VersionCommand.self,
+            CompletionCommand.self, ManualCommand.self,
+        ]
     )
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var options: GlobalOptions
 
     @Option(name: .customShort("c"), help: "Run CODE and exit.")
     var code: String?
 
-    @Option(help: "With -c: print the value of the last statement as json, or jsonl (one line per list element).")
-    var output: OutputFormat = .none
-
     func run() async throws {
+        let connection = options.connection
         let session = try await Session(connection: connection)
         if code == nil, isatty(0) != 0 {
-            let status = runInteractiveShell(session: session, connection: connection)
+            let status = runInteractiveShell(session: session, options: options)
             await session.close()
             throw ExitCode(status)
         }
-        let runner = ScriptRunner(host: session.host, outputFormat: output)
+        // -c on a terminal shows its value as the shell would; piped, only when asked.
+        let defaultFormat: OutputFormat = code != nil && isatty(1) != 0 ? .table : .none
+        let runner = ScriptRunner(host: session.host, outputFormat: options.output ?? defaultFormat, color: options.color)
         let status: Int32
         if let code {
             status = runner.run(SourceFile(name: "<command line>", text: code))
@@ -52,7 +60,14 @@ enum Main {
             exit(2)
         }
         do {
-            var command = try Obsw.parseAsRoot()
+            let arguments: [String]
+            do {
+                arguments = try CommandLineOrder.normalize(Array(CommandLine.arguments.dropFirst()))
+            } catch {
+                printError(error.description)
+                exit(2)
+            }
+            var command = try Obsw.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -78,6 +93,22 @@ func readAllStandardInput() -> [UInt8] {
         if n <= 0 { return bytes }
         bytes.append(contentsOf: chunk[0..<n])
     }
+}
+
+/// The options every command that runs code takes, before or after its name.
+struct GlobalOptions: ParsableArguments {
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(
+        name: [.customShort("o"), .long],
+        help: "Print the value of the last statement: table, tsv, json, or jsonl (one line per list element). With json and jsonl, print writes to standard error. Default for -c: table on a terminal, else nothing.")
+    var output: OutputFormat?
+
+    @Option(help: "Colour in tables and messages: auto (a terminal, unless NO_COLOR is set), always or never.")
+    var color: ColorChoice = .auto
+
+    @Flag(help: "In the shell, do not ask before resuming more than 20 executions.")
+    var yes = false
 }
 
 /// Where to connect and as whom; shared by every command that talks to the service.
@@ -148,9 +179,10 @@ struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the settings in force and where each comes from (secrets are never shown).")
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var options: GlobalOptions
 
     func run() async throws {
+        let connection = options.connection
         let (configuration, emulator): (ResolvedConfiguration, WorkflowEmulator?)
         do {
             (configuration, emulator) = try await connection.connect()
@@ -159,6 +191,9 @@ struct Config: AsyncParsableCommand {
             throw ExitCode(2)
         }
         print(configuration)
+        if configuration.endpoint == nil || configuration.credentials == nil {
+            printNote(ConfigurationHelp.howToConfigure(configFile: configuration.configFile))
+        }
         if let endpoint = configuration.endpoint, endpoint.scheme == .http, !endpoint.isLoopback {
             printNote(
                 connection.allowInsecureHTTP
@@ -191,4 +226,21 @@ func currentEnvironment() -> [String: String] {
         pointer += 1
     }
     return result
+}
+
+enum ConfigurationHelp {
+    /// What `obsw config` adds when an endpoint or credentials are missing.
+    static func howToConfigure(configFile: String) -> String {
+        """
+        not configured yet. Either:
+          - set OBS_ENDPOINT (or OBS_REGION), OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY (and OBS_SECURITY_TOKEN for temporary keys);
+          - or write a profile to \(configFile) (mode 600):
+                [default]
+                region = cn-north-4
+                access_key_id = ...
+                secret_access_key = ...
+            and choose one with --profile NAME or OBSW_PROFILE;
+          - or rehearse without an account: obsw --local (an embedded emulator with demo data).
+        """
+    }
 }

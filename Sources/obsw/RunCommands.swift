@@ -7,47 +7,35 @@ extension OutputFormat: ExpressibleByArgument {}
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a script (.obsw).",
-        discussion: "Exit status: 0 all well, 1 a check failed, 2 usage or syntax error, 3 runtime error, 130 interrupted.")
+        discussion: """
+            obsw's options go before FILE; everything after FILE is the script's (the list \
+            'args'), except --var NAME=VALUE. An argument after FILE that spells another obsw \
+            option is refused; pass it to the script after '--': obsw run FILE -- --profile x.
+            Exit status: 0 all well, 1 a check failed, 2 usage or syntax error, 3 runtime error \
+            (also: a resume or wait whose result the script did not keep had failed targets), \
+            130 interrupted.
+            """)
 
-    @Argument(help: "The script file.") var file: String
-    @Argument(parsing: .captureForPassthrough, help: "Arguments for the script (the list 'args').")
-    var arguments: [String] = []
+    @OptionGroup var options: GlobalOptions
+
     @Option(name: .customLong("var"), help: "A variable for the script, NAME=VALUE (the map 'vars'); may repeat.")
     var variables: [String] = []
 
-    @Option(help: "Print the value of the last statement: json, or jsonl (one line per list element).")
-    var output: OutputFormat = .none
+    @Argument(help: "The script file.") var file: String
 
-    @OptionGroup var connection: ConnectionOptions
+    /// What follows FILE; `CommandLineOrder` puts it after a `--`.
+    @Argument(parsing: .postTerminator, help: "Arguments for the script (the list 'args').")
+    var arguments: [String] = []
 
     func run() async throws {
-        var scriptArguments: [String] = []
-        var vars = try parseVariables(variables)
-        var format = output
-        // `--var` and `--output` may also come after the script's arguments.
-        var iterator = arguments.makeIterator()
-        while let argument = iterator.next() {
-            if argument == "--var", let pair = iterator.next() {
-                vars.merge(try parseVariables([pair])) { _, new in new }
-            } else if argument.hasPrefix("--var=") {
-                vars.merge(try parseVariables([String(argument.dropFirst(6))])) { _, new in new }
-            } else if argument == "--output" || argument.hasPrefix("--output=") {
-                let text = argument == "--output" ? iterator.next() ?? "" : String(argument.dropFirst(9))
-                guard let parsed = OutputFormat(rawValue: text) else {
-                    throw ValidationError("--output takes none, json or jsonl, not '\(text)'")
-                }
-                format = parsed
-            } else {
-                scriptArguments.append(argument)
-            }
-        }
+        let vars = try parseVariables(variables)
         guard let bytes = Engine.readFile(file) else {
-            writeError("obsw: error: cannot read '\(file)'")
+            printError("cannot read '\(file)'")
             throw ExitCode(2)
         }
-        let session = try await Session(connection: connection)
-        let status = ScriptRunner(host: session.host, outputFormat: format).run(
-            SourceFile(name: file, bytes: bytes), arguments: scriptArguments, variables: vars)
+        let session = try await Session(connection: options.connection)
+        let status = ScriptRunner(host: session.host, outputFormat: options.output ?? .none, color: options.color).run(
+            SourceFile(name: file, bytes: bytes), arguments: arguments, variables: vars)
         await session.close()
         throw ExitCode(status)
     }
@@ -68,19 +56,21 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check", abstract: "Parse and resolve scripts without running them; report every error.")
 
+    @OptionGroup var options: GlobalOptions
+
     @Argument(help: "The script files.") var files: [String]
 
     func run() throws {
         var sources: [SourceFile] = []
         for file in files {
             guard let bytes = Engine.readFile(file) else {
-                writeError("obsw: error: cannot read '\(file)'")
+                printError("cannot read '\(file)'")
                 throw ExitCode(2)
             }
             sources.append(SourceFile(name: file, bytes: bytes))
         }
         // The service commands are known to the checker, though nothing connects.
         let host = ServiceHost { () throws(ScriptError) in throw ScriptError(.runtime, "check runs nothing") }
-        throw ExitCode(ScriptRunner(host: host).check(sources))
+        throw ExitCode(ScriptRunner(host: host, color: options.color).check(sources))
     }
 }

@@ -15,20 +15,34 @@ import ObswShell
 final class ScriptRunner: EngineDelegate {
     let engine: Engine
     let outputFormat: OutputFormat
+    /// Colour for standard output (tables) and standard error (diagnostics).
+    let outputPalette: Palette
+    let errorPalette: Palette
     private var output = OutputBuffer(fd: 1, lineBuffered: isatty(1) != 0)
 
-    init(host: (any CommandHost)? = nil, outputFormat: OutputFormat = .none) {
+    init(host: (any CommandHost)? = nil, outputFormat: OutputFormat = .none, color: ColorChoice = .never) {
         engine = Engine(host: host)
         self.outputFormat = outputFormat
+        outputPalette = color.palette(for: 1)
+        errorPalette = color.palette(for: 2)
         engine.delegate = self
     }
 
-    func write(_ text: String) { output.append(text) }
+    var renderer: DiagnosticRenderer { DiagnosticRenderer(sources: engine.sources, palette: errorPalette) }
+
+    /// `print`: standard output, unless json or jsonl own it (one document, nothing else).
+    func write(_ text: String) {
+        if outputFormat.ownsStandardOutput {
+            writeAll(2, Array(text.utf8))
+        } else {
+            output.append(text)
+        }
+    }
 
     func log(_ line: String) { writeError(line) }
 
     func warn(_ diagnostics: [Diagnostic]) {
-        let renderer = DiagnosticRenderer(sources: engine.sources)
+        let renderer = self.renderer
         for d in diagnostics { writeError(renderer.render(d)) }
     }
 
@@ -47,6 +61,7 @@ final class ScriptRunner: EngineDelegate {
     /// Runs a whole program and returns the exit status.
     func run(_ file: SourceFile, arguments: [String] = [], variables: [String: String] = [:]) -> Int32 {
         defineScriptInputs(arguments: arguments, variables: variables)
+        engine.tracksIgnoredFailures = true
         // Ctrl-C or SIGTERM: stop starting new work, let calls in flight finish, exit 130.
         EditLineReader.installScriptInterruptHandlers()
         let watcher = InterruptWatcher(flag: engine.interrupt, discardPending: false)
@@ -66,13 +81,14 @@ final class ScriptRunner: EngineDelegate {
     func outcomeStatus(_ outcome: RunOutcome) -> Int32 {
         switch outcome {
         case .finished(let value):
-            if let text = outputFormat.render(value) { output.append(text) }
-            return engine.checksFailed > 0 ? 1 : 0
+            if let text = outputFormat.render(value, palette: outputPalette) { output.append(text) }
+            if engine.checksFailed > 0 { return 1 }
+            return reportIgnoredFailures() ? 3 : 0
         case .exited(let status):
             return status == 0 && engine.checksFailed > 0 ? 1 : status
         case .invalid(let diagnostics):
             output.flush()
-            let renderer = DiagnosticRenderer(sources: engine.sources)
+            let renderer = self.renderer
             for d in diagnostics { writeError(renderer.render(d)) }
             return 2
         case .failed(let error):
@@ -83,9 +99,22 @@ final class ScriptRunner: EngineDelegate {
             } else if error.kind != .runtime {
                 diagnostic.message = "\(error.kind.rawValue) error: \(error.message)"
             }
-            writeError(DiagnosticRenderer(sources: engine.sources).render(diagnostic))
+            writeError(renderer.render(diagnostic))
             return error.kind == .interrupted ? 130 : 3
         }
+    }
+
+    /// A `resume` or `wait` whose value the script did not keep, with failed targets: the
+    /// script could not look at them, so the run must not end as a success. Says which.
+    func reportIgnoredFailures() -> Bool {
+        let ignored = engine.ignoredFailures
+        guard !ignored.isEmpty else { return false }
+        output.flush()
+        for failure in ignored {
+            writeError("\(location(failure.span)): \(errorPalette.paint("error:", .error)) \(failure.message); the result was not kept, so obsw exits 3 "
+                + "(keep it, e.g. let results = ..., to decide in the script)")
+        }
+        return true
     }
 
     /// The names `run` gives every script: `args` (the arguments after the file) and `vars`
@@ -102,7 +131,7 @@ final class ScriptRunner: EngineDelegate {
         // (capped, but deep) expression.
         return runOnEngineThread {
             var clean = true
-            let renderer = DiagnosticRenderer(sources: self.engine.sources)
+            let renderer = self.renderer
             for file in files {
                 let diagnostics = self.engine.check(file)
                 for d in diagnostics { writeError(renderer.render(d)) }

@@ -1,4 +1,8 @@
+import ArgumentParser
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import OBSWorkflow
 import OBSWorkflowEmulator
 import ObswLang
@@ -34,6 +38,7 @@ final class Session: @unchecked Sendable {
                 throw ScriptError(.runtime, "\(error)", code: .badArgument)
             }
         }
+        host.isLocal = connection.local
     }
 
     /// Closes connections and stops the embedded emulator.
@@ -45,15 +50,85 @@ final class Session: @unchecked Sendable {
 
 /// `--output`: how `run` and `-c` show the value of the last statement.
 enum OutputFormat: String, CaseIterable {
-    case none, json, jsonl
+    case none, json, jsonl, table, tsv
 
-    func render(_ value: Value) -> String? {
+    /// json and jsonl own standard output: `print` goes to standard error.
+    var ownsStandardOutput: Bool { self == .json || self == .jsonl }
+
+    func render(_ value: Value, palette: Palette = .plain) -> String? {
         switch self {
         case .none: return nil
         case .json: return JSONBridge.jsonLenient(value).jsonText + "\n"
         case .jsonl:
             guard case .list(let items) = value else { return JSONBridge.jsonLenient(value).jsonText + "\n" }
             return items.map { JSONBridge.jsonLenient($0).jsonText + "\n" }.joined()
+        case .table:
+            if value.isNull { return nil }
+            // Every column when piped; as many as fit on a terminal.
+            return Display.render(value, width: isatty(1) != 0 ? terminalColumns() : Int.max, palette: palette) + "\n"
+        case .tsv:
+            return TabSeparated.render(value)
+        }
+    }
+}
+
+/// `--output tsv`: a header of field names, then one line per record, for `cut`, `sort` and
+/// spreadsheets. A tab or newline inside a value is written as `\t` or `\n`.
+enum TabSeparated {
+    static func render(_ value: Value) -> String {
+        switch value {
+        case .null: return ""
+        case .list(let items):
+            let records = items.compactMap { if case .map(let m) = $0 { m } else { nil } }
+            guard records.count == items.count, !records.isEmpty else {
+                return items.map { field($0) + "\n" }.joined()
+            }
+            var keys: [String] = []
+            var known: Set<String> = []
+            for record in records { for key in record.keys where known.insert(key).inserted { keys.append(key) } }
+            var text = keys.joined(separator: "\t") + "\n"
+            for record in records { text += keys.map { field(record[$0] ?? .null) }.joined(separator: "\t") + "\n" }
+            return text
+        case .map(let m):
+            return m.map { key, value in field(.string(key)) + "\t" + field(value) + "\n" }.joined()
+        default:
+            return field(value) + "\n"
+        }
+    }
+
+    static func field(_ value: Value) -> String {
+        let text: String
+        switch value {
+        case .null: text = ""
+        case .string(let s): text = s
+        case .list, .map: text = JSONBridge.jsonLenient(value).jsonText
+        default: text = value.displayText
+        }
+        return text.replacing("\\", with: "\\\\").replacing("\t", with: "\\t").replacing("\n", with: "\\n").replacing("\r", with: "\\r")
+    }
+}
+
+/// Columns of the terminal on standard output (120 when it cannot be told).
+func terminalColumns() -> Int {
+    var size = winsize()
+    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 120 }
+    return Int(size.ws_col)
+}
+
+/// `--color`: whether text for a terminal is coloured.
+enum ColorChoice: String, CaseIterable, ExpressibleByArgument {
+    case auto, always, never
+
+    /// auto: only on a terminal, and not when NO_COLOR is set (https://no-color.org) or
+    /// TERM is dumb.
+    func palette(for fd: Int32) -> Palette {
+        switch self {
+        case .always: return Palette(enabled: true)
+        case .never: return .plain
+        case .auto:
+            let noColor = getenv("NO_COLOR").map { String(cString: $0) } ?? ""
+            let term = getenv("TERM").map { String(cString: $0) } ?? ""
+            return Palette(enabled: noColor.isEmpty && term != "dumb" && isatty(fd) != 0)
         }
     }
 }

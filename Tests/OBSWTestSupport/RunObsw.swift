@@ -130,3 +130,13 @@ public struct EmulatorProcess {
         process.waitUntilExit()
     }
 }
+
+/// `../shared` beside the checkout (the runbooks that must run unchanged). CI has it; a
+/// test that needs it is skipped, visibly, where it is missing — never passed.
+public enum SharedFiles {
+    public static let examples = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/examples")
+
+    public static var present: Bool { FileManager.default.fileExists(atPath: examples.path) }
+}

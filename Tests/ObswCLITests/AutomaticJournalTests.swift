@@ -23,11 +23,12 @@ import Testing
         let named = try #require(first.stderr.firstMatch(of: /5 resumed in \S+; journal (\S+\.jsonl)/), "\(first.stderr)")
         let path = String(named.1)
         #expect(path.hasPrefix(dir.path + "/obsw/journal/thumbnails-"))
-        // Each resume: its intent (on disk before it was sent), then its outcome.
+        // A header, then for each resume its intent (on disk before it was sent) and its outcome.
         let all = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         let lines = all.filter { $0.contains(#""outcome""#) }
         #expect(lines.count == 5 && lines.allSatisfy { $0.contains(#""outcome":"resumed""#) })
-        #expect(all.filter { $0.contains(#""intent":"resume""#) }.count == 5 && all.count == 10)
+        #expect(all.filter { $0.contains(#""intent":"resume""#) }.count == 5 && all.count == 11)
+        #expect(all.first?.contains(#""obsw_journal":1"#) == true && all.first?.contains(#""local":false"#) == true, "a header names the service")
         #expect(first.stderr.contains("resume thumbnails: journal \(path)"), "the path is printed when the run starts")
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)

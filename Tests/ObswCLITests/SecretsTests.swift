@@ -30,7 +30,7 @@ import Testing
             "OBS_SECRET_ACCESS_KEY": Self.secret, "OBS_SECURITY_TOKEN": Self.token,
         ]
         var artifacts: [String] = []
-        let run = try await runObswInBackground(["run", script, "--output", "json"], environment: environment)
+        let run = try await runObswInBackground(["run", "--output", "json", script], environment: environment)
         #expect(run.status == 0, "\(run.stderr)")
         artifacts += [run.stdout, run.stderr]
         let config = try await runObswInBackground(["config"], environment: environment)

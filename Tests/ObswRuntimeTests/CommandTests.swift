@@ -155,10 +155,11 @@ import Testing
             resume thumbnails $some --journal "\(journal)"
             """)
         #expect(outcomes(first.value) == ["resumed": 5], "\(first.outcome)")
-        // An intent before each resume was sent, and its outcome after.
+        // A header naming the service, an intent before each resume was sent, and its outcome after.
         let all = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
-        let lines = all.filter { !$0.contains(#""intent":"resume""#) }
-        #expect(all.count == 10)
+        let lines = all.dropFirst().filter { !$0.contains(#""intent":"resume""#) }
+        #expect(all.count == 11)
+        #expect(all.first?.hasPrefix(#"{"obsw_journal":1,"endpoint":"http://127.0.0.1:"#) == true)
         #expect(lines.count == 5)
         #expect(lines.allSatisfy { $0.contains(#""graph":"thumbnails""#) && $0.contains(#""outcome":"resumed""#) })
 

@@ -42,7 +42,7 @@ def test_prompt_and_table():
     child.expect_exact("obsw (local emulator) [1]> ")
     child.sendline("executions thumbnails --state FAILED --limit 3")
     child.expect(r"execution_name\s+execution_state")
-    child.expect(r"exec-\d+\s+FAILED")
+    child.expect(r"exec-\d+\s+(\x1b\[31m)?FAILED")  # coloured on a terminal
     child.expect_exact("(3 rows")
     prompt(child, 2)
     child.sendline("let n = 2")
@@ -180,24 +180,199 @@ def test_ctrl_c_during_a_bulk_resume_returns_to_the_prompt_with_counts():
         prompt(child, 1)
         child.sendline("let failed = executions thumbnails --state FAILED")
         prompt(child, 2)
-        child.sendline("resume thumbnails $failed --concurrency 2")
-        time.sleep(2)
+        child.sendline("let results = resume thumbnails $failed --concurrency 2")
+        # More than 20 executions: the shell asks first.
+        child.expect(r"resume (\d+) executions of thumbnails\? \[y/N\] ")
+        total_targets = int(child.match.group(1))
+        child.sendline("y")
+        child.expect(r"resume thumbnails: \d+/\d+")  # the progress line: it has started
+        time.sleep(1)
         child.sendcontrol("c")
-        child.expect(r"interrupted \(resume thumbnails: (\d+) resumed, (\d+) skipped")
-        resumed, skipped = int(child.match.group(1)), int(child.match.group(2))
+        child.expect(r"interrupted \(resume thumbnails: (\d+) resumed, (\d+) not_attempted in [\d.]+s[;)]")
+        resumed, not_attempted = int(child.match.group(1)), int(child.match.group(2))
+        child.expect_exact(f"the {total_targets} results so far are in _")
         prompt(child, 3)
-        assert resumed > 0 and skipped > 0, (resumed, skipped)
+        assert resumed > 0 and not_attempted > 0 and resumed + not_attempted == total_targets, (resumed, not_attempted)
         # What the shell says it resumed is what the service applied.
         with urllib.request.urlopen(endpoint + "/-/emulator/restores") as answer:
             total = int(re.search(r'"total":(\d+)', answer.read().decode()).group(1))
         assert total == resumed, (total, resumed)
-        child.sendline('print "still here"')
-        child.expect_exact("still here")
+        # The partial results are kept in _ (the variable itself was never assigned).
+        child.sendline('[len(_), len([r for r in _ if r.outcome == "not_attempted"]), results]')
+        child.expect_exact(f"[{total_targets}, {not_attempted}, null]")
         prompt(child, 4)
         finish(child)
     finally:
         emulator.terminate()
         emulator.wait()
+
+
+def test_a_large_resume_asks_first_unless_yes():
+    child = spawn("--local", state=tempfile.mkdtemp(prefix="obsw-pty-confirm-"))
+    prompt(child, 1)
+    child.sendline("let failed = executions thumbnails --state FAILED")
+    prompt(child, 2)
+    child.sendline("resume thumbnails $failed")
+    child.expect(r"resume (\d+) executions of thumbnails\? \[y/N\] ")
+    count = int(child.match.group(1))
+    assert count > 20, count
+    child.sendline("n")
+    child.expect_exact("not confirmed; nothing was sent (--yes skips the question)")
+    prompt(child, 3)
+    # Nothing was resumed: all are still FAILED.
+    child.sendline("len($(executions thumbnails --state FAILED))")
+    child.expect_exact(str(count))
+    prompt(child, 4)
+    # A small resume does not ask.
+    child.sendline("let one = resume thumbnails $failed[0]")
+    child.expect_exact("resume thumbnails: 1 resumed in")
+    prompt(child, 5)
+    finish(child)
+    child = spawn("--local", "--yes", state=tempfile.mkdtemp(prefix="obsw-pty-yes-"))
+    prompt(child, 1)
+    child.sendline("let r = resume thumbnails $(executions thumbnails --state FAILED)")
+    child.expect(r"resume thumbnails: (\d+) resumed in")
+    assert int(child.match.group(1)) > 20
+    prompt(child, 2)
+    finish(child)
+
+
+def test_type_ahead_is_kept_while_a_command_runs():
+    child = spawn()
+    prompt(child, 1)
+    child.sendline("sleep 1s")
+    # Typed while sleep runs, before any prompt: a line, then Ctrl-D on the empty line after it.
+    time.sleep(0.2)
+    child.send('print "typed ahead"\r')
+    child.sendcontrol("d")
+    child.expect_exact("typed ahead")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, (child.exitstatus, child.signalstatus)
+    # The terminal is given back as it was: line editing and echo on after obsw ends, even
+    # when it ends in the middle of held type-ahead.
+    env = {"TERM": "xterm", "LANG": "C.UTF-8", "HOME": STATE, "XDG_STATE_HOME": STATE, "PATH": "/usr/bin:/bin"}
+    shell = pexpect.spawn("/bin/sh", ["-c", f"'{BINARY}'; stty -a"], env=env, encoding="utf-8", timeout=15)
+    prompt(shell, 1)
+    shell.sendline("sleep 500ms")
+    shell.sendline("exit 4")
+    shell.expect(r"(-?icanon).*?(-?echo) ")
+    assert shell.match.group(1) == "icanon" and shell.match.group(2) == "echo", shell.match.group(0)
+    shell.expect(pexpect.EOF)
+
+
+def test_underscore_holds_the_last_result_and_values_render_for_reading():
+    child = spawn("--local", extra_env={"PAGER": "sed s/^/PAGED:/", "NO_COLOR": "1"})
+    prompt(child, 1)
+    child.sendline("graphs")
+    child.expect(r"name\s+")
+    prompt(child, 2)
+    child.sendline("len(_) > 0")
+    child.expect_exact("true")
+    prompt(child, 3)
+    # An execution shows its state first.
+    child.sendline("let f = executions thumbnails --state FAILED --limit 1; execution thumbnails $f[0].execution_name")
+    child.expect(r"\n(PAGED:)?execution_state\s+FAILED\r\n")
+    prompt(child, 4)
+    # group(...) is a table of key and count.
+    child.sendline('group($(executions thumbnails), "execution_state")')
+    child.expect(r"key\s+count")
+    child.expect(r"FAILED\s+\d+")
+    child.expect(r"\(\d rows?\)")
+    prompt(child, 5)
+    # Taller than the terminal (40 rows): through $PAGER.
+    child.sendline("executions thumbnails")
+    child.expect_exact("PAGED:execution_name")
+    prompt(child, 6)
+    # A short one is not paged.
+    child.sendline("executions thumbnails --limit 2")
+    child.expect(r"\r\nexecution_name")
+    prompt(child, 7)
+    # wait ends with a summary line, as resume does.
+    child.sendline("let w = wait thumbnails $(executions thumbnails --state FAILED --limit 2)")
+    child.expect(r"wait thumbnails: 2 FAILED in \d+\.\ds")
+    prompt(child, 8)
+    finish(child)
+
+
+def test_colour_in_tables_unless_no_color():
+    child = spawn("--local")
+    prompt(child, 1)
+    child.sendline("executions thumbnails --state FAILED --limit 1")
+    child.expect_exact("\x1b[31mFAILED\x1b[0m")
+    prompt(child, 2)
+    child.sendline("print $nosuch")
+    child.expect_exact("\x1b[31merror:\x1b[0m")
+    prompt(child, 3)
+    finish(child)
+    child = spawn("--local", extra_env={"NO_COLOR": "1"})
+    prompt(child, 1)
+    child.sendline("executions thumbnails --state FAILED --limit 1")
+    child.expect(r"exec-\d+\s+FAILED")
+    assert "\x1b[31m" not in child.before + child.after
+    prompt(child, 2)
+    finish(child)
+
+
+def test_completion_of_everything():
+    child = spawn("--local")
+    prompt(child, 1)
+    # Each: typed, Tab, the rest of the line; the completed line runs and shows its effect.
+    cases = [
+        ("pri", ' "completed-print"', "completed-print"),  # a language command
+        ("executions thumbnails --state F", " --limit 1", "(1 row"),  # an option's value
+        ("let n = le", "[1, 2, 3]); print \"n=$n\"", "n=3"),  # `len(`  # a builtin in an expression
+    ]
+    for number, (typed, rest, shown) in enumerate(cases, start=1):
+        child.send(typed)
+        child.send("\t")
+        time.sleep(0.3)
+        child.send(rest + "\r")
+        child.expect_exact(shown)
+        prompt(child, number + 1)
+    # The values of --until, and execution names of the graph typed (from the service).
+    # (Ctrl-C drops the line; the next line proves the prompt is back.)
+    child.send("wait thumbnails --until \t\t")
+    child.expect(r"success\s+terminal")
+    child.sendcontrol("c")
+    child.sendline('print "after-until"')
+    child.expect_exact("after-until")
+    prompt(child, 5)
+    child.send("execution thumbnails exec-00\t\t")
+    child.expect(r"exec-00\d\d\s+exec-00\d\d")
+    child.sendcontrol("c")
+    child.sendline('print "after-names"')
+    child.expect_exact("after-names")
+    prompt(child, 6)
+    finish(child)
+
+
+def test_ctrl_r_searches_history():
+    child = spawn(state=tempfile.mkdtemp(prefix="obsw-pty-search-"))
+    prompt(child, 1)
+    child.sendline('print "needle-in-history"')
+    child.expect_exact("needle-in-history")
+    prompt(child, 2)
+    child.sendline('print "something else"')
+    prompt(child, 3)
+    child.sendcontrol("r")
+    child.send("needle")
+    time.sleep(0.3)
+    child.send("\r")
+    child.expect_exact("needle-in-history")
+    prompt(child, 4)
+    finish(child)
+
+
+def test_prompt_names_the_profile():
+    state = tempfile.mkdtemp(prefix="obsw-pty-profile-")
+    config = os.path.join(state, "config")
+    with open(config, "w") as f:
+        f.write("[prod]\nendpoint = https://obs.cn-north-4.myhuaweicloud.com\naccess_key_id = AK\nsecret_access_key = SK\n")
+    os.chmod(config, 0o600)
+    child = spawn("--profile", "prod", "--config-file", config, state=state)
+    child.expect_exact("obsw (prod) [1]> ")
+    finish(child)
 
 
 def test_errors_keep_the_shell_running():

@@ -23,7 +23,9 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
         case .malformedConfigFile(let path, let line, let reason):
             return "\(path):\(line): \(reason)"
         case .unknownProfile(let name, let path, let known):
-            let list = known.isEmpty ? "it has none" : "it has: \(known.joined(separator: ", "))"
+            let list = known.isEmpty
+                ? "the file has no profiles or does not exist; obsw config says how to write one"
+                : "it has: \(known.joined(separator: ", "))"
             return "no profile '\(name)' in \(path) (\(list))"
         case .incompleteCredentials(let source, let missing):
             return "\(source) gives an access key but no \(missing); set both or neither"

@@ -77,6 +77,8 @@ public enum LanguageHelp {
 
     /// The keywords and builtins `help NAME` explains (the shell completes them after `help`).
     public static var topicNames: [String] { keywords.map(\.0) + builtins.map(\.0) }
+    public static var keywordNames: [String] { keywords.map(\.0) }
+    public static var builtinNames: [String] { builtins.map(\.0) }
 
     static func topic(_ name: String) -> Topic? {
         keywords.first { $0.0 == name }?.1 ?? builtins.first { $0.0 == name }?.1

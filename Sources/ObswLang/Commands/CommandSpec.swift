@@ -8,11 +8,14 @@ public struct CommandSpec: Sendable {
         /// May be given several times (`--input k=v --input k2=v2`).
         public var repeatable: Bool
         public var summary: String
+        /// The values it accepts, when they are a fixed set (the shell completes them).
+        public var choices: [String]
 
-        public init(_ name: String, value: String? = nil, repeatable: Bool = false, _ summary: String) {
+        public init(_ name: String, value: String? = nil, repeatable: Bool = false, choices: [String] = [], _ summary: String) {
             self.name = name
             self.valueName = value
             self.repeatable = repeatable
+            self.choices = choices
             self.summary = summary
         }
     }

@@ -1,7 +1,9 @@
 extension Compiler {
     /// A command statement or `$(...)`: a user function called command-style, or a command
     /// from the catalog, checked against its spec (options, argument count) here.
-    func compileCommand(_ call: CommandCall) -> Code {
+    /// - Parameter resultKept: false for a statement of its own, outside a function (inside
+    ///   one, the body's value may be what the function returns).
+    func compileCommand(_ call: CommandCall, resultKept: Bool = true) -> Code {
         let span = call.span
         let engine = self.engine
         var positional: [Code] = []
@@ -65,6 +67,7 @@ extension Compiler {
         let name = call.name
         return { frame throws(Unwind) in
             var invocation = CommandInvocation(name: name, positional: [], options: [], span: span)
+            invocation.resultKept = resultKept
             invocation.positional.reserveCapacity(positional.count)
             for code in positional { invocation.positional.append(try code(frame)) }
             for (optionName, code, _) in options { invocation.options.append((optionName, try code?(frame))) }

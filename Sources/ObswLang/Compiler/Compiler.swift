@@ -205,7 +205,7 @@ final class Compiler {
         case .expression(let expr):
             return compileExpression(expr)
         case .command(let call):
-            return compileCommand(call)
+            return compileCommand(call, resultKept: functions.contains { $0.isFunction })
         case .if(let branches, let otherwise):
             let compiled = branches.map { Branch(condition: compileExpression($0.condition), body: compileBlock($0.body)) }
             let elseCode = otherwise.map(compileBlock)

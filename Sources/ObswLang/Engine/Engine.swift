@@ -36,6 +36,21 @@ public final class Engine {
     public private(set) var checksPassed = 0
     public private(set) var checksFailed = 0
 
+    /// A command whose value nothing read reported failed targets (a bare `resume`).
+    public struct IgnoredFailure: Sendable {
+        public var message: String
+        public var span: Span
+    }
+    /// Collected only when the runner asks (`obsw run`, `-c`); the shell shows every value.
+    public var tracksIgnoredFailures = false
+    public private(set) var ignoredFailures: [IgnoredFailure] = []
+
+    /// For hosts: `invocation` was not kept and some of its targets failed.
+    public func noteIgnoredFailure(_ message: String, of invocation: CommandInvocation) {
+        guard tracksIgnoredFailures, !invocation.resultKept else { return }
+        ignoredFailures.append(IgnoredFailure(message: message, span: invocation.span))
+    }
+
     /// Deepest chain of script calls before "recursion too deep".
     public var maximumCallDepth = 1000
 

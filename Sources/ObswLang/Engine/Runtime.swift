@@ -103,6 +103,9 @@ public struct CommandInvocation: Sendable {
     /// Options in order; a flag has a nil value.
     public var options: [(name: String, value: Value?)]
     public var span: Span
+    /// False for a command written as a statement of its own outside a function, whose
+    /// value nothing reads (`resume g $failed` rather than `let r = resume g $failed`).
+    public var resultKept = true
 
     public func option(_ name: String) -> Value?? {
         options.last(where: { $0.name == name }).map { $0.value }

@@ -82,8 +82,17 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
 /// ```
 public struct DiagnosticRenderer {
     public let sources: SourceMap
+    /// Colours the severity and the caret (a terminal's standard error).
+    public let palette: Palette
 
-    public init(sources: SourceMap) { self.sources = sources }
+    public init(sources: SourceMap, palette: Palette = .plain) {
+        self.sources = sources
+        self.palette = palette
+    }
+
+    func severity(_ diagnostic: Diagnostic) -> String {
+        palette.paint(diagnostic.severity.rawValue + ":", diagnostic.severity == .error ? .error : .warning)
+    }
 
     /// The most of a source line shown, and of a message: a 10 MB line (or a message quoting
     /// a huge value) is cut around what matters, not echoed whole.
@@ -93,11 +102,11 @@ public struct DiagnosticRenderer {
     public func render(_ diagnostic: Diagnostic) -> String {
         let message = Self.cut(diagnostic.message)
         guard let file = sources.file(diagnostic.span.file) else {
-            return (["error: \(message) [\(diagnostic.code.rawValue)]"] + diagnostic.notes.map { "    " + Self.cut($0) })
+            return (["\(severity(diagnostic)) \(message) [\(diagnostic.code.rawValue)]"] + diagnostic.notes.map { "    " + Self.cut($0) })
                 .joined(separator: "\n")
         }
         let (line, column) = file.location(of: Int(diagnostic.span.start))
-        var lines = ["\(file.name):\(line):\(column): \(diagnostic.severity.rawValue): \(message) [\(diagnostic.code.rawValue)]"]
+        var lines = ["\(file.name):\(line):\(column): \(severity(diagnostic)) \(message) [\(diagnostic.code.rawValue)]"]
         let text = file.line(line)
         if !text.isEmpty || file.bytes.isEmpty == false {
             let (endLine, endColumn) = file.location(of: Int(diagnostic.span.end))
@@ -113,7 +122,9 @@ public struct DiagnosticRenderer {
                 width = min(width, shown.count - caret)
             }
             lines.append("    " + String(shown))
-            lines.append("    " + String(repeating: " ", count: max(0, caret)) + "^" + String(repeating: "~", count: max(0, width - 1)))
+            lines.append(
+                "    " + String(repeating: " ", count: max(0, caret))
+                    + palette.paint("^" + String(repeating: "~", count: max(0, width - 1)), .caret))
         }
         lines += diagnostic.notes.map { "    " + Self.cut($0) }
         return lines.joined(separator: "\n")

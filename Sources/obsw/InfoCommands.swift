@@ -1,0 +1,127 @@
+import ArgumentParser
+import ObswLang
+import ObswRuntime
+
+/// The one place obsw's version is written; `--version`, `obsw version` and the man page read it.
+enum ObswVersion {
+    static let current = "0.13.0"
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print obsw's version.")
+
+    func run() throws { print("obsw \(ObswVersion.current)") }
+}
+
+struct CompletionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "completion", abstract: "Print a completion script for bash, zsh or fish.",
+        discussion: """
+            bash: obsw completion bash > ~/.local/share/bash-completion/completions/obsw
+            zsh:  obsw completion zsh > "${fpath[1]}/_obsw"
+            fish: obsw completion fish > ~/.config/fish/completions/obsw.fish
+            """)
+
+    enum Shell: String, CaseIterable, ExpressibleByArgument { case bash, zsh, fish }
+
+    @Argument(help: "bash, zsh or fish.") var shell: Shell
+
+    func run() throws {
+        let kind: CompletionShell =
+            switch shell {
+            case .bash: .bash
+            case .zsh: .zsh
+            case .fish: .fish
+            }
+        print(Obsw.completionScript(for: kind), terminator: "")
+    }
+}
+
+/// `docs/obsw.1`, made from the same help text `--help` prints, plus the language's
+/// commands from their declarations. A test keeps the committed page equal to this output.
+struct ManualCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manual", abstract: "Print the man page (roff) made from the help text.", shouldDisplay: false)
+
+    func run() throws { print(Self.page(), terminator: "") }
+
+    static func page() -> String {
+        var roff = [
+            #".TH OBSW 1 "" "obsw \#(ObswVersion.current)" "User Commands""#,
+            ".SH NAME",
+            #"obsw \- a command shell for Huawei Cloud OBS Data+ workflows"#,
+            ".SH SYNOPSIS",
+            ".nf",
+            "obsw [OPTIONS]                      the interactive shell (on a terminal)",
+            "obsw [OPTIONS] -c CODE              run CODE",
+            "obsw [OPTIONS] < FILE               run a program from standard input",
+            "obsw run [OPTIONS] FILE [ARG...] [-- ARG...]",
+            "obsw check FILE...",
+            "obsw config [OPTIONS]",
+            "obsw emulator [OPTIONS]",
+            "obsw completion bash|zsh|fish",
+            "obsw version",
+            ".fi",
+            ".SH DESCRIPTION",
+            "obsw finds FAILED workflow executions, resumes them from the state that failed, waits for the outcome and "
+                + "checks the result, from an interactive shell or from scripts (.obsw runbooks).",
+            "Global options (connection, output, colour) go before or after the subcommand name, never after a script's FILE.",
+        ]
+        roff.append(".SH OPTIONS")
+        roff += preformatted(Obsw.helpMessage(columns: 80))
+        roff.append(".SH COMMANDS")
+        for (name, command) in [
+            ("run", RunCommand.self), ("check", CheckCommand.self), ("config", Config.self), ("emulator", EmulatorCommand.self),
+            ("completion", CompletionCommand.self), ("version", VersionCommand.self),
+        ] as [(String, any ParsableCommand.Type)] {
+            roff.append(".SS obsw \(name)")
+            roff += preformatted(Obsw.helpMessage(for: command, columns: 80))
+        }
+        roff.append(".SH LANGUAGE COMMANDS")
+        roff.append("Commands of the language, in the shell and in scripts; 'help NAME' explains each.")
+        let host = ServiceHost { () throws(ScriptError) in throw ScriptError(.runtime, "the manual runs nothing") }
+        for spec in Engine(host: host).catalog.commands {
+            roff.append(".TP")
+            roff.append(escaped(spec.usage))
+            var lines = [spec.summary]
+            for option in spec.options {
+                lines.append("--\(option.name)\(option.valueName.map { " \($0)" } ?? ""): \(option.summary)")
+            }
+            roff.append(lines.map(escaped).joined(separator: "\n.br\n"))
+        }
+        roff += [
+            ".SH EXIT STATUS",
+            ".TP", "0", "all well",
+            ".TP", "1", "an assert or expect failed",
+            ".TP", "2", "usage or syntax error (nothing was sent to the service)",
+            ".TP", "3", "a runtime error: service, network, timeout, throw; or a resume or wait whose result was not kept had failed targets",
+            ".TP", "130", "interrupted (Ctrl-C, SIGTERM)",
+            ".SH ENVIRONMENT",
+            ".TP", "OBS_ENDPOINT, OBS_REGION", "where to connect",
+            ".TP", "OBS_ACCESS_KEY_ID, OBS_SECRET_ACCESS_KEY, OBS_SECURITY_TOKEN", "credentials",
+            ".TP", "OBSW_PROFILE, OBSW_CONFIG_FILE", "the profile and the config file",
+            ".TP", "NO_COLOR", "no colour unless --color always",
+            ".TP", "PAGER", #"the pager for long tables in the shell (default: less \-FRX)"#,
+            ".TP", "OBSW_MEMORY_LIMIT", "the most memory a script's values may hold (default 4GB; 0: no limit)",
+            ".SH FILES",
+            ".TP", #"~/.config/obsw/config"#, "profiles: endpoint, region, access_key_id, secret_access_key (mode 600)",
+            ".TP", #"$XDG_STATE_HOME/obsw/ (default ~/.local/state/obsw/)"#,
+            #"history, journal/ (bulk resume journals), journal/local/ (journals of \-\-local rehearsals), locks/"#,
+            ".SH SEE ALSO",
+            "docs/language.md, docs/shell.md and docs/reliability.md in the obsw source.",
+        ]
+        return roff.joined(separator: "\n") + "\n"
+    }
+
+    /// Text shown as it is (help text keeps its own layout).
+    static func preformatted(_ text: String) -> [String] {
+        [".nf"] + text.split(separator: "\n", omittingEmptySubsequences: false).map { escaped(String($0)) } + [".fi"]
+    }
+
+    /// roff escapes: a backslash, and a line starting with a control character.
+    static func escaped(_ line: String) -> String {
+        var text = line.replacing("\\", with: "\\e")
+        if text.hasPrefix(".") || text.hasPrefix("'") { text = "\\&" + text }
+        return text
+    }
+}
