@@ -144,6 +144,20 @@ import Testing
             let file = dir.write("obsw.bash", run.stdout)
             let check = try await runProgramInBackground(URL(fileURLWithPath: "/bin/bash"), ["-n", file])
             #expect(check.status == 0, "\(check.stderr)")
+            // What Tab offers, as bash calls the function: `obsw --output j` → json, jsonl.
+            func offered(_ words: [String]) async throws -> [String] {
+                let line = words.joined(separator: " ")
+                let call = """
+                    source '\(file)'; COMP_WORDS=(\(words.joined(separator: " "))); COMP_CWORD=\(words.count - 1); \
+                    COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}; _obsw obsw '\(words.last!)' '\(words[words.count - 2])'; \
+                    printf '%s\\n' "${COMPREPLY[@]}"
+                    """
+                let run = try await runProgramInBackground(URL(fileURLWithPath: "/bin/bash"), ["-c", call])
+                return run.stdout.split(separator: "\n").map(String.init)
+            }
+            #expect(try await offered(["obsw", "--output", "j"]) == ["json", "jsonl"])
+            #expect(try await offered(["obsw", "--color", "n"]) == ["never"])
+            #expect(try await offered(["obsw", "ru"]) == ["run"])
         }
         let bad = try await runObswInBackground(["completion", "powershell"])
         #expect(bad.status == 2)

@@ -1,3 +1,6 @@
+import Foundation
+import OBSWorkflow
+import OBSWTestSupport
 import ObswLang
 import ObswRuntime
 import Testing
@@ -54,5 +57,67 @@ import Testing
         #expect(Display.render(.list([])) == "[]")
         #expect(Display.render(.map([:])) == "{}")
         #expect(Display.render(.duration(90_000)) == "1m30s")
+    }
+}
+
+@Suite(.timeLimit(.minutes(2))) struct PresentationTests {
+    @Test func elapsedTimeReadsTheSameEverywhere() {
+        #expect(Duration.milliseconds(40).elapsedText == "0.0s")
+        #expect(Duration.milliseconds(1849).elapsedText == "1.8s")
+        #expect(Duration.milliseconds(59_999).elapsedText == "59.9s")
+        #expect(Duration.seconds(62).elapsedText == "1m02s")
+        #expect(Duration.seconds(3600 + 5 * 60).elapsedText == "1h05m00s")
+        #expect(Duration.seconds(-3).elapsedText == "0.0s")
+    }
+
+    @Test func groupsAreATableOfKeyAndCount() {
+        let rows: [Value] = [["s": "FAILED"], ["s": "SUCCESS"], ["s": "FAILED"]].map { .map($0) }
+        let grouped: Value = .map(["FAILED": .list([rows[0], rows[2]]), "SUCCESS": .list([rows[1]])])
+        #expect(Display.render(grouped) == "key      count\n-------  -----\nFAILED   2\nSUCCESS  1\n(2 rows)")
+    }
+
+    @Test func anExecutionShowsItsStateFirstAndStatesAreColoured() {
+        let record: Value = .map(["execution_name": "e1", "execution_type": "APICALL", "execution_state": "FAILED"])
+        #expect(Display.render(record).hasPrefix("execution_state  FAILED\n"))
+        let coloured = Display.render(.list([record]), palette: Palette(enabled: true))
+        #expect(coloured.contains("\u{1B}[31mFAILED\u{1B}[0m"))
+        // Columns stay aligned: padding is counted without the colour codes.
+        let plain = Display.render(.list([record]))
+        #expect(coloured.replacing("\u{1B}[31m", with: "").replacing("\u{1B}[0m", with: "") == plain)
+    }
+
+    /// Tab never waits more than 300 ms for names: a slow service fills the cache for the
+    /// next Tab instead of holding the prompt.
+    @Test func aSlowServiceNeverHoldsTheCompletion() async throws {
+        let server = try await TestHTTPServer.start { _, _ in
+            .delayed(.seconds(3), .json(200, #"{"count": 1, "graphs": [{"name": "slow-graph"}]}"#))
+        }
+        let client = try OBSWorkflowClient(
+            settings: TransportSettings(
+                endpoint: try Endpoint(parsing: server.endpoint), credentials: Credentials(accessKeyID: "AK", secretAccessKey: Secret("SK")),
+                requestTimeout: .seconds(20)))
+        let host = ServiceHost(client: client)
+        let (first, took) = await onOwnThread { () -> ([String], Duration) in
+            let started = ContinuousClock.now
+            let names = host.graphNamesForCompletion()
+            return (names, ContinuousClock.now - started)
+        }
+        #expect(first.isEmpty)
+        #expect(took < .milliseconds(2500), "held \(took) (the bound is 300 ms; the service takes 3 s)")
+        // The fetch went on; once it is in, Tab has the names — from one request.
+        var names: [String] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while names.isEmpty, ContinuousClock.now < deadline {
+            names = await onOwnThread { host.graphNamesForCompletion() }
+            if names.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(names == ["slow-graph"])
+        #expect(server.requests.count == 1)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { done in Thread { done.resume(returning: body()) }.start() }
     }
 }

@@ -375,6 +375,17 @@ def test_prompt_names_the_profile():
     finish(child)
 
 
+def test_dash_c_on_a_terminal_shows_a_table():
+    # Piped, -c prints no value unless --output is given (CommandLineTests); on a terminal it
+    # shows the value as the shell would.
+    child = spawn("--local", "-c", "executions thumbnails --state FAILED --limit 2")
+    child.expect(r"execution_name\s+execution_state")
+    child.expect_exact("(2 rows")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.exitstatus
+
+
 def test_errors_keep_the_shell_running():
     child = spawn()
     prompt(child, 1)
