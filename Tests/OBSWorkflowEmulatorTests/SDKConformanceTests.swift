@@ -1,5 +1,6 @@
 import Foundation
 import OBSWorkflowEmulator
+import OBSWTestSupport
 import Testing
 
 /// The official OBS Python SDK, unmodified, against the emulator: the proof that the
@@ -23,18 +24,13 @@ import Testing
         defer { Task { await emulator.stop() } }
         let script = Self.packageRoot.appendingPathComponent("Tests/Conformance/sdk_conformance.py").path
         let keys = EmulatorConfiguration.demoCredentials
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, emulator.endpoint, keys.accessKeyID, keys.secretAccessKey.reveal()]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        // Read on another thread: the emulator serves from this process while Python runs.
-        let text = await Task.detached { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }.value
-        process.waitUntilExit()
+        // On a thread of its own: the emulator answers from this process's concurrency pool,
+        // which a test waiting there for Python would starve.
+        let run = try await runProgramInBackground(
+            URL(fileURLWithPath: python), [script, emulator.endpoint, keys.accessKeyID, keys.secretAccessKey.reveal()])
         await emulator.stop()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let text = run.stdout + run.stderr
+        #expect(run.status == 0, "\(text)")
         let summary = text.split(separator: "\n").last.map(String.init) ?? ""
         #expect(summary.hasSuffix("passed, 0 failed"), "\(text)")
         #expect(!text.contains("FAIL "), "\(text)")

@@ -64,27 +64,26 @@ import Testing
     }
 
     /// The secret is in the process's memory, so obsw writes no core files at all.
-    @Test func noCoreFileCanHoldTheSecret() throws {
+    @Test func noCoreFileCanHoldTheSecret() async throws {
         let process = Process()
         process.executableURL = obswBinary
-        process.arguments = ["-c", "sleep 5s"]
+        process.arguments = ["-c", "sleep 60s"]  // ended by the defer below
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
         try process.run()
         defer {
             process.terminate()
             process.waitUntilExit()
         }
+        // Poll (without holding a thread) until obsw has lowered the limit: it does so first thing.
         var limits = ""
-        for _ in 0..<50 where !limits.contains("Max core file size") {
-            Thread.sleep(forTimeInterval: 0.1)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while limits.firstMatch(of: /Max core file size\s+0\s+0/) == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
             limits = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)) ?? ""
         }
-        // Read until obsw has lowered the limit (it does so first thing).
-        for _ in 0..<50 where limits.firstMatch(of: /Max core file size\s+0\s+0/) == nil {
-            Thread.sleep(forTimeInterval: 0.1)
-            limits = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)) ?? ""
-        }
-        #expect(limits.firstMatch(of: /Max core file size\s+0\s+0/) != nil, "\(limits)")
+        #expect(
+            limits.firstMatch(of: /Max core file size\s+0\s+0/) != nil,
+            "running: \(process.isRunning), limits: \(limits)")
     }
 
     @Test func aTenMegabyteScriptIsCheckedCleanly() async throws {
