@@ -1,56 +1,260 @@
+import OBSWorkflow
 import ObswLang
 
-/// The service commands: their usage, options and help, from which the parser, the
-/// resolver and `help` all read.
-enum ServiceCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec("graphs", usage: "graphs [PREFIX]", "list workflows (graphs), every page", arguments: 0...1),
-        CommandSpec("graph", usage: "graph NAME", "one workflow with its definition", arguments: 1...1),
-        CommandSpec("templates", usage: "templates [PREFIX]", "list workflow templates, every page", arguments: 0...1),
-        CommandSpec("template", usage: "template NAME", "one workflow template", arguments: 1...1),
-        CommandSpec(
-            "executions", usage: "executions GRAPH [--state STATE] [--type TYPE] [--limit N]",
-            "list a workflow's executions, every page unless --limit caps it", arguments: 1...1,
-            options: [
-                .init("state", value: "STATE", choices: ["RUNNING", "SUCCESS", "FAILED"], "only RUNNING, SUCCESS or FAILED executions"),
-                .init("type", value: "TYPE", choices: ["APICALL", "TRIGGERCAL"], "only APICALL or TRIGGERCAL executions"),
-                .init("limit", value: "N", "at most N executions"),
-            ]),
-        CommandSpec(
-            "execution", usage: "execution GRAPH NAME", "one execution with its per-state detail (state_map)",
-            arguments: 2...2),
-        CommandSpec(
-            "start", usage: "start GRAPH --bucket BUCKET --object KEY [--input NAME=VALUE]...",
-            "start an execution of a workflow for one object", arguments: 1...1,
-            options: [
-                .init("bucket", value: "BUCKET", "the bucket of the object"),
-                .init("object", value: "KEY", "the object key"),
-                .init("input", value: "NAME=VALUE", repeatable: true, "a workflow input; may repeat"),
-            ]),
-        CommandSpec(
-            "resume", usage: "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--dry-run] [--journal FILE] [--wait-lock]",
-            "resume FAILED executions from the state that failed; one result per target", arguments: 2...Int.max,
-            options: [
-                .init("concurrency", value: "N", "resume up to N at once (default 8)"),
-                .init("rps", value: "N", "at most N resume calls a second"),
-                .init("max-errors", value: "N", "stop starting new resumes after N failures"),
-                .init("dry-run", "check eligibility and report 'planned'; change nothing"),
-                .init("journal", value: "FILE", "record results in FILE (default: a new journal under the state folder); skip what FILE says was resumed"),
-                .init("wait-lock", "when another resume of GRAPH is running, wait for it instead of stopping"),
-            ]),
-        CommandSpec(
-            "wait", usage: "wait GRAPH TARGET... [--until terminal|success] [--timeout DURATION] [--interval DURATION]",
-            "wait until executions finish; returns their final records", arguments: 2...Int.max,
-            options: [
-                .init("until", value: "terminal|success", choices: ["terminal", "success"], "terminal (default): SUCCESS or FAILED; success: a FAILED one is an error"),
-                .init("timeout", value: "DURATION", "give up after this long (default 30m)"),
-                .init("interval", value: "DURATION", "the longest pause between polls (default 5s)"),
-            ]),
-    ]
+/// A service command: its declaration (which the parser, the compiler's checks, `help`, the
+/// shell's completion and the man page read) and the handler that runs it. The engine has
+/// checked the options against their types before the handler runs.
+struct ServiceCommand: Sendable {
+    let spec: CommandSpec
+    let run: @Sendable (ServiceCall) throws(ScriptError) -> Value
 }
 
-/// Reading command arguments into the types the service calls need, with messages that
-/// name the command and the option.
+/// What a handler gets: the host (its client, progress), the checked invocation and the engine.
+struct ServiceCall {
+    let host: ServiceHost
+    let invocation: CommandInvocation
+    let engine: Engine
+    var arguments: Arguments { Arguments(invocation: invocation) }
+    var progress: ProgressReporter { host.progress }
+
+    func client() throws(ScriptError) -> OBSWorkflowClient { try host.connectedClient() }
+
+    func blocking<T: Sendable>(
+        cancelOnInterrupt: Bool = true, _ operation: @escaping @Sendable () async throws(ScriptError) -> T
+    ) throws(ScriptError) -> T {
+        try host.blocking(engine, cancelOnInterrupt: cancelOnInterrupt, operation)
+    }
+}
+
+/// The service commands. Adding one is a declaration here and its handler below.
+enum ServiceCommands {
+    static let all: [ServiceCommand] = [
+        ServiceCommand(
+            spec: CommandSpec("graphs", usage: "graphs [PREFIX]", "list workflows (graphs), every page", arguments: 0...1),
+            run: graphs),
+        ServiceCommand(
+            spec: CommandSpec("graph", usage: "graph NAME", "one workflow with its definition", arguments: 1...1, kinds: [.graph]),
+            run: graph),
+        ServiceCommand(
+            spec: CommandSpec("templates", usage: "templates [PREFIX]", "list workflow templates, every page", arguments: 0...1),
+            run: templates),
+        ServiceCommand(
+            spec: CommandSpec("template", usage: "template NAME", "one workflow template", arguments: 1...1),
+            run: template),
+        ServiceCommand(
+            spec: CommandSpec(
+                "executions", usage: "executions GRAPH [--state STATE] [--type TYPE] [--limit N]",
+                "list a workflow's executions, every page unless --limit caps it", arguments: 1...1, kinds: [.graph],
+                options: [
+                    .init("state", .choice(ExecutionState.known.map(\.rawValue)), value: "STATE", "only RUNNING, SUCCESS or FAILED executions"),
+                    .init("type", .choice(ExecutionType.known.map(\.rawValue)), value: "TYPE", "only APICALL or TRIGGERCAL executions"),
+                    .init("limit", .int(1...Int.max), "at most N executions"),
+                ]),
+            run: executions),
+        ServiceCommand(
+            spec: CommandSpec(
+                "execution", usage: "execution GRAPH NAME", "one execution with its per-state detail (state_map)", arguments: 2...2,
+                kinds: [.graph, .execution]),
+            run: execution),
+        ServiceCommand(
+            spec: CommandSpec(
+                "start", usage: "start GRAPH --bucket BUCKET --object KEY [--input NAME=VALUE]...",
+                "start an execution of a workflow for one object", arguments: 1...1, kinds: [.graph],
+                options: [
+                    .init("bucket", .string, value: "BUCKET", required: true, "the bucket of the object"),
+                    .init("object", .string, value: "KEY", required: true, "the object key"),
+                    .init("input", .string, value: "NAME=VALUE", repeatable: true, "a workflow input; may repeat"),
+                ]),
+            run: start),
+        ServiceCommand(
+            spec: CommandSpec(
+                "resume",
+                usage: "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--dry-run] [--journal FILE] [--wait-lock]",
+                "resume FAILED executions from the state that failed; one result per target", arguments: 2...Int.max,
+                kinds: [.graph, .execution],
+                options: [
+                    .init("concurrency", .int(1...1024), default: "8", "resume up to N at once (default 8)"),
+                    .init("rps", .int(1...100_000), "at most N resume calls a second"),
+                    .init("max-errors", .int(0...Int.max), "stop starting new resumes after N failures"),
+                    .init("dry-run", .flag, "check eligibility and report 'planned'; change nothing"),
+                    .init(
+                        "journal", .string, value: "FILE",
+                        "record results in FILE (default: a new journal under the state folder); skip what FILE says was resumed"),
+                    .init("wait-lock", .flag, "when another resume of GRAPH is running, wait for it instead of stopping"),
+                ]),
+            run: resume),
+        ServiceCommand(
+            spec: CommandSpec(
+                "wait", usage: "wait GRAPH TARGET... [--until terminal|success] [--timeout DURATION] [--interval DURATION]",
+                "wait until executions finish; returns their final records", arguments: 2...Int.max,
+                kinds: [.graph, .execution],
+                options: [
+                    .init(
+                        "until", .choice(["terminal", "success"]), default: "terminal",
+                        "terminal (default): SUCCESS or FAILED; success: a FAILED one is an error"),
+                    .init("timeout", .duration, default: "30m", "give up after this long (default 30m)"),
+                    .init("interval", .duration, default: "5s", "the longest pause between polls (default 5s)"),
+                ]),
+            run: wait),
+    ]
+
+    static let specs: [CommandSpec] = all.map(\.spec)
+    static let byName: [String: ServiceCommand] = Dictionary(uniqueKeysWithValues: all.map { ($0.spec.name, $0) })
+
+    // MARK: Handlers
+
+    static func graphs(_ call: ServiceCall) throws(ScriptError) -> Value {
+        try listing(call) { client, prefix throws(OBSWorkflowError) in try await client.workflows(prefix: prefix).collect() }
+    }
+
+    static func graph(_ call: ServiceCall) throws(ScriptError) -> Value {
+        try one(call, "the workflow name") { client, name throws(OBSWorkflowError) in try await client.workflow(named: name) }
+    }
+
+    static func templates(_ call: ServiceCall) throws(ScriptError) -> Value {
+        try listing(call) { client, prefix throws(OBSWorkflowError) in try await client.templates(prefix: prefix).collect() }
+    }
+
+    static func template(_ call: ServiceCall) throws(ScriptError) -> Value {
+        try one(call, "the template name") { client, name throws(OBSWorkflowError) in try await client.template(named: name) }
+    }
+
+    /// Every page of a listing, with an optional name prefix (`graphs`, `templates`).
+    static func listing<R: APIRecord & Sendable>(
+        _ call: ServiceCall, _ fetch: @escaping @Sendable (OBSWorkflowClient, String) async throws(OBSWorkflowError) -> [R]
+    ) throws(ScriptError) -> Value {
+        let prefix = call.arguments.optionalString(at: 0) ?? ""
+        let client = try call.client()
+        return try call.blocking { () throws(ScriptError) in
+            Records.list(try await ServiceHost.mapped { () throws(OBSWorkflowError) in try await fetch(client, prefix) })
+        }
+    }
+
+    /// One record by name (`graph`, `template`).
+    static func one<R: APIRecord & Sendable>(
+        _ call: ServiceCall, _ what: String,
+        _ fetch: @escaping @Sendable (OBSWorkflowClient, String) async throws(OBSWorkflowError) -> R
+    ) throws(ScriptError) -> Value {
+        let name = try call.arguments.string(at: 0, what)
+        let client = try call.client()
+        return try call.blocking { () throws(ScriptError) in
+            Records.value(try await ServiceHost.mapped { () throws(OBSWorkflowError) in try await fetch(client, name) })
+        }
+    }
+
+    static func executions(_ call: ServiceCall) throws(ScriptError) -> Value {
+        let arguments = call.arguments
+        let graph = try arguments.string(at: 0, "the workflow name")
+        let state = arguments.text("state").map { ExecutionState(rawValue: $0) }
+        let type = arguments.text("type").map { ExecutionType(rawValue: $0) }
+        let limit = arguments.number("limit")
+        let client = try call.client()
+        return try call.blocking { () throws(ScriptError) in
+            try await ServiceHost.mapped { () throws(OBSWorkflowError) in
+                var items: [Value] = []
+                let pageSize = min(limit ?? 1000, 1000)
+                let records = JSONBridge.Records()
+                for try await execution in client.executions(graph: graph, type: type, state: state, pageSize: pageSize) {
+                    items.append(records.value(.object(execution.json)))
+                    if let limit, items.count >= limit { break }
+                }
+                return .list(items)
+            }
+        }
+    }
+
+    static func execution(_ call: ServiceCall) throws(ScriptError) -> Value {
+        let graph = try call.arguments.string(at: 0, "the workflow name")
+        let name = try call.arguments.string(at: 1, "the execution name")
+        let client = try call.client()
+        return try call.blocking { () throws(ScriptError) in
+            Records.value(try await ServiceHost.mapped { () throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name) })
+        }
+    }
+
+    static func start(_ call: ServiceCall) throws(ScriptError) -> Value {
+        let arguments = call.arguments
+        let graph = try arguments.string(at: 0, "the workflow name")
+        guard let bucket = arguments.text("bucket"), !bucket.isEmpty else { throw arguments.fail("--bucket is required") }
+        guard let object = arguments.text("object"), !object.isEmpty else { throw arguments.fail("--object is required") }
+        var inputs: JSONObject?
+        for pair in call.invocation.all("input") {
+            let text = pair.displayText
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                throw arguments.fail("--input takes NAME=VALUE, not '\(text)'")
+            }
+            inputs = inputs ?? [:]
+            inputs![String(text[..<equals])] = .string(String(text[text.index(after: equals)...]))
+        }
+        let given = inputs
+        let client = try call.client()
+        return try call.blocking { () throws(ScriptError) in
+            var record = try await ServiceHost.mapped { () throws(OBSWorkflowError) in
+                try await client.startExecution(graph: graph, bucket: bucket, object: object, inputs: given)
+            }.json
+            // Enough to pass the result straight to `wait` or `execution`.
+            record["graph_name"] = .string(graph)
+            return JSONBridge.record(.object(record))
+        }
+    }
+
+    static func resume(_ call: ServiceCall) throws(ScriptError) -> Value {
+        let arguments = call.arguments, invocation = call.invocation, progress = call.progress
+        let graph = try arguments.string(at: 0, "the workflow name")
+        let options = BulkResume.Options(
+            concurrency: arguments.number("concurrency") ?? 8,
+            requestsPerSecond: arguments.number("rps"),
+            maxErrors: arguments.number("max-errors"),
+            dryRun: invocation.flag("dry-run"))
+        let (targets, knownURNs) = try arguments.targetRecords(from: 1)
+        let client = try call.client()
+        let journal = try Journal.forResume(
+            graph: graph, path: arguments.text("journal"), dryRun: options.dryRun,
+            endpoint: client.transport.settings.endpoint.description, isLocal: call.host.isLocal, progress: progress)
+        let single = invocation.positional.count == 2 && { if case .string = invocation.positional[1] { true } else { false } }()
+        // Ctrl-C stops starting new resumes, but calls in flight finish: a resume whose
+        // answer is abandoned is exactly what must not be left unknown.
+        let interrupt = call.engine.interrupt
+        // Held until this resume has its last answer (released when `lock` goes).
+        let lock = options.dryRun ? nil : try ResumeLock.acquire(
+            endpoint: client.transport.settings.endpoint.description, graph: graph, wait: invocation.flag("wait-lock"),
+            interrupt: interrupt, progress: progress, environment: ServiceHost.stateEnvironment())
+        defer { withExtendedLifetime(lock) {} }
+        let results = try call.blocking(cancelOnInterrupt: false) { () throws(ScriptError) in
+            try await BulkResume(
+                client: client, graph: graph, options: options, progress: progress, interrupt: interrupt, journal: journal,
+                knownURNs: knownURNs
+            ).run(targets)
+        }
+        let failed = results.count { if case .map(let m) = $0 { m["outcome"] == "failed" } else { false } }
+        if failed > 0 {
+            call.engine.noteIgnoredFailure("resume \(graph): \(failed) of \(results.count) target\(results.count == 1 ? "" : "s") failed", of: invocation)
+        }
+        return single && results.count == 1 ? results[0] : .list(results)
+    }
+
+    static func wait(_ call: ServiceCall) throws(ScriptError) -> Value {
+        let arguments = call.arguments, progress = call.progress
+        let graph = try arguments.string(at: 0, "the workflow name")
+        let options = Waiter.Options(
+            untilSuccess: arguments.text("until") == "success",
+            timeoutMilliseconds: arguments.milliseconds("timeout") ?? 30 * 60_000,
+            intervalMilliseconds: max(50, arguments.milliseconds("interval") ?? 5000))
+        let targets = try arguments.targets(from: 1)
+        let client = try call.client()
+        let finals = try call.blocking { () throws(ScriptError) in
+            try await Waiter(client: client, graph: graph, options: options, progress: progress).run(targets)
+        }
+        let failed = finals.count { if case .map(let m) = $0 { m["execution_state"] == "FAILED" } else { false } }
+        if failed > 0 {
+            call.engine.noteIgnoredFailure("wait \(graph): \(failed) of \(finals.count) execution\(finals.count == 1 ? "" : "s") FAILED", of: call.invocation)
+        }
+        return .list(finals)
+    }
+}
+
+/// Reading a command's arguments. Option values arrive checked against their declared
+/// types (the engine did that), so reading them cannot fail.
 struct Arguments {
     let invocation: CommandInvocation
 
@@ -79,43 +283,22 @@ struct Arguments {
         return value
     }
 
-    func optionString(_ option: String) throws(ScriptError) -> String? {
-        guard let value = self.option(option) else { return nil }
-        if case .string(let s) = value { return s }
-        if case .int(let n) = value { return String(n) }
-        throw fail("--\(option) takes a word, not \(value.literalText)")
+    /// A `.string` or `.choice` option's text.
+    func text(_ option: String) -> String? {
+        guard case .string(let s)? = self.option(option) else { return nil }
+        return s
     }
 
-    /// A whole number option, from an int or its text.
-    func int(_ option: String, default fallback: Int?, range: ClosedRange<Int>) throws(ScriptError) -> Int? {
-        guard let value = self.option(option) else { return fallback }
-        var number: Int?
-        switch value {
-        case .int(let n): number = n
-        case .string(let s): number = Int(s)
-        case .float(let d) where d == d.rounded(): number = Int(exactly: d)
-        default: number = nil
-        }
-        guard let n = number, range.contains(n) else {
-            let upper = range.upperBound == Int.max ? "or more" : "to \(range.upperBound)"
-            throw fail("--\(option) takes a whole number from \(range.lowerBound) \(upper), not \(value.literalText)")
-        }
+    /// An `.int` option.
+    func number(_ option: String) -> Int? {
+        guard case .int(let n)? = self.option(option) else { return nil }
         return n
     }
 
-    /// A duration option: `15m`, `500ms`, or a number of seconds.
-    func duration(_ option: String, default fallback: Int) throws(ScriptError) -> Int {
-        guard let value = self.option(option) else { return fallback }
-        switch value {
-        case .duration(let ms) where ms >= 0: return ms
-        case .int(let n) where n >= 0: return n * 1000
-        case .float(let d) where d >= 0 && d.isFinite: return Int(d * 1000)
-        case .string(let text):
-            if let ms = Value.parseDuration(text), ms >= 0 { return ms }
-            if let seconds = Int(text), seconds >= 0 { return seconds * 1000 }
-            throw fail("--\(option) takes a duration like 30s or 15m, not \(value.literalText)")
-        default: throw fail("--\(option) takes a duration like 30s or 15m, not \(value.literalText)")
-        }
+    /// A `.duration` option, in milliseconds.
+    func milliseconds(_ option: String) -> Int? {
+        guard case .duration(let ms)? = self.option(option) else { return nil }
+        return ms
     }
 
     /// Execution names from targets: names, records with `execution_name`, lists of either.

@@ -2,8 +2,8 @@ import ObswLang
 
 /// Tab completion: command names, keywords, builtins and variables where a statement or an
 /// expression starts; `--options` of the command being typed and their values (`--state F`
-/// → `FAILED`); graph names where a command takes a GRAPH; execution names of that graph
-/// where it takes executions; `$variables`; help topics after `help`.
+/// → `FAILED`); graph names, execution names of the graph typed and help topics where the
+/// command's declaration says its argument names one; `$variables`.
 public final class Completer: @unchecked Sendable {
     let catalog: any CommandCatalog
     let variables: () -> Set<String>
@@ -12,11 +12,6 @@ public final class Completer: @unchecked Sendable {
 
     /// Builtins complete with their opening bracket: `le` → `len(`.
     static let builtinCalls = LanguageHelp.builtinNames.map { $0 + "(" }
-
-    /// Commands whose first argument is a workflow (graph) name.
-    static let graphCommands: Set<String> = ["graph", "executions", "execution", "start", "resume", "wait"]
-    /// Commands whose arguments after the graph are execution names.
-    static let executionCommands: Set<String> = ["execution", "resume", "wait"]
 
     /// - Parameters:
     ///   - graphs: graph names; called only when a graph is being completed.
@@ -77,12 +72,16 @@ public final class Completer: @unchecked Sendable {
             let option = command.option(String(last.dropFirst(2))), option.valueName != nil
         {
             candidates = option.choices
-        } else if words == ["help"] {
-            candidates = catalog.commands.map(\.name) + LanguageHelp.topicNames
-        } else if let command, Self.graphCommands.contains(command.name), positionalCount(words) == 0 {
-            candidates = graphs()
-        } else if let command, Self.executionCommands.contains(command.name), let graph = positional(words, 0) {
-            candidates = executions(graph, command.name)
+        } else if let command {
+            // What the argument being typed names, as the command declares it.
+            switch command.kind(ofArgument: positionalCount(words)) {
+            case .helpTopic: candidates = catalog.commands.map(\.name) + LanguageHelp.topicNames
+            case .graph: candidates = graphs()
+            case .execution:
+                let graphIndex = command.argumentKinds.firstIndex { if case .graph = $0 { true } else { false } }
+                candidates = graphIndex.flatMap { positional(words, $0) }.map { executions($0, command.name) } ?? []
+            case .other: candidates = []
+            }
         } else {
             candidates = []
         }

@@ -29,8 +29,14 @@ import Testing
         let triggered = await f.run("executions thumbnails --type TRIGGERCAL").value?.records ?? []
         #expect(!triggered.isEmpty && triggered.allSatisfy { $0["execution_type"] == "TRIGGERCAL" })
         #expect(await f.run("executions thumbnails --limit 5").value?.records.count == 5)
+        // A bad value written in the script is refused before anything runs (issue 14); one
+        // known only at run time is refused at the call, with the same message.
         let bad = await f.run("executions thumbnails --state DONE")
-        #expect(bad.error?.message.contains("--state takes RUNNING, SUCCESS or FAILED") == true)
+        var diagnostics: [Diagnostic] = []
+        if case .invalid(let found) = bad.outcome { diagnostics = found }
+        #expect(diagnostics.map(\.message) == ["executions: --state takes RUNNING, SUCCESS or FAILED, not 'DONE'"])
+        let late = await f.run("let s = \"DONE\"\nexecutions thumbnails --state $s")
+        #expect(late.error?.message == "executions: --state takes RUNNING, SUCCESS or FAILED, not 'DONE'")
 
         let name = failed[0]["execution_name"]!.displayText
         let detail2 = await f.run("let d = execution thumbnails \(name)\nd.state_map.publish.status")

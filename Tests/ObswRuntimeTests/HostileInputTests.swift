@@ -28,20 +28,29 @@ import Testing
     @Test func wrongArgumentTypesAreClearErrors() async throws {
         let f = try await Fixture()
         defer { Task { await f.close() } }
-        let cases: [(String, String)] = [
-            ("executions thumbnails --limit many", "--limit takes a whole number"),
-            ("executions thumbnails --limit 0", "--limit takes a whole number from 1"),
-            ("resume thumbnails [1.5]", "a target is an execution name"),
-            ("resume thumbnails {name: 1}", "needs an execution_name"),
-            ("wait thumbnails x --timeout soon", "--timeout takes a duration"),
-            ("wait thumbnails x --until forever", "--until takes terminal or success"),
-            ("resume thumbnails x --concurrency 0", "--concurrency takes a whole number from 1 to 1024"),
-            ("graph [1, 2]", "must be a name"),
+        // A bad value written in the script is refused before anything runs (issue 14:
+        // `compileTime`); one that is not a literal option value fails at the call.
+        let cases: [(String, String, compileTime: Bool)] = [
+            ("executions thumbnails --limit many", "--limit takes a whole number", true),
+            ("executions thumbnails --limit 0", "--limit takes a whole number from 1", true),
+            ("resume thumbnails [1.5]", "a target is an execution name", false),
+            ("resume thumbnails {name: 1}", "needs an execution_name", false),
+            ("wait thumbnails x --timeout soon", "--timeout takes a duration", true),
+            ("wait thumbnails x --until forever", "--until takes terminal or success", true),
+            ("resume thumbnails x --concurrency 0", "--concurrency takes a whole number from 1 to 1024", true),
+            ("graph [1, 2]", "must be a name", false),
+            ("let n = \"many\"\nexecutions thumbnails --limit $n", "--limit takes a whole number", false),
         ]
-        for (code, fragment) in cases {
+        for (code, fragment, compileTime) in cases {
             let run = await f.run(code)
-            #expect(run.error?.message.contains(fragment) == true, "\(code): \(run.outcome)")
-            #expect(run.error?.kind == .runtime)
+            if compileTime {
+                var messages: [String] = []
+                if case .invalid(let diagnostics) = run.outcome { messages = diagnostics.map(\.message) }
+                #expect(messages.count == 1 && messages[0].contains(fragment), "\(code): \(run.outcome)")
+            } else {
+                #expect(run.error?.message.contains(fragment) == true, "\(code): \(run.outcome)")
+                #expect(run.error?.kind == .runtime)
+            }
         }
     }
 }

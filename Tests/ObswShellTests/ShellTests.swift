@@ -27,7 +27,9 @@ final class NoHost: CommandHost {
         let completer = Completer(
             catalog: StaticCatalog([
                 CommandSpec("resume", usage: "", "", arguments: 0...9, options: [.init("concurrency", value: "N", ""), .init("dry-run", "")]),
-                CommandSpec("executions", usage: "", "", arguments: 1...1),
+                // What an argument names comes from the declaration (issue 14), not a list in the completer.
+                CommandSpec("executions", usage: "", "", arguments: 1...1, kinds: [.graph]),
+                CommandSpec("help", usage: "", "", arguments: 0...1, kinds: [.helpTopic]),
             ]),
             variables: { ["failed", "graph"] }, graphs: { ["thumbnails", "transcode"] })
         #expect(completer.complete("res").candidates == ["resume"])

@@ -1,23 +1,67 @@
+import ObswJSON
+
 /// What the parser, the resolver and `help` know about a command: its options (and which
 /// take a value), how many positional arguments it takes, and its usage line.
+/// What a command is: its usage, its options with their types, how many positional
+/// arguments it takes. The parser, the compiler's checks, `help`, the shell's completion and
+/// the man page all read this one declaration; the host pairs it with the handler.
 public struct CommandSpec: Sendable {
     public struct Option: Sendable {
         public var name: String
         /// nil for a flag (`--dry-run`); otherwise what the value is called (`N`, `DURATION`).
         public var valueName: String?
+        /// What the value must be; checked at compile time for a literal, at the call otherwise.
+        public var type: OptionType
         /// May be given several times (`--input k=v --input k2=v2`).
         public var repeatable: Bool
+        /// Must be given.
+        public var required: Bool
+        /// The value used when it is not given, as help shows it.
+        public var defaultText: String?
         public var summary: String
-        /// The values it accepts, when they are a fixed set (the shell completes them).
-        public var choices: [String]
 
-        public init(_ name: String, value: String? = nil, repeatable: Bool = false, choices: [String] = [], _ summary: String) {
+        /// An option with a typed value (or `.flag`).
+        public init(
+            _ name: String, _ type: OptionType, value: String? = nil, repeatable: Bool = false, required: Bool = false,
+            default defaultText: String? = nil, _ summary: String
+        ) {
             self.name = name
-            self.valueName = value
+            self.type = type
+            self.valueName = type == .flag ? nil : (value ?? type.valueName)
             self.repeatable = repeatable
-            self.choices = choices
+            self.required = required
+            self.defaultText = defaultText
             self.summary = summary
         }
+
+        /// An option whose value is passed on as given, unchecked (`value` given), or a flag.
+        public init(_ name: String, value: String? = nil, repeatable: Bool = false, _ summary: String) {
+            self.init(name, value == nil ? .flag : .any, value: value, repeatable: repeatable, summary)
+        }
+
+        /// The values Tab offers, when they are a fixed set.
+        public var choices: [String] {
+            if case .choice(let values) = type { return values }
+            return []
+        }
+
+        /// Checks a value given to this option: its checked form, or the message that says
+        /// what it takes (the same at compile time and at run time).
+        public func accept(_ value: Value) -> Result<Value, OptionError> {
+            type.accept(value).mapError { OptionError(message: "--\(name) takes \($0.accepted), not \($0.shown)", accepted: type.acceptedValues) }
+        }
+    }
+
+    /// Why a value does not fit an option.
+    public struct OptionError: Error, Sendable {
+        public var message: String
+        /// The values it accepts, when they are a fixed set (a note under the message).
+        public var accepted: [String]
+    }
+
+    /// What a positional argument names, for completion; the last kind repeats.
+    public enum ArgumentKind: Sendable {
+        case graph, execution, helpTopic, other
     }
 
     public var name: String
@@ -28,12 +72,25 @@ public struct CommandSpec: Sendable {
     /// How many positional arguments are accepted.
     public var arguments: ClosedRange<Int>
 
-    public init(_ name: String, usage: String, _ summary: String, arguments: ClosedRange<Int>, options: [Option] = []) {
+    /// What each positional argument names (the last repeats); empty when nothing in particular.
+    public var argumentKinds: [ArgumentKind]
+
+    public init(
+        _ name: String, usage: String, _ summary: String, arguments: ClosedRange<Int>, kinds: [ArgumentKind] = [],
+        options: [Option] = []
+    ) {
         self.name = name
         self.usage = usage
         self.summary = summary
         self.arguments = arguments
+        self.argumentKinds = kinds
         self.options = options
+    }
+
+    /// What the positional argument at `index` names.
+    public func kind(ofArgument index: Int) -> ArgumentKind {
+        guard let last = argumentKinds.last else { return .other }
+        return index < argumentKinds.count ? argumentKinds[index] : last
     }
 
     public func option(_ name: String) -> Option? { options.first { $0.name == name } }
@@ -57,4 +114,106 @@ public struct StaticCatalog: CommandCatalog {
     }
 
     public func command(named name: String) -> CommandSpec? { byName[name] }
+}
+
+/// The types an option's value can have.
+public enum OptionType: Sendable, Equatable {
+    case flag
+    /// Any value, passed on as given (a host that checks it itself).
+    case any
+    /// Any word or number, as text.
+    case string
+    /// A whole number in a range (from an int, or text of one).
+    case int(ClosedRange<Int>)
+    /// At least zero: `30s`, `15m`, `500ms`, or a number of seconds.
+    case duration
+    /// One of fixed words, matched without regard to case; the checked value is spelled as declared.
+    case choice([String])
+    /// A point in time: an ISO-8601 UTC time, or a time value.
+    case time
+
+    /// What `help` shows for the value.
+    var valueName: String {
+        switch self {
+        case .flag: ""
+        case .any: "VALUE"
+        case .string: "WORD"
+        case .int: "N"
+        case .duration: "DURATION"
+        case .choice(let values): values.joined(separator: "|")
+        case .time: "TIME"
+        }
+    }
+
+    var acceptedValues: [String] {
+        if case .choice(let values) = self { return values }
+        return []
+    }
+
+    /// What was wrong: what the option takes, and the value as the message shows it.
+    public struct Mismatch: Error, Sendable {
+        var accepted: String
+        var shown: String
+    }
+
+    /// The value in its checked form: an int, a duration in milliseconds, a choice as
+    /// declared, a time, or text.
+    public func accept(_ value: Value) -> Result<Value, Mismatch> {
+        switch self {
+        case .flag:
+            return value.isNull ? .success(.null) : .failure(Mismatch(accepted: "no value", shown: value.literalText))
+        case .any:
+            return .success(value)
+        case .string:
+            switch value {
+            case .string(let s): return .success(.string(s))
+            case .int(let n): return .success(.string(String(n)))
+            default: return .failure(Mismatch(accepted: "a word", shown: value.literalText))
+            }
+        case .int(let range):
+            var number: Int?
+            switch value {
+            case .int(let n): number = n
+            case .string(let s): number = Int(s)
+            case .float(let d) where d == d.rounded(): number = Int(exactly: d)
+            default: number = nil
+            }
+            guard let n = number, range.contains(n) else {
+                let upper = range.upperBound == Int.max ? "or more" : "to \(range.upperBound)"
+                return .failure(Mismatch(accepted: "a whole number from \(range.lowerBound) \(upper)", shown: value.literalText))
+            }
+            return .success(.int(n))
+        case .duration:
+            let accepted = "a duration like 30s or 15m"
+            switch value {
+            case .duration(let ms) where ms >= 0: return .success(.duration(ms))
+            case .int(let n) where n >= 0 && n <= Int.max / 1000: return .success(.duration(n * 1000))
+            case .float(let d) where d >= 0 && d.isFinite && d < 9e15: return .success(.duration(Int(d * 1000)))
+            case .string(let text):
+                if let ms = Value.parseDuration(text), ms >= 0 { return .success(.duration(ms)) }
+                if let seconds = Int(text), seconds >= 0, seconds <= Int.max / 1000 { return .success(.duration(seconds * 1000)) }
+                return .failure(Mismatch(accepted: accepted, shown: value.literalText))
+            default: return .failure(Mismatch(accepted: accepted, shown: value.literalText))
+            }
+        case .choice(let values):
+            let text: String
+            switch value {
+            case .string(let s): text = s
+            case .int(let n): text = String(n)
+            default: text = value.literalText
+            }
+            if let match = values.first(where: { $0.lowercased() == text.lowercased() }) { return .success(.string(match)) }
+            let list = values.count > 1 ? values.dropLast().joined(separator: ", ") + " or " + values.last! : values.joined()
+            return .failure(Mismatch(accepted: list, shown: "'\(text)'"))
+        case .time:
+            switch value {
+            case .time: return .success(value)
+            case .string(let s):
+                if let ms = WireDate.parseISO8601(s) { return .success(.time(ms)) }
+                fallthrough
+            default:
+                return .failure(Mismatch(accepted: "an ISO-8601 UTC time like 2026-11-24T13:00:00Z", shown: value.literalText))
+            }
+        }
+    }
 }

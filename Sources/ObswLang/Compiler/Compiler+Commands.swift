@@ -8,12 +8,15 @@ extension Compiler {
         let engine = self.engine
         var positional: [Code] = []
         var options: [(String, Code?, Span)] = []
+        var optionValues: [Expr?] = []  // as written, for checking literals
         for (index, argument) in call.arguments.enumerated() {
             switch argument {
             case .positional(let e):
                 warnIfBareWordLooksLikeVariable(e, gluedTo: call.arguments[(index + 1)...])
                 positional.append(compileExpression(e))
-            case .option(let name, let value, let optionSpan): options.append((name, value.map(compileExpression), optionSpan))
+            case .option(let name, let value, let optionSpan):
+                options.append((name, value.map(compileExpression), optionSpan))
+                optionValues.append(value)
             }
         }
 
@@ -38,7 +41,7 @@ extension Compiler {
         }
         var seen: Set<String> = []
         var unknownOption = false
-        for (name, value, optionSpan) in options {
+        for (index, (name, value, optionSpan)) in options.enumerated() {
             guard let option = spec.option(name) else {
                 unknownOption = true
                 let known = spec.options.map { "--\($0.name)" }.joined(separator: ", ")
@@ -50,6 +53,14 @@ extension Compiler {
             }
             if option.valueName == nil, value != nil {
                 error(.unknownOption, "--\(name) is a flag and takes no value", optionSpan)
+            }
+            // A value written in the script is checked now, with the message the call would
+            // give: nothing runs (and nothing is sent) before a typo is fixed.
+            if option.valueName != nil, let expression = optionValues[index], let literal = Self.literalValue(expression),
+                case .failure(let problem) = option.accept(literal)
+            {
+                error(.badOptionValue, "\(spec.name): \(problem.message)", expression.span,
+                      notes: problem.accepted.isEmpty ? [] : ["accepted: \(problem.accepted.joined(separator: ", "))"])
             }
             if !seen.insert(name).inserted, !option.repeatable {
                 error(.unknownOption, "--\(name) is given twice", optionSpan)
@@ -72,6 +83,41 @@ extension Compiler {
             for code in positional { invocation.positional.append(try code(frame)) }
             for (optionName, code, _) in options { invocation.options.append((optionName, try code?(frame))) }
             return try engine.runCommand(invocation)
+        }
+    }
+
+    /// The value of an expression written as a literal (`8`, `-1`, `15m`, `FAILED`, `"x"`, `[1]`);
+    /// nil when it is known only at run time.
+    static func literalValue(_ expression: Expr) -> Value? {
+        switch expression.kind {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let n): return .int(n)
+        case .float(let d): return .float(d)
+        case .duration(let ms): return .duration(ms)
+        case .string(let s): return .string(s)
+        case .unary(.negate, let inner):
+            switch literalValue(inner) {
+            case .int(let n)?: return n == Int.min ? nil : .int(-n)
+            case .float(let d)?: return .float(-d)
+            case .duration(let ms)?: return ms == Int.min ? nil : .duration(-ms)
+            default: return nil
+            }
+        case .list(let items):
+            var values: [Value] = []
+            for item in items {
+                guard let value = literalValue(item) else { return nil }
+                values.append(value)
+            }
+            return .list(values)
+        case .map(let entries):
+            var map = ValueMap()
+            for (key, item) in entries {
+                guard let value = literalValue(item) else { return nil }
+                map[key] = value
+            }
+            return .map(map)
+        default: return nil
         }
     }
 

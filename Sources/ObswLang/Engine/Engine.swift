@@ -273,7 +273,7 @@ public final class Engine {
             throw ScriptError.runtime("'\(invocation.name)' is not available here", invocation.span, code: .unknownCommand)
         }
         do {
-            return try host.run(invocation, engine: self)
+            return try host.run(try checked(invocation), engine: self)
         } catch {
             var failure = error
             if failure.span == .none { failure.span = invocation.span }
@@ -281,6 +281,26 @@ public final class Engine {
             if failure.kind == .interrupted { interrupt.clear() }
             throw .failure(failure)
         }
+    }
+
+    /// The invocation with each option's value checked against its declared type and in its
+    /// checked form (`"8"` → 8, `"15m"` → 15m, `failed` → `FAILED`); a wrong value or a
+    /// missing required option is an error with the message the compiler gives for a literal.
+    func checked(_ invocation: CommandInvocation) throws(ScriptError) -> CommandInvocation {
+        guard let spec = catalog.command(named: invocation.name) else { return invocation }
+        var checked = invocation
+        for index in checked.options.indices {
+            guard let option = spec.option(checked.options[index].name), let value = checked.options[index].value else { continue }
+            switch option.accept(value) {
+            case .success(let value): checked.options[index].value = value
+            case .failure(let problem):
+                throw ScriptError(.runtime, "\(spec.name): \(problem.message)", code: .badArgument, span: invocation.span)
+            }
+        }
+        for option in spec.options where option.required && !checked.options.contains(where: { $0.name == option.name }) {
+            throw ScriptError(.runtime, "\(spec.name): --\(option.name) is required", code: .badArgument, span: invocation.span)
+        }
+        return checked
     }
 
     // MARK: Checks

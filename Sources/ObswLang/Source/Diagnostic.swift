@@ -51,6 +51,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case wrongArgumentCount = "OBSW310"
     /// A warning: a bare command argument that starts like a variable's field or index.
     case bareWordLooksLikeVariable = "OBSW311"
+    /// An option's literal value is not of its type (`--concurrency 0`, `--state BOGUS`).
+    case badOptionValue = "OBSW312"
     // Runtime
     case typeError = "OBSW401"
     case nullValue = "OBSW402"
