@@ -21,13 +21,18 @@ import Testing
             return
         }
         let emulator = try await WorkflowEmulator.start(EmulatorConfiguration(speed: 5, scenario: .demo))
-        defer { Task { await emulator.stop() } }
         let script = Self.packageRoot.appendingPathComponent("Tests/Conformance/sdk_conformance.py").path
         let keys = EmulatorConfiguration.demoCredentials
         // On a thread of its own: the emulator answers from this process's concurrency pool,
         // which a test waiting there for Python would starve.
-        let run = try await runProgramInBackground(
-            URL(fileURLWithPath: python), [script, emulator.endpoint, keys.accessKeyID, keys.secretAccessKey.reveal()])
+        let run: CommandResult
+        do {
+            run = try await runProgramInBackground(
+                URL(fileURLWithPath: python), [script, emulator.endpoint, keys.accessKeyID, keys.secretAccessKey.reveal()])
+        } catch {
+            await emulator.stop()
+            throw error
+        }
         await emulator.stop()
         let text = run.stdout + run.stderr
         #expect(run.status == 0, "\(text)")

@@ -93,6 +93,19 @@ final class Fixture: @unchecked Sendable {
     }
 }
 
+/// Runs `body` with a fixture and closes it afterwards — awaited, also when `body` throws
+/// or records a failure, so no emulator outlives its test.
+func withFixture(_ make: @autoclosure () async throws -> Fixture, _ body: (Fixture) async throws -> Void) async throws {
+    let fixture = try await make()
+    do {
+        try await body(fixture)
+    } catch {
+        await fixture.close()
+        throw error
+    }
+    await fixture.close()
+}
+
 extension RetryPolicy {
     static let fastForTests = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20))
 }
