@@ -38,7 +38,11 @@ public enum FuzzTargets {
     /// Duration text as scripts (`duration()`, literals) and the command line read it.
     static func durations(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
-        if let ms = Value.parseDuration(text) { _ = Value.duration(ms).displayText }
+        if let ms = Value.parseDuration(text) {
+            // One grammar, one formatter: what is written reads back the same.
+            precondition(DurationText.parse(Value.duration(ms).displayText) == ms, "a duration's text does not read back")
+            _ = DurationText.format(milliseconds: ms, .elapsed)
+        }
         _ = Scenario.milliseconds(text)
     }
 

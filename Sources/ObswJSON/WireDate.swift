@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Date formats on the wire: RFC 1123 for `Date`/`x-obs-date`/`Retry-After`, ISO-8601 with
 /// milliseconds (`2020-04-23T12:32:11.131Z`) for timestamps in bodies.
 ///
@@ -117,4 +125,17 @@ public enum WireDate {
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146097 + doe - 719468
     }
+}
+
+/// Wall-clock time, for comparing with the service's timestamps: the one reading of the
+/// system clock the client, the journal and the language's `now()` share.
+public enum WallClock {
+    public static func nowMilliseconds() -> Int {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return spec.tv_sec * 1000 + spec.tv_nsec / 1_000_000
+    }
+
+    /// Now as the service writes times: `2026-11-24T13:09:12.087Z`.
+    public static func nowISO8601() -> String { WireDate.iso8601(epochMilliseconds: nowMilliseconds()) }
 }

@@ -322,7 +322,7 @@ extension Journal {
         }
         removeOld(in: folder)
         let safe = ResumeLock.safeName(graph)
-        let stamp = ISOClock.now().filter { $0 != ":" && $0 != "-" }.prefix(15)  // 20261124T214100
+        let stamp = WallClock.nowISO8601().filter { $0 != ":" && $0 != "-" }.prefix(15)  // 20261124T214100
         // Unique even for two resumes in the same second of one process (the shell).
         let path = "\(folder)/\(safe.prefix(80))-\(stamp)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).jsonl"
         do { return .success(try Journal(path: path, isAutomatic: true, endpoint: endpoint, isLocal: isLocal)) } catch {
@@ -341,13 +341,5 @@ extension Journal {
             let path = folder + "/" + name
             if stat(path, &info) == 0, info.st_mtim.tv_sec < cutoff { unlink(path) }
         }
-    }
-}
-
-enum ISOClock {
-    static func now() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return JSONBridge.jsonLenient(.time(spec.tv_sec * 1000 + spec.tv_nsec / 1_000_000)).stringValue ?? ""
     }
 }

@@ -51,21 +51,6 @@ public final class ProgressReporter: Sendable {
         if let summary { emit(summary + "\n") }
     }
 
-    private func emit(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    }
+    private func emit(_ text: String) { writeAll(2, Array(text.utf8)) }
 }
 
-extension Duration {
-    /// Elapsed time as progress lines and summaries show it: `0.4s`, `1.8s`, `1m02s`, `1h05m00s`.
-    public var elapsedText: String {
-        let (seconds, attoseconds) = components
-        let tenths = max(0, seconds * 10 + attoseconds / 100_000_000_000_000_000)
-        if tenths < 600 { return "\(tenths / 10).\(tenths % 10)s" }
-        let whole = tenths / 10
-        let (h, m, s) = (whole / 3600, whole / 60 % 60, whole % 60)
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return h > 0 ? "\(h)h\(two(m))m\(two(s))s" : "\(m)m\(two(s))s"
-    }
-}

@@ -1,5 +1,6 @@
 import CLibEdit
 import CShellSignals
+import ObswRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -125,7 +126,3 @@ public final class EditLineReader: LineReader {
     }
 }
 
-func writeOut(_ text: String) {
-    let bytes = Array(text.utf8)
-    _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-}

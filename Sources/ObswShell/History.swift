@@ -1,4 +1,4 @@
-import OBSWorkflow
+import ObswRuntime
 
 #if canImport(Glibc)
 import Glibc

@@ -169,10 +169,6 @@ func terminalRows() -> Int? {
     return Int(size.ws_row)
 }
 
-func writeError(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
-}
 
 /// While code runs, turns Ctrl-C or SIGTERM (the flag the C handler sets) into the
 /// engine's interrupt, which loops, calls, `sleep`, `wait` and `resume` all poll.

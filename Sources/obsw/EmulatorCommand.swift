@@ -66,7 +66,7 @@ struct EmulatorCommand: AsyncParsableCommand {
 
     /// `1h`, `-20m`: milliseconds ahead (negative: behind).
     static func offsetMilliseconds(_ text: String) -> Int? {
-        text.hasPrefix("-") ? Scenario.milliseconds(String(text.dropFirst())).map { -$0 } : Scenario.milliseconds(text)
+        DurationText.parse(text)
     }
 
     func run() async throws {

@@ -5,7 +5,7 @@ import ObswLang
 import ObswRuntime
 import ObswShell
 
-/// Starts the interactive shell on a thread of its own (libedit and the engine block it).
+/// Runs the interactive shell on an engine thread (libedit and the engine block it).
 func runInteractiveShell(session: Session, options: GlobalOptions) -> Int32 {
     let connection = options.connection
     let environment = currentEnvironment()
@@ -22,9 +22,7 @@ func runInteractiveShell(session: Session, options: GlobalOptions) -> Int32 {
         label = "no endpoint"
     }
     let host = session.host
-    let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var status: Int32 = 0
-    let thread = Thread {
+    return EngineThread.run {
         var shell: Shell!
         let completer = Completer(
             catalog: Shell.catalog(for: host), variables: { shell?.globalNames ?? [] },
@@ -34,12 +32,8 @@ func runInteractiveShell(session: Session, options: GlobalOptions) -> Int32 {
         shell = Shell(
             host: host, reader: reader, history: history, label: label, loadedHistory: history.load(),
             outputPalette: options.color.palette(for: 1), errorPalette: options.color.palette(for: 2), confirmsBulk: !options.yes)
-        status = shell.run()
+        let status = shell.run()
         reader.suspend()
-        done.signal()
+        return status
     }
-    thread.stackSize = 512 << 20
-    thread.start()
-    done.wait()
-    return status
 }

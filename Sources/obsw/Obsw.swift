@@ -2,6 +2,7 @@ import ArgumentParser
 import OBSWorkflow
 import OBSWorkflowEmulator
 import ObswLang
+import ObswRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -205,15 +206,9 @@ struct Config: AsyncParsableCommand {
 }
 
 /// One line on standard error, for notes that must not mix with a command's output.
-func printNote(_ message: String) {
-    let bytes = Array("obsw: \(message)\n".utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-}
+func printNote(_ message: String) { writeError("obsw: \(message)") }
 
-func printError(_ message: String) {
-    let bytes = Array("obsw: error: \(message)\n".utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-}
+func printError(_ message: String) { writeError("obsw: error: \(message)") }
 
 func currentEnvironment() -> [String: String] {
     var result: [String: String] = [:]

@@ -1,5 +1,6 @@
 import Foundation
 import ObswLang
+import ObswRuntime
 import ObswShell
 
 /// Runs scripts for `obsw run`, `obsw -c` and piped input: prints output, check failures and
@@ -65,7 +66,7 @@ final class ScriptRunner: EngineDelegate {
         // Ctrl-C or SIGTERM: stop starting new work, let calls in flight finish, exit 130.
         EditLineReader.installScriptInterruptHandlers()
         let watcher = InterruptWatcher(flag: engine.interrupt, discardPending: false)
-        let status = runOnEngineThread {
+        let status = EngineThread.run {
             let status = self.outcomeStatus(self.engine.run(file))
             self.engine.releaseGlobals()  // on this thread's large stack: values may be deeply nested
             return status
@@ -129,7 +130,7 @@ final class ScriptRunner: EngineDelegate {
         defineScriptInputs(arguments: [], variables: [:])
         // On the engine's large stack, as a run: the phases recurse once per level of a
         // (capped, but deep) expression.
-        return runOnEngineThread {
+        return EngineThread.run {
             var clean = true
             let renderer = self.renderer
             for file in files {
@@ -141,20 +142,6 @@ final class ScriptRunner: EngineDelegate {
         }
     }
 
-    /// The engine may block its thread on service calls and recurses deeply: it runs on a
-    /// thread of its own with a large stack, never on a Swift concurrency thread.
-    func runOnEngineThread(_ body: @escaping @Sendable () -> Int32) -> Int32 {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var status: Int32 = 0
-        let thread = Thread {
-            status = body()
-            done.signal()
-        }
-        thread.stackSize = 512 << 20
-        thread.start()
-        done.wait()
-        return status
-    }
 }
 
 extension ScriptRunner: @unchecked Sendable {}
@@ -177,17 +164,3 @@ struct OutputBuffer {
         bytes.removeAll(keepingCapacity: true)
     }
 }
-
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return
-        }
-        offset += n
-    }
-}
-
-func writeError(_ line: String) { writeAll(2, Array((line + "\n").utf8)) }

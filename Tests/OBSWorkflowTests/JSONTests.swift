@@ -56,3 +56,27 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONParser.parse("1e999") }
     }
 }
+
+/// One duration grammar and one formatter for the language, options, the command line and
+/// the emulator.
+@Suite(.timeLimit(.minutes(1))) struct DurationTextTests {
+    @Test func grammar() {
+        let cases: [(String, Int?)] = [
+            ("250ms", 250), ("2s", 2000), ("1h30m", 5_400_000), ("1.5s", 1500), ("-20m", -1_200_000), ("1_000ms", 1000),
+            (" 15m ", 900_000), ("2d", 172_800_000), ("0s", 0),
+            ("", nil), ("15", nil), ("m", nil), ("1x", nil), ("1.s", nil), ("--1s", nil), ("1s 2s", nil), ("9999999999999999999h", nil),
+        ]
+        for (text, expected) in cases { #expect(DurationText.parse(text) == expected, "\(text)") }
+    }
+
+    @Test func formatsReadBack() {
+        for ms in [0, 1, 999, 1000, 61_001, 5_400_000, -1_200_000, 172_800_000 + 1, 8_999_999_999_999_999] {
+            let text = DurationText.format(milliseconds: ms)
+            #expect(DurationText.parse(text) == ms, "\(ms) → \(text)")
+        }
+        #expect(DurationText.format(milliseconds: 5_400_500) == "1h30m500ms")
+        #expect(DurationText.format(milliseconds: 1849, .elapsed) == "1.8s")
+        #expect(DurationText.format(milliseconds: 62_000, .elapsed) == "1m02s")
+        #expect(Duration.milliseconds(500).formattedSeconds == "500ms")
+    }
+}

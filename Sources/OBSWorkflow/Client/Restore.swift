@@ -131,12 +131,3 @@ extension OBSWorkflowClient {
         }
     }
 }
-
-/// Wall-clock time, for comparing with the service's timestamps.
-public enum WallClock {
-    public static func nowMilliseconds() -> Int {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return spec.tv_sec * 1000 + spec.tv_nsec / 1_000_000
-    }
-}

@@ -157,13 +157,3 @@ public struct InvalidResponseError: Error, Sendable, Hashable, CustomStringConve
     public var hint: String { "is the endpoint an OBS Data+ service? (obsw config shows which endpoint is in use)" }
 }
 
-extension Duration {
-    /// `1.5s`, `250ms`: for messages.
-    public var formattedSeconds: String {
-        let (seconds, attoseconds) = components
-        let millis = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        if millis < 1000 { return "\(millis)ms" }
-        if millis % 1000 == 0 { return "\(millis / 1000)s" }
-        return "\(Double(millis) / 1000)s"
-    }
-}

@@ -115,17 +115,10 @@ public struct Scenario: Sendable {
         return Scenario(graphs: graphs, executions: executions)
     }
 
-    /// A duration like `500ms`, `90s`, `5m` or `2h`, in milliseconds.
+    /// A duration of zero or more (`500ms`, `90s`, `1h30m`), in milliseconds: the grammar
+    /// every layer shares (`DurationText`); too large is "not a duration", never a trap.
     public static func milliseconds(_ text: String) -> Int? {
-        let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
-        for (unit, factor) in units where text.hasSuffix(unit) {
-            // From the command line: too large is "not a duration", never an overflow trap.
-            if let n = Int(text.dropLast(unit.count)), n >= 0 {
-                let (ms, overflow) = n.multipliedReportingOverflow(by: factor)
-                return overflow ? nil : ms
-            }
-        }
-        return nil
+        DurationText.parse(text).flatMap { $0 >= 0 ? $0 : nil }
     }
 
     /// Creates the graphs and executions. Seeded history is deterministic: the same

@@ -212,11 +212,7 @@ enum Builtins {
             }
             return .map(groups)
         }
-        add("now", 0...0) { _, _ in
-            var spec = timespec()
-            clock_gettime(CLOCK_REALTIME, &spec)
-            return .time(spec.tv_sec * 1000 + spec.tv_nsec / 1_000_000)
-        }
+        add("now", 0...0) { _, _ in .time(WallClock.nowMilliseconds()) }
         add("time", 1...1) { a, span throws(Unwind) in
             switch a[0] {
             case .time: return a[0]

@@ -178,7 +178,7 @@ extension Value {
         case .int(let n): return String(n)
         case .float(let d): return Self.formatFloat(d)
         case .string(let s): return Self.quote(s)
-        case .duration(let ms): return Self.formatDuration(ms)
+        case .duration(let ms): return DurationText.format(milliseconds: ms)
         case .time(let ms): return "time(\"\(Self.formatTime(ms))\")"
         case .list(let items): return "[" + items.map(\.literalText).joined(separator: ", ") + "]"
         case .map(let m):
@@ -220,18 +220,6 @@ extension Value {
     }
 
     /// `1h30m`, `250ms`, `0s`, `-5s`
-    static func formatDuration(_ total: Int) -> String {
-        if total == 0 { return "0s" }
-        var ms = total.magnitude
-        var out = total < 0 ? "-" : ""
-        for (unit, size) in [("d", UInt(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] where ms >= size {
-            out += "\(ms / size)\(unit)"
-            ms %= size
-        }
-        if ms > 0 { out += "\(ms)ms" }
-        return out
-    }
-
     /// `2020-04-23T12:32:11.131Z`
     static func formatTime(_ ms: Int) -> String { WireDate.iso8601(epochMilliseconds: ms) }
 }
@@ -252,11 +240,5 @@ extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expres
 
 extension Value {
     /// Milliseconds in duration text such as `15m`, `1h30m` or `250ms`; nil if it is not one.
-    public static func parseDuration(_ text: String) -> Int? {
-        let file = SourceFile(name: "", text: text.trimmingWhitespace())
-        var lexer = Lexer(file: file, fileID: -1)
-        let token = lexer.next(.expression)
-        guard case .duration(let ms) = token.kind, Int(token.span.end) == file.bytes.count else { return nil }
-        return ms
-    }
+    public static func parseDuration(_ text: String) -> Int? { DurationText.parse(text) }
 }

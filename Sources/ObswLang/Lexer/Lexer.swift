@@ -1,3 +1,5 @@
+import ObswJSON
+
 /// Turns UTF-8 bytes into tokens, on demand, in the mode the parser asks for.
 ///
 /// Two modes, because obsw is half shell: in `.expression` mode `exec-01` is `exec - 01`;
@@ -190,14 +192,7 @@ public struct Lexer {
                 }
                 return Token(kind: .int(value), span: span(start, position))
             }
-            let factor: Double
-            switch unit {
-            case "ms": factor = 1
-            case "s": factor = 1000
-            case "m": factor = 60_000
-            case "h": factor = 3_600_000
-            case "d": factor = 86_400_000
-            default:
+            guard let factor = DurationText.factor(of: unit) else {
                 while position < end, isIdentifierContinue(bytes[position]) { position += 1 }
                 return errorToken(start, .invalidNumber, "unknown duration unit '\(unit)' (use ms, s, m, h or d)")
             }
@@ -206,7 +201,7 @@ public struct Lexer {
             isDuration = true
             guard isDigit(byte(position)) else { break }
         }
-        guard totalMilliseconds.isFinite, abs(totalMilliseconds) < 9.0e15 else {
+        guard totalMilliseconds.isFinite, abs(totalMilliseconds) < DurationText.limit else {
             return errorToken(start, .intLiteralTooLarge, "duration too large")
         }
         return Token(kind: .duration(Int(totalMilliseconds.rounded())), span: span(start, position))

@@ -40,12 +40,10 @@ extension Parser {
             var precedence: Int
             if case .keyword(.not) = token.kind {
                 // `x not in list`
-                let saved = (lexer, peeked, peekedMode, previousEnd)
-                advance()
-                guard check(.in) else {
-                    (lexer, peeked, peekedMode, previousEnd) = saved
-                    return left
-                }
+                guard speculate({ parser in
+                    parser.advance()
+                    return parser.check(.in)
+                }) else { return left }
                 token = peek()
                 (op, precedence) = (.notIn, 3)
             } else {

@@ -52,18 +52,18 @@ extension Parser {
 
     /// `{}` or `{key: ...}` at the start of a statement is a map, not a block.
     mutating func startsMapLiteral() -> Bool {
-        let saved = (lexer, peeked, peekedMode, previousEnd)
-        defer { (lexer, peeked, peekedMode, previousEnd) = saved }
-        advance()
-        skipNewlines()
-        let key = peek()
-        if Self.same(key.kind, .rightBrace) { return true }
-        switch key.kind {
-        case .identifier, .string, .keyword: break
-        default: return false
+        lookAhead { parser in
+            parser.advance()
+            parser.skipNewlines()
+            let key = parser.peek()
+            if Self.same(key.kind, .rightBrace) { return true }
+            switch key.kind {
+            case .identifier, .string, .keyword: break
+            default: return false
+            }
+            parser.advance()
+            return parser.check(.colon)
         }
-        advance()
-        return check(.colon)
     }
 
     func atStatementEndKind(_ kind: TokenKind) -> Bool {
@@ -91,11 +91,8 @@ extension Parser {
     mutating func parseValueOrCommand() -> Expr? {
         let token = peek()
         if case .identifier = token.kind, !token.dollar, !isDeclared(token.name), catalog.command(named: token.name) != nil {
-            let saved = (lexer, peeked, peekedMode, previousEnd)
-            advance()
-            let next = peek()
+            let next = peekSecond()
             let isDirectCall = Self.same(next.kind, .leftParen) && !next.spaceBefore
-            (lexer, peeked, peekedMode, previousEnd) = saved
             if !isDirectCall, let call = parseCommand() {
                 return Expr(kind: .command(call), span: call.span)
             }
@@ -113,8 +110,10 @@ extension Parser {
         var otherwise: Block?
         while true {
             // `elif`/`else` may follow the closing brace on the next line.
-            let saved = (lexer, peeked, peekedMode, previousEnd)
-            skipNewlines()
+            guard speculate({ parser in
+                parser.skipNewlines()
+                return parser.check(.elif) || parser.check(.else)
+            }) else { break }
             if match(.elif) {
                 guard let c = parseExpression(), let b = parseBlock() else { return nil }
                 branches.append((c, b))
@@ -131,8 +130,6 @@ extension Parser {
                 }
                 break
             }
-            (lexer, peeked, peekedMode, previousEnd) = saved
-            break
         }
         return Stmt(kind: .if(branches: branches, otherwise: otherwise), span: span(from: start))
     }
@@ -161,11 +158,10 @@ extension Parser {
 
     /// `fn name(` is a declaration; `fn(` an anonymous function expression.
     mutating func isAnonymousFunction() -> Bool {
-        let saved = (lexer, peeked, peekedMode, previousEnd)
-        advance()
-        let anonymous = check(.leftParen)
-        (lexer, peeked, peekedMode, previousEnd) = saved
-        return anonymous
+        lookAhead { parser in
+            parser.advance()
+            return parser.check(.leftParen)
+        }
     }
 
     // fn → "fn" NAME "(" parameters ")" block
@@ -207,10 +203,10 @@ extension Parser {
     mutating func parseTry() -> Stmt? {
         let start = advance().span
         guard let body = parseBlock() else { return nil }
-        let saved = (lexer, peeked, peekedMode, previousEnd)
-        skipNewlines()
-        guard match(.catch) else {
-            (lexer, peeked, peekedMode, previousEnd) = saved
+        guard speculate({ parser in
+            parser.skipNewlines()
+            return parser.match(.catch)
+        }) else {
             error(expected: "'catch' after the 'try' block")
             return nil
         }
@@ -283,10 +279,7 @@ extension Parser {
     /// a direct call `f(x)`), or a command.
     mutating func parseNameStatement() -> Stmt? {
         let token = peek()
-        let saved = (lexer, peeked, peekedMode, previousEnd)
-        advance()
-        let next = peek()
-        (lexer, peeked, peekedMode, previousEnd) = saved
+        let next = peekSecond()
         let glued = !next.spaceBefore
         let gluedAccess = glued && (Self.same(next.kind, .leftParen) || Self.same(next.kind, .leftBracket) || Self.same(next.kind, .dot))
         // A variable starts an expression; a function declared with `fn` may be called like a

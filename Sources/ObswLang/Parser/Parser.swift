@@ -126,6 +126,30 @@ public struct Parser {
         return a.tag == b.tag
     }
 
+    /// Looks ahead: `body` may read tokens, and the parser is put back where it was.
+    mutating func lookAhead<T>(_ body: (inout Parser) -> T) -> T {
+        let saved = (lexer, peeked, peekedMode, previousEnd)
+        defer { (lexer, peeked, peekedMode, previousEnd) = saved }
+        return body(&self)
+    }
+
+    /// Reads on with `body`; keeps what it read when it returns true, else puts the parser
+    /// back (`elif` after a newline, `not` before `in`).
+    mutating func speculate(_ body: (inout Parser) -> Bool) -> Bool {
+        let saved = (lexer, peeked, peekedMode, previousEnd)
+        if body(&self) { return true }
+        (lexer, peeked, peekedMode, previousEnd) = saved
+        return false
+    }
+
+    /// The token after the next one.
+    mutating func peekSecond() -> Token {
+        lookAhead { parser in
+            parser.advance()
+            return parser.peek()
+        }
+    }
+
     mutating func skipNewlines() {
         while check(.newline) { advance() }
     }
