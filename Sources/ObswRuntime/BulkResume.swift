@@ -19,7 +19,7 @@ struct BulkResume {
         var dryRun: Bool
     }
 
-    let client: OBSWorkflowClient
+    let client: any WorkflowService
     let graph: String
     let options: Options
     let progress: ProgressReporter
@@ -30,7 +30,7 @@ struct BulkResume {
     let knownURNs: [String: String]
 
     init(
-        client: OBSWorkflowClient, graph: String, options: Options, progress: ProgressReporter,
+        client: any WorkflowService, graph: String, options: Options, progress: ProgressReporter,
         interrupt: InterruptFlag? = nil, journal: Journal? = nil, knownURNs: [String: String] = [:]
     ) {
         self.knownURNs = knownURNs

@@ -17,7 +17,7 @@ struct ServiceCall {
     var arguments: Arguments { Arguments(invocation: invocation) }
     var progress: ProgressReporter { host.progress }
 
-    func client() throws(ScriptError) -> OBSWorkflowClient { try host.connectedClient() }
+    func client() throws(ScriptError) -> any WorkflowService { try host.connectedClient() }
 
     func blocking<T: Sendable>(
         cancelOnInterrupt: Bool = true, _ operation: @escaping @Sendable () async throws(ScriptError) -> T
@@ -121,7 +121,7 @@ enum ServiceCommands {
 
     /// Every page of a listing, with an optional name prefix (`graphs`, `templates`).
     static func listing<R: APIRecord & Sendable>(
-        _ call: ServiceCall, _ fetch: @escaping @Sendable (OBSWorkflowClient, String) async throws(OBSWorkflowError) -> [R]
+        _ call: ServiceCall, _ fetch: @escaping @Sendable (any WorkflowService, String) async throws(OBSWorkflowError) -> [R]
     ) throws(ScriptError) -> Value {
         let prefix = call.arguments.optionalString(at: 0) ?? ""
         let client = try call.client()
@@ -133,7 +133,7 @@ enum ServiceCommands {
     /// One record by name (`graph`, `template`).
     static func one<R: APIRecord & Sendable>(
         _ call: ServiceCall, _ what: String,
-        _ fetch: @escaping @Sendable (OBSWorkflowClient, String) async throws(OBSWorkflowError) -> R
+        _ fetch: @escaping @Sendable (any WorkflowService, String) async throws(OBSWorkflowError) -> R
     ) throws(ScriptError) -> Value {
         let name = try call.arguments.string(at: 0, what)
         let client = try call.client()
@@ -210,14 +210,14 @@ enum ServiceCommands {
         let client = try call.client()
         let journal = try Journal.forResume(
             graph: graph, path: arguments.text("journal"), dryRun: options.dryRun,
-            endpoint: client.transport.settings.endpoint.description, isLocal: call.host.isLocal, progress: progress)
+            endpoint: client.endpointDescription, isLocal: call.host.isLocal, progress: progress)
         let single = invocation.positional.count == 2 && { if case .string = invocation.positional[1] { true } else { false } }()
         // Ctrl-C stops starting new resumes, but calls in flight finish: a resume whose
         // answer is abandoned is exactly what must not be left unknown.
         let interrupt = call.engine.interrupt
         // Held until this resume has its last answer (released when `lock` goes).
         let lock = options.dryRun ? nil : try ResumeLock.acquire(
-            endpoint: client.transport.settings.endpoint.description, graph: graph, wait: invocation.flag("wait-lock"),
+            endpoint: client.endpointDescription, graph: graph, wait: invocation.flag("wait-lock"),
             interrupt: interrupt, progress: progress, environment: ServiceHost.stateEnvironment())
         defer { withExtendedLifetime(lock) {} }
         let results = try call.blocking(cancelOnInterrupt: false) { () throws(ScriptError) in

@@ -12,17 +12,17 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
     public let catalog: any CommandCatalog = StaticCatalog(ServiceCommands.specs)
     /// Where progress of long operations goes (standard error when it is a terminal).
     public let progress: ProgressReporter
-    private let connect: () throws(ScriptError) -> OBSWorkflowClient
-    private var connected: OBSWorkflowClient?
+    private let connect: () throws(ScriptError) -> any WorkflowService
+    private var connected: (any WorkflowService)?
 
     /// - Parameter connect: makes the client on the first service command, so a script that
     ///   uses none needs no endpoint or credentials.
-    public init(progress: ProgressReporter = .silent, connect: @escaping () throws(ScriptError) -> OBSWorkflowClient) {
+    public init(progress: ProgressReporter = .silent, connect: @escaping () throws(ScriptError) -> any WorkflowService) {
         self.progress = progress
         self.connect = connect
     }
 
-    public convenience init(client: OBSWorkflowClient, progress: ProgressReporter = .silent) {
+    public convenience init(client: any WorkflowService, progress: ProgressReporter = .silent) {
         self.init(progress: progress, connect: { () throws(ScriptError) in client })
     }
 
@@ -31,9 +31,9 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
     public var isLocal = false
 
     /// The client, once a command has needed it.
-    public var client: OBSWorkflowClient? { connected }
+    public var service: (any WorkflowService)? { connected }
 
-    func connectedClient() throws(ScriptError) -> OBSWorkflowClient {
+    func connectedClient() throws(ScriptError) -> any WorkflowService {
         if let connected { return connected }
         let client = try connect()
         connected = client
@@ -80,7 +80,7 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
     /// Names from a short-lived cache (30 s). A fetch runs in the background; the prompt
     /// waits for it at most 300 ms, and a fetch that takes longer fills the cache for the
     /// next Tab.
-    func completionNames(key: String, fetch: @escaping @Sendable (OBSWorkflowClient) async -> [String]?) -> [String] {
+    func completionNames(key: String, fetch: @escaping @Sendable (any WorkflowService) async -> [String]?) -> [String] {
         guard let client = try? connectedClient() else { return [] }
         let now = ContinuousClock.now
         let (cached, running) = completionCache.withLock { cache -> ([String]?, DispatchSemaphore?) in

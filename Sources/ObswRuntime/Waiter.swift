@@ -11,12 +11,12 @@ struct Waiter {
         var intervalMilliseconds: Int
     }
 
-    let client: OBSWorkflowClient
+    let client: any WorkflowService
     let graph: String
     let options: Options
     let progress: ProgressReporter
 
-    init(client: OBSWorkflowClient, graph: String, options: Options, progress: ProgressReporter) {
+    init(client: any WorkflowService, graph: String, options: Options, progress: ProgressReporter) {
         self.client = client.retrying(client.retryPolicy.forBulkWork)
         self.graph = graph
         self.options = options

@@ -43,7 +43,7 @@ final class Session: @unchecked Sendable {
 
     /// Closes connections and stops the embedded emulator.
     func close() async {
-        await host.client?.shutdown()
+        await host.service?.shutdown()
         await emulator?.stop()
     }
 }

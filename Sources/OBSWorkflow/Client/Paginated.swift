@@ -19,6 +19,15 @@ public struct Paginated<Item: Sendable>: AsyncSequence, Sendable {
     /// The same list a page at a time.
     public var pages: Pages { Pages(fetchPage: fetchPage) }
 
+    /// The items `keep` accepts, still a page at a time (a page may come out empty).
+    public func filter(_ keep: @escaping @Sendable (Item) -> Bool) -> Paginated<Item> {
+        let fetchPage = self.fetchPage
+        return Paginated { cursor throws(OBSWorkflowError) in
+            let (items, next) = try await fetchPage(cursor)
+            return (items.filter(keep), next)
+        }
+    }
+
     /// Collects every item (for callers that need them all at once).
     public func collect() async throws(OBSWorkflowError) -> [Item] {
         var all: [Item] = []

@@ -1,0 +1,78 @@
+/// What obsw's commands need from a workflow service: workflows (graphs) and templates,
+/// executions listed with filters and a time window, one execution, starting one, and
+/// resuming (restoring) a FAILED one under the confirm-by-reading rule — a restore whose
+/// answer was lost is settled by reading the execution, never by a blind second restore.
+/// Errors are `OBSWorkflowError`s: service, network, timeout, invalid answer, cancelled.
+///
+/// The runtime (bulk resume, wait, the commands) talks only to this protocol. Today the
+/// OBS Data+ v2 client implements it; a second service (another API version, another
+/// product) plugs in by implementing it — see Sources/README.md.
+public protocol WorkflowService: Sendable {
+    /// The service's address as journals and resume locks record it (`https://host`).
+    var endpointDescription: String { get }
+    /// How calls are retried by default.
+    var retryPolicy: RetryPolicy { get }
+    /// The same service with another retry policy (bulk work retries harder).
+    func retrying(_ policy: RetryPolicy) -> Self
+
+    func workflows(prefix: String, pageSize: Int) -> Paginated<Workflow>
+    func workflow(named name: String) async throws(OBSWorkflowError) -> WorkflowDetail
+    func templates(prefix: String, pageSize: Int) -> Paginated<WorkflowTemplate>
+    func template(named name: String) async throws(OBSWorkflowError) -> WorkflowTemplate
+
+    /// Every execution of `graph` matching the filters, page by page as iterated. `window`
+    /// keeps those started within it (epoch milliseconds, either end open).
+    func executions(graph: String, type: ExecutionType?, state: ExecutionState?, window: TimeWindow?, pageSize: Int)
+        -> Paginated<Execution>
+    func execution(graph: String, name: String) async throws(OBSWorkflowError) -> ExecutionInfo
+    func startExecution(graph: String, bucket: String, object: String, inputs: JSONObject?) async throws(OBSWorkflowError)
+        -> StartedExecution
+    /// Resumes a FAILED execution from the state that failed; a lost answer is confirmed
+    /// by reading (`RestoreResult.confirmation`).
+    func restoreExecution(graph: String, name: String) async throws(OBSWorkflowError) -> RestoreResult
+
+    /// Closes connections.
+    func shutdown() async
+}
+
+/// When executions started: from `since` (inclusive) to `until` (exclusive), epoch
+/// milliseconds; nil leaves that end open.
+public struct TimeWindow: Sendable, Equatable {
+    public var since: Int?
+    public var until: Int?
+
+    public init(since: Int? = nil, until: Int? = nil) {
+        self.since = since
+        self.until = until
+    }
+
+    public func contains(_ time: Int) -> Bool {
+        (since.map { time >= $0 } ?? true) && (until.map { time < $0 } ?? true)
+    }
+}
+
+extension WorkflowService {
+    public func workflows(prefix: String = "") -> Paginated<Workflow> { workflows(prefix: prefix, pageSize: 100) }
+    public func templates(prefix: String = "") -> Paginated<WorkflowTemplate> { templates(prefix: prefix, pageSize: 100) }
+    public func executions(
+        graph: String, type: ExecutionType? = nil, state: ExecutionState? = nil, window: TimeWindow? = nil, pageSize: Int = 1000
+    ) -> Paginated<Execution> {
+        executions(graph: graph, type: type, state: state, window: window, pageSize: pageSize)
+    }
+}
+
+/// The OBS Data+ v2 API. It has no server-side time filter: the window is applied here.
+extension OBSWorkflowClient: WorkflowService {
+    public var endpointDescription: String { transport.settings.endpoint.description }
+
+    public func executions(
+        graph: String, type: ExecutionType?, state: ExecutionState?, window: TimeWindow?, pageSize: Int
+    ) -> Paginated<Execution> {
+        let all = executions(graph: graph, type: type, state: state, pageSize: pageSize)
+        guard let window else { return all }
+        return all.filter { execution in
+            guard let started = execution.startedAt.flatMap(WireDate.parseISO8601) else { return false }
+            return window.contains(started)
+        }
+    }
+}
