@@ -38,55 +38,49 @@ extension OBSWorkflowClient {
         try validateName(graph, "workflow")
         try validateName(name, "execution")
         let request = WorkflowRequest.restoreExecution(graph: graph, name: name)
-        let policy = retryPolicy
         let firstSend = WallClock.nowMilliseconds()
-        var generator = SystemRandomNumberGenerator()
         var ambiguous = false
-        var attempt = 1
-        while true {
-            let outcome = await transport.attempt(request)
-            if case .answered(let answer) = outcome {
-                if answer.status < 300 {
-                    if var restored = Self.restoreRecord(answer) {
-                        if restored.executionName == nil { restored.json["execution_name"] = .string(name) }
-                        return RestoreResult(restored: restored, confirmation: .answered, attempts: attempt)
+        // The transport's retry loop, with the confirm-by-reading rule as its hooks.
+        return try await transport.send(
+            request, retry: retryPolicy,
+            onOutcome: { outcome, attempt throws(OBSWorkflowError) -> RestoreResult? in
+                if case .answered(let answer) = outcome {
+                    if answer.status < 300 {
+                        if var restored = Self.restoreRecord(answer) {
+                            if restored.executionName == nil { restored.json["execution_name"] = .string(name) }
+                            return RestoreResult(restored: restored, confirmation: .answered, attempts: attempt)
+                        }
+                        // A 2xx that is not a restore record (HTML from a proxy, JSON of another
+                        // shape): the service may or may not have acted. Settle it by reading, as
+                        // for a lost answer; never call it resumed or failed on its face.
+                        if let result = try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt) {
+                            return result
+                        }
+                        throw OBSWorkflowError.invalidResponse(
+                            InvalidResponseError(
+                                operation: request.summary, status: answer.status, requestID: answer.requestID,
+                                reason: "the answer is not a restore record, and reading the execution shows no resume"))
                     }
-                    // A 2xx that is not a restore record (HTML from a proxy, JSON of another
-                    // shape): the service may or may not have acted. Settle it by reading, as
-                    // for a lost answer; never call it resumed or failed on its face.
-                    if let result = try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt) {
+                    // Refused as not FAILED after an unanswered attempt: that attempt may be why.
+                    if answer.status == 409, ambiguous,
+                        let result = try await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
+                    {
                         return result
                     }
-                    throw OBSWorkflowError.invalidResponse(
-                        InvalidResponseError(
-                            operation: request.summary, status: answer.status, requestID: answer.requestID,
-                            reason: "the answer is not a restore record, and reading the execution shows no resume"))
                 }
-                if answer.status == 409, ambiguous,
-                    let result = try await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
-                {
-                    return result
-                }
-            }
-            if isAmbiguous(outcome) { ambiguous = true }
-            guard attempt < policy.maxAttempts, policy.isRetryable(outcome, replay: request.replay),
-                let delay = policy.delay(
-                    beforeRetry: attempt, retryAfter: transport.retryAfter(outcome), using: &generator)
-            else {
-                // Out of attempts: an earlier or this last send may still have taken effect.
-                if ambiguous, let result = try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt) {
-                    return result
-                }
-                throw transport.error(for: outcome, request: request, attempts: attempt)
-            }
-            try await transport.sleep(for: delay)
-            if isAmbiguous(outcome),
-                let result = try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
-            {
-                return result
-            }
-            attempt += 1
-        }
+                if isAmbiguous(outcome) { ambiguous = true }
+                return nil
+            },
+            afterBackoff: { outcome, attempt throws(OBSWorkflowError) -> RestoreResult? in
+                // Read before sending again: the unanswered attempt may have taken effect.
+                guard isAmbiguous(outcome) else { return nil }
+                return try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
+            },
+            whenOutOfAttempts: { _, attempt throws(OBSWorkflowError) -> RestoreResult? in
+                // An earlier or this last send may still have taken effect.
+                guard ambiguous else { return nil }
+                return try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
+            })
     }
 
     /// The restore record in a 2xx answer: a JSON object with the execution's URN or the

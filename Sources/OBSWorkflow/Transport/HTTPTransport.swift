@@ -83,18 +83,39 @@ public final class HTTPTransport: Sendable {
 
     /// Sends with retries; an answer with status < 300 is returned, anything else thrown.
     public func send(_ request: WorkflowRequest, retry: RetryPolicy? = nil) async throws(OBSWorkflowError) -> HTTPAnswer {
+        try await send(request, retry: retry) { outcome, _ throws(OBSWorkflowError) in
+            if case .answered(let answer) = outcome, answer.status < 300 { return answer }
+            return nil
+        }
+    }
+
+    /// The one retry loop: sends, asks `onOutcome` whether an attempt's outcome ends the call
+    /// (a result) or not (nil: retry if the policy allows, else fail), and backs off between
+    /// attempts. The two other hooks let a call settle an uncertain outcome its own way —
+    /// restore reads the execution after an unanswered attempt (`afterBackoff`) and when
+    /// attempts run out (`whenOutOfAttempts`) rather than sending blindly again.
+    public func send<Result>(
+        _ request: WorkflowRequest, retry: RetryPolicy? = nil,
+        onOutcome: (AttemptOutcome, _ attempt: Int) async throws(OBSWorkflowError) -> Result?,
+        afterBackoff: (AttemptOutcome, _ attempt: Int) async throws(OBSWorkflowError) -> Result? = { _, _ in nil },
+        whenOutOfAttempts: (AttemptOutcome, _ attempt: Int) async throws(OBSWorkflowError) -> Result? = { _, _ in nil }
+    ) async throws(OBSWorkflowError) -> Result {
         let policy = retry ?? settings.retry
         var generator = SystemRandomNumberGenerator()
         var attempt = 1
         while true {
             let outcome = await self.attempt(request)
-            if case .answered(let answer) = outcome, answer.status < 300 { return answer }
+            if let result = try await onOutcome(outcome, attempt) { return result }
             guard attempt < policy.maxAttempts, policy.isRetryable(outcome, replay: request.replay),
                 let delay = policy.delay(
                     beforeRetry: attempt, retryAfter: retryAfter(outcome), using: &generator)
-            else { throw error(for: outcome, request: request, attempts: attempt) }
+            else {
+                if let result = try await whenOutOfAttempts(outcome, attempt) { return result }
+                throw error(for: outcome, request: request, attempts: attempt)
+            }
             logger.debug("retrying \(request.summary) in \(delay.formattedSeconds) after attempt \(attempt)")
             try await sleep(for: delay)
+            if let result = try await afterBackoff(outcome, attempt) { return result }
             attempt += 1
         }
     }
