@@ -122,8 +122,17 @@ public struct Parser {
 
     /// Same kind of token, payload aside (keywords must match).
     static func same(_ a: TokenKind, _ b: TokenKind) -> Bool {
-        if case .keyword(let x) = a, case .keyword(let y) = b { return x == y }
-        return a.tag == b.tag
+        switch (a, b) {
+        // Kinds with a value: the kind decides, not the value.
+        case (.int, .int), (.float, .float), (.duration, .duration), (.string, .string), (.word, .word), (.option, .option),
+            (.error, .error):
+            return true
+        case (.int, _), (.float, _), (.duration, _), (.string, _), (.word, _), (.option, _), (.error, _):
+            return false
+        // Punctuation, identifiers and keywords (which must match): plain equality.
+        default:
+            return a == b
+        }
     }
 
     /// Looks ahead: `body` may read tokens, and the parser is put back where it was.
