@@ -50,9 +50,12 @@ enum CommandLineOrder {
         let valueOptions = globalValueOptions.union(runValueOptions)
         var options: [String] = []
         var index = 0
+        // After `--`, nothing is an obsw option: not before FILE, not after it.
+        var ended = false
         while index < arguments.count, arguments[index].hasPrefix("-"), arguments[index] != "-" {
             if arguments[index] == "--" {
                 index += 1
+                ended = true
                 break
             }
             let taken = width(of: arguments[index], valueOptions: valueOptions)
@@ -62,7 +65,6 @@ enum CommandLineOrder {
         guard index < arguments.count else { return options }
         let file = arguments[index]
         var scriptArguments: [String] = []
-        var ended = false
         var position = index + 1
         while position < arguments.count {
             let argument = arguments[position]
@@ -75,11 +77,17 @@ enum CommandLineOrder {
             // (`obsw run bulk-resume.obsw GRAPH --var concurrency=16`); it cannot change
             // where the script runs.
             if !ended, argument == "--var" || argument.hasPrefix("--var=") {
-                options.append(argument)
-                if argument == "--var", position < arguments.count {
-                    options.append(arguments[position])
+                // Its value here, so that a missing one cannot take the file's place.
+                var pair = String(argument.dropFirst(6))
+                if argument == "--var" {
+                    guard position < arguments.count else { throw UsageError(description: "--var needs NAME=VALUE") }
+                    pair = arguments[position]
                     position += 1
                 }
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw UsageError(description: "--var takes NAME=VALUE, not '\(pair)'")
+                }
+                options.append("--var=" + pair)
                 continue
             }
             if !ended, let option = obswOption(spelledBy: argument, valueOptions: globalValueOptions) {

@@ -89,6 +89,25 @@ import Testing
         await services.stop()
     }
 
+    /// `--` before FILE ends obsw's options for the whole line; `--var` after FILE stays
+    /// obsw's, and a missing or malformed value is a usage error, never the file's place taken.
+    @Test func doubleDashBeforeTheFileAndVarAfterIt() async throws {
+        let services = try await TwoServices()
+        let ended = try await runObswInBackground(["run", "--", services.script, "--profile", "prod"], environment: services.environment)
+        #expect(ended.status == 0, "\(ended.stderr)")
+        #expect(ended.stdout == "staging-graph\nargs: [\"--profile\", \"prod\"]\n")
+        for (arguments, message) in [
+            (["run", services.script, "x", "--var"], "--var needs NAME=VALUE"),
+            (["run", services.script, "--var="], "--var takes NAME=VALUE, not ''"),
+            (["run", services.script, "--var", "novalue"], "--var takes NAME=VALUE, not 'novalue'"),
+        ] {
+            let run = try await runObswInBackground(arguments, environment: services.environment)
+            #expect(run.status == 2 && run.stderr == "obsw: error: \(message)\n", "\(arguments): \(run.stderr)")
+        }
+        #expect(services.staging.requests.count == 1 && services.prod.requests.isEmpty)
+        await services.stop()
+    }
+
     @Test func localRunsWhereverTheOptionIsWritten() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
