@@ -46,12 +46,12 @@ struct BulkResume {
     /// Up to this many targets are checked one by one; more are checked with one listing.
     static let individualCheckLimit = 32
 
-    func run(_ targets: [String]) async throws(ScriptError) -> [Value] {
+    func run(_ targets: [String]) async throws(ScriptError) -> [ResumeResult] {
         let started = ContinuousClock.now
         var distinct = targets.distinctInOrder()
 
         // 0. What an earlier run's journal says was resumed is not resumed again.
-        var results: [String: ValueMap] = [:]
+        var results: [String: ResumeResult] = [:]
         // Only a journal the operator names is read: an automatic one starts empty.
         if let journal, !journal.isAutomatic {
             let contents = journal.contents(graph: graph)
@@ -64,7 +64,7 @@ struct BulkResume {
                         + "\(contents.unreadable == 1 ? "was" : "were") ignored (a torn last line after a crash is normal)")
             }
             for name in distinct where contents.resumed.contains(name) {
-                results[name] = Self.result(name, "skipped", reason: "already resumed (journal \(journal.path))")
+                results[name] = ResumeResult(name, .skipped, reason: "already resumed (journal \(journal.path))")
             }
             distinct.removeAll { contents.resumed.contains($0) }
             let settled = try await settle(contents.unsettled, among: distinct, journal: journal, results: &results)
@@ -75,7 +75,6 @@ struct BulkResume {
         var failedAt: [String: String] = [:]
         let eligible = try await eligibleTargets(distinct, results: &results, failedAt: &failedAt)
         distinct = []  // 100,000 names are megabytes
-        releaseFreedMemory()
 
         if let journal, journal.isAutomatic, !options.dryRun, !eligible.isEmpty {
             // Known before anything is sent, so that after a kill it can be passed to --journal.
@@ -84,10 +83,10 @@ struct BulkResume {
 
         // 2. Resume (or plan).
         if options.dryRun {
-            for name in eligible { results[name] = Self.result(name, "planned", reason: "FAILED; would be resumed") }
+            for name in eligible { results[name] = ResumeResult(name, .planned, reason: "FAILED; would be resumed") }
         } else {
             // Failures found while checking count toward the error budget too.
-            let checkFailures = results.values.filter { $0["outcome"] == "failed" }.count
+            let checkFailures = results.values.count { $0.outcome == .failed }
             // The resume adds to this table rather than returning a second one to merge.
             let outcome = await resume(eligible, failuresSoFar: checkFailures, adding: results, failedAt: failedAt)
             results = outcome.results
@@ -114,7 +113,7 @@ struct BulkResume {
     /// `failedAt`: when each eligible execution last stopped (the service's own clock), for
     /// the journal's intents.
     func eligibleTargets(
-        _ distinct: [String], results: inout [String: ValueMap], failedAt: inout [String: String]
+        _ distinct: [String], results: inout [String: ResumeResult], failedAt: inout [String: String]
     ) async throws(ScriptError) -> [String] {
         let states = try await currentStates(distinct)
         var eligible: [String] = []
@@ -124,11 +123,11 @@ struct BulkResume {
                 eligible.append(name)
                 if let stoppedAt { failedAt[name] = stoppedAt }
             case .state(let state, _)?:
-                results[name] = Self.result(name, "skipped", reason: "execution is \(state.rawValue), not FAILED")
+                results[name] = ResumeResult(name, .skipped, reason: "execution is \(state.rawValue), not FAILED")
             case .error(let message)?:
-                results[name] = Self.result(name, "failed", reason: message)
+                results[name] = ResumeResult(name, .failed, reason: message)
             case nil:
-                results[name] = Self.result(name, "failed", reason: "execution \(name) not found")
+                results[name] = ResumeResult(name, .failed, reason: "execution \(name) not found")
             }
         }
         return eligible
@@ -183,7 +182,7 @@ struct BulkResume {
     /// or the answer was lost): each is read, and one restored at or after its intent is
     /// recorded as resumed here and not sent again. Returns the names settled so.
     func settle(
-        _ unsettled: [String: Journal.Intent], among names: [String], journal: Journal, results: inout [String: ValueMap]
+        _ unsettled: [String: Journal.Intent], among names: [String], journal: Journal, results: inout [String: ResumeResult]
     ) async throws(ScriptError) -> Set<String> {
         let open = names.filter { unsettled[$0] != nil }
         guard !open.isEmpty else { return [] }
@@ -206,11 +205,11 @@ struct BulkResume {
             let applied = open.failedAt.map { restoredAt > $0 } ?? (restoredAt >= open.at - Self.clockAllowanceMilliseconds)
             guard applied else { continue }
             let intent = open.at
-            var record = Self.result(
-                name, "resumed",
+            var record = ResumeResult(
+                name, .resumed,
                 reason: "settled by reading: restored at \(WireDate.iso8601(epochMilliseconds: restoredAt)), after the resume "
                     + "recorded at \(WireDate.iso8601(epochMilliseconds: intent)) in the journal; not sent again")
-            record["restored_at"] = .time(restoredAt)
+            record.restoredAt = restoredAt
             results[name] = record
             journal.record(graph: graph, record)
             settled.insert(name)
@@ -219,14 +218,14 @@ struct BulkResume {
     }
 
     struct ResumeOutcome {
-        var results: [String: ValueMap]
+        var results: [String: ResumeResult]
         var abort: ScriptError?
     }
 
     /// Resumes with bounded concurrency and rate; stops starting new calls after an
     /// authentication error, past the error budget, or when cancelled.
     func resume(
-        _ names: [String], failuresSoFar: Int, adding earlier: [String: ValueMap] = [:], failedAt: [String: String] = [:]
+        _ names: [String], failuresSoFar: Int, adding earlier: [String: ResumeResult] = [:], failedAt: [String: String] = [:]
     ) async -> ResumeOutcome {
         var budgetSpent: ScriptError?
         if let maxErrors = options.maxErrors, failuresSoFar > maxErrors {
@@ -267,44 +266,43 @@ struct BulkResume {
                         if let journal, let intents, await !intents.durable(index) {
                             let why = "the journal \(journal.path) could not be written (\(journal.failure ?? "unknown error"))"
                             state.withLock { s in
-                                s.results[name] = BulkResume.result(name, "not_attempted", reason: why)
+                                s.results[name] = ResumeResult(name, .notAttempted, reason: why)
                                 if s.stop == nil { s.stop = ScriptError(.runtime, "resume \(graph): \(why)", code: .serviceError) }
                             }
                             return
                         }
-                        let record: ValueMap
+                        var record: ResumeResult
                         var failed = false
                         var abort: ScriptError?
                         do throws(OBSWorkflowError) {
                             let restored = try await client.restoreExecution(graph: graph, name: name)
-                            var r = BulkResume.result(name, "resumed", reason: nil)
-                            r["restored_at"] = restored.restored.restoredAt.map(JSONBridge.time) ?? .null
+                            record = ResumeResult(name, .resumed)
+                            record.restoredAt = restored.restored.restoredAt.flatMap(WireDate.parseISO8601)
                             if let urn = restored.restored.executionURN {
-                                r["execution_urn"] = .string(knownURNs[name].flatMap { $0 == urn ? $0 : nil } ?? urn)
+                                record.urn = knownURNs[name].flatMap { $0 == urn ? $0 : nil } ?? urn
                             }
                             if case .confirmedByReading = restored.confirmation {
-                                r["reason"] = "the answer was lost; reading the execution confirmed the resume"
+                                record.reason = "the answer was lost; reading the execution confirmed the resume"
                             }
-                            record = r
                         } catch {
                             if case .cancelled = error {
-                                record = BulkResume.result(name, "failed", reason: "interrupted before an answer arrived")
+                                record = ResumeResult(name, .failed, reason: "interrupted before an answer arrived")
                                 abort = ScriptError(.interrupted, "interrupted", code: .interrupted)
                             } else if let service = error.serviceError, service.status == 409 {
-                                record = BulkResume.result(name, "skipped", reason: service.message ?? "execution is no longer FAILED")
+                                record = ResumeResult(name, .skipped, reason: service.message ?? "execution is no longer FAILED")
                             } else {
-                                record = BulkResume.result(name, "failed", reason: error.description)
+                                record = ResumeResult(name, .failed, reason: error.description)
                                 failed = true
                                 if Errors.isAuthentication(error) { abort = Errors.script(error) }
                             }
                         }
-                        if record["outcome"] == "resumed" || failed { journal?.record(graph: graph, record) }
+                        if record.outcome == .resumed || failed { journal?.record(graph: graph, record) }
                         let live = progress.isLive
                         let line: String? = state.withLock { s in
                             s.results[name] = record
                             if failed { s.failures += 1 }
-                            if record["outcome"] == "resumed" { s.resumed += 1 }
-                            if record["outcome"] == "skipped" { s.skipped += 1 }
+                            if record.outcome == .resumed { s.resumed += 1 }
+                            if record.outcome == .skipped { s.skipped += 1 }
                             if let abort, s.stop == nil { s.stop = abort }
                             if let maxErrors, s.failures > maxErrors, s.stop == nil {
                                 s.stop = ScriptError(
@@ -327,7 +325,7 @@ struct BulkResume {
             var results = s.results
             if let stop = s.stop {
                 let why = stop.kind == .interrupted ? "interrupted before it was attempted" : stop.message
-                for name in names where results[name] == nil { results[name] = Self.result(name, "not_attempted", reason: why) }
+                for name in names where results[name] == nil { results[name] = ResumeResult(name, .notAttempted, reason: why) }
             }
             return ResumeOutcome(results: results, abort: s.stop)
         }
@@ -378,51 +376,36 @@ struct BulkResume {
         }
     }
 
-    /// The error that ends an aborted run, carrying the results so far.
-    func finish(_ abort: ScriptError, targets: [String], results: [String: ValueMap], started: ContinuousClock.Instant) -> ScriptError {
+    /// The error that ends an aborted run, carrying the results so far (as values: it
+    /// leaves the command).
+    func finish(_ abort: ScriptError, targets: [String], results: [String: ResumeResult], started: ContinuousClock.Instant) -> ScriptError {
         var error = abort
         let all = Self.ordered(targets, results)
-        error.details["results"] = .list(all)
         let line = summary(all, started: started)
+        error.details["results"] = .list(all.map(\.value))
         error.message += " (\(line))"
         progress.finish(line)
         return error
     }
 
-    /// Every result has these fields in this order; results made from it share the storage
-    /// of the field names (a resume of 100,000 executions holds 100,000 results).
-    static let resultTemplate: ValueMap = ["execution_name": .null, "outcome": .null, "restored_at": .null, "execution_urn": .null, "reason": .null]
-
-    static func result(_ name: String, _ outcome: String, reason: String?) -> ValueMap {
-        // Setting a key the template has changes only the values, never the shared keys.
-        var record = resultTemplate
-        record["execution_name"] = .string(name)
-        record["outcome"] = .string(outcome)
-        record["reason"] = reason.map(Value.string) ?? .null
-        return record
-    }
-
-    /// One record per target, in target order; a repeated target is reported, not resumed again.
-    static func ordered(_ targets: [String], _ results: [String: ValueMap]) -> [Value] {
+    /// One result per target, in target order; a repeated target is reported, not resumed again.
+    static func ordered(_ targets: [String], _ results: [String: ResumeResult]) -> [ResumeResult] {
         // Without repeats (the usual case) there is nothing to remember.
         let repeats = results.count < targets.count
         var seen: Set<String> = []
         return targets.map { name in
             if repeats, !seen.insert(name).inserted {
-                return .map(result(name, "skipped", reason: "listed more than once; handled once above"))
+                return ResumeResult(name, .skipped, reason: "listed more than once; handled once above")
             }
-            return .map(results[name] ?? result(name, "not_attempted", reason: "stopped before it was attempted"))
+            return results[name] ?? ResumeResult(name, .notAttempted, reason: "stopped before it was attempted")
         }
     }
 
-    func summary(_ results: [Value], started: ContinuousClock.Instant) -> String {
-        var counts: [String: Int] = [:]
-        for case .map(let m) in results { counts[m["outcome"]?.displayText ?? "?", default: 0] += 1 }
-        let order = ["resumed", "planned", "skipped", "failed", "not_attempted"]
-        let parts = order.compactMap { key in counts[key].map { "\($0) \(key)" } }
-        var line = "resume \(graph): \(parts.joined(separator: ", ")) in \((ContinuousClock.now - started).elapsedText)"
+    func summary(_ results: [ResumeResult], started: ContinuousClock.Instant) -> String {
+        let tally = ResumeTally(results)
+        var line = "resume \(graph): \(tally.text) in \((ContinuousClock.now - started).elapsedText)"
         // Only worth naming when something was resumed; passed to --journal, it skips those.
-        if let journal, journal.isAutomatic, counts["resumed"] != nil { line += "; journal \(journal.path)" }
+        if let journal, journal.isAutomatic, tally[.resumed] > 0 { line += "; journal \(journal.path)" }
         return line
     }
 }
@@ -484,19 +467,6 @@ extension [String] {
         return filter { seen.insert($0).inserted }
     }
 }
-
-/// Hands memory freed by a large step (a listing parsed page by page) back to the system,
-/// so the peak of a long bulk run is not the sum of its steps.
-func releaseFreedMemory() {
-    #if canImport(Glibc)
-    _ = glibcMallocTrim(0)
-    #endif
-}
-
-#if canImport(Glibc)
-/// glibc's malloc_trim (malloc.h is not part of the Glibc module).
-@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
-#endif
 
 /// A value shared by concurrent tasks, behind a lock.
 final class Shared<State: Sendable>: Sendable {

@@ -195,12 +195,11 @@ final class Journal: @unchecked Sendable {
 
     /// Appends one result; it reaches the disk within 50 ms, written with the others that
     /// arrived meanwhile (encoding and the write happen off the caller's thread).
-    func record(graph: String, _ result: ValueMap) {
-        var fields: [(String, String)] = []
-        for key in ["outcome", "restored_at", "reason"] {
-            if let value = result[key], !value.isNull { fields.append((key, value.displayText)) }
-        }
-        let line = Self.line(graph: graph, name: result["execution_name"]?.displayText ?? "", fields: fields, at: WallClock.nowMilliseconds())
+    func record(graph: String, _ result: ResumeResult) {
+        var fields = [("outcome", result.outcome.rawValue)]
+        if let restoredAt = result.restoredAt { fields.append(("restored_at", WireDate.iso8601(epochMilliseconds: restoredAt))) }
+        if let reason = result.reason { fields.append(("reason", reason)) }
+        let line = Self.line(graph: graph, name: result.execution, fields: fields, at: WallClock.nowMilliseconds())
         let schedule = pending.withLock { p -> Bool in
             guard p.failure == nil else { return false }
             p.lines += line

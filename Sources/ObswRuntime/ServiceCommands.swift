@@ -226,11 +226,12 @@ enum ServiceCommands {
                 knownURNs: knownURNs
             ).run(targets)
         }
-        let failed = results.count { if case .map(let m) = $0 { m["outcome"] == "failed" } else { false } }
+        let failed = results.count { $0.outcome == .failed }
         if failed > 0 {
             call.engine.noteIgnoredFailure("resume \(graph): \(failed) of \(results.count) target\(results.count == 1 ? "" : "s") failed", of: invocation)
         }
-        return single && results.count == 1 ? results[0] : .list(results)
+        // Values once, here at the boundary.
+        return single && results.count == 1 ? results[0].value : .list(results.map(\.value))
     }
 
     static func wait(_ call: ServiceCall) throws(ScriptError) -> Value {
@@ -245,11 +246,11 @@ enum ServiceCommands {
         let finals = try call.blocking { () throws(ScriptError) in
             try await Waiter(client: client, graph: graph, options: options, progress: progress).run(targets)
         }
-        let failed = finals.count { if case .map(let m) = $0 { m["execution_state"] == "FAILED" } else { false } }
+        let failed = finals.count { $0.state == .failed }
         if failed > 0 {
             call.engine.noteIgnoredFailure("wait \(graph): \(failed) of \(finals.count) execution\(finals.count == 1 ? "" : "s") FAILED", of: call.invocation)
         }
-        return .list(finals)
+        return Records.list(finals)
     }
 }
 

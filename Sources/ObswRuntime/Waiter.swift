@@ -25,7 +25,8 @@ struct Waiter {
 
     static let individualLimit = 20
 
-    func run(_ targets: [String]) async throws(ScriptError) -> [Value] {
+    /// The final record of each target, in target order (values are made by the command).
+    func run(_ targets: [String]) async throws(ScriptError) -> [Execution] {
         let distinct = targets.distinctInOrder()
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(options.timeoutMilliseconds)
@@ -62,7 +63,7 @@ struct Waiter {
             progress.update("wait \(graph): \(distinct.count - remaining.count)/\(distinct.count) finished, \(remaining.count) pending, \(elapsed.elapsedText)")
             if remaining.isEmpty {
                 progress.finish(summary(distinct.map { finished[$0]! }, elapsed: ContinuousClock.now - start))
-                return distinct.map { Records.value(finished[$0]!.summary) }
+                return distinct.map { finished[$0]!.summary }
             }
             let now = ContinuousClock.now
             guard now < deadline else {
