@@ -50,10 +50,13 @@ public final class TestHTTPServer: Sendable {
     private let channel: any Channel
     private let task: Task<Void, Never>
     private let recorded: NIOLockedValueBox<[RecordedRequest]>
+    /// Answers written in full so far.
+    private let answered: NIOLockedValueBox<Int>
 
     /// Starts a server; `handler` gets each request and its 1-based number.
     public static func start(handler: @escaping Handler) async throws -> TestHTTPServer {
         let recorded = NIOLockedValueBox<[RecordedRequest]>([])
+        let answered = NIOLockedValueBox(0)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { child in
@@ -70,20 +73,24 @@ public final class TestHTTPServer: Sendable {
                 try await server.executeThenClose { connections in
                     for try await connection in connections {
                         group.addTask {
-                            await serve(connection, recorded: recorded, handler: handler)
+                            await serve(connection, recorded: recorded, answered: answered, handler: handler)
                         }
                     }
                 }
             }
         }
-        return TestHTTPServer(port: port, channel: underlying, task: task, recorded: recorded)
+        return TestHTTPServer(port: port, channel: underlying, task: task, recorded: recorded, answered: answered)
     }
 
-    private init(port: Int, channel: any Channel, task: Task<Void, Never>, recorded: NIOLockedValueBox<[RecordedRequest]>) {
+    private init(
+        port: Int, channel: any Channel, task: Task<Void, Never>, recorded: NIOLockedValueBox<[RecordedRequest]>,
+        answered: NIOLockedValueBox<Int>
+    ) {
         self.port = port
         self.channel = channel
         self.task = task
         self.recorded = recorded
+        self.answered = answered
     }
 
     public var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -103,6 +110,16 @@ public final class TestHTTPServer: Sendable {
         return requests
     }
 
+    /// How many answers were written in full, once there are at least `count` or `limit`
+    /// has passed (a condition to wait for, instead of a fixed time).
+    public func answers(atLeast count: Int, within limit: Duration = .seconds(15)) async -> Int {
+        let deadline = ContinuousClock.now + limit
+        while answered.withLockedValue({ $0 }) < count, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return answered.withLockedValue { $0 }
+    }
+
     public func stop() async {
         try? await channel.close()
         task.cancel()
@@ -111,7 +128,7 @@ public final class TestHTTPServer: Sendable {
 
 private func serve(
     _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
-    recorded: NIOLockedValueBox<[RecordedRequest]>, handler: @escaping TestHTTPServer.Handler
+    recorded: NIOLockedValueBox<[RecordedRequest]>, answered: NIOLockedValueBox<Int>, handler: @escaping TestHTTPServer.Handler
 ) async {
     try? await connection.executeThenClose { inbound, outbound in
         var head: HTTPRequestHead?
@@ -144,6 +161,7 @@ private func serve(
                     .head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: responseHeaders)))
                 try await outbound.write(.body(.byteBuffer(ByteBuffer(string: text))))
                 try await outbound.write(.end(nil))
+                answered.withLockedValue { $0 += 1 }
             }
         }
     }

@@ -11,11 +11,11 @@ import Testing
             #expect(graphs.value?.records.map { $0["name"]?.displayText } == ["thumbnails", "transcode"])
             #expect(await f.run("graphs thumb").value?.records.count == 1)
             let graph = await f.run("graph thumbnails")
-            guard case .map(let detail)? = graph.value else { Issue.record("\(graph.outcome)"); return }
+            let detail = try #require(graph.value?.mapValue, "\(graph.outcome)")
             #expect(detail["graph_urn"]?.displayText.hasSuffix(":graph:thumbnails") == true)
             #expect(await f.run("templates").value == .list([]))
             let missing = await f.run("try { template nope } catch e { e }")
-            guard case .map(let e)? = missing.value else { Issue.record("\(missing.outcome)"); return }
+            let e = try #require(missing.value?.mapValue, "\(missing.outcome)")
             #expect(e["kind"] == "service" && e["status"] == 404 && e["code"] == "TemplateNotFound" && e["request_id"] != .null)
 
             let all = await f.run("executions thumbnails").value?.records ?? []
@@ -50,7 +50,7 @@ import Testing
                 let done = wait thumbnails $s --timeout 30s
                 [s.graph_name, done[0].execution_state, $(execution thumbnails $s.execution_name).input]
                 """)
-            guard case .list(let items)? = run.value else { Issue.record("\(run.outcome)"); return }
+            let items = try #require(run.value?.listValue, "\(run.outcome)")
             #expect(items[0] == "thumbnails" && items[1] == "SUCCESS")
             #expect(items[2].displayText.contains(#""inputs":{"size":"64","mode":"fast"}"#))
             let missing = await f.run("start thumbnails --object x")
@@ -68,7 +68,7 @@ import Testing
                 let ok = executions thumbnails --state SUCCESS
                 [failed[0].execution_name, failed[1].execution_name, ok[0].execution_name]
                 """)
-            guard case .list(let names)? = setup.value else { Issue.record("\(setup.outcome)"); return }
+            let names = try #require(setup.value?.listValue, "\(setup.outcome)")
             let (a, b, ok) = (names[0].displayText, names[1].displayText, names[2].displayText)
 
             let dry = await f.run("resume thumbnails [\"\(a)\", \"\(ok)\", \"nope\"] --dry-run")
@@ -79,7 +79,7 @@ import Testing
             #expect(try await f.restores().total == 0)
 
             let single = await f.run("resume thumbnails \(a)")
-            guard case .map(let one)? = single.value else { Issue.record("\(single.outcome)"); return }
+            let one = try #require(single.value?.mapValue, "\(single.outcome)")
             #expect(one["outcome"] == "resumed" && one["restored_at"] != .null && one["execution_urn"] != .null)
 
             let twice = await f.run("resume thumbnails [\"\(b)\", \"\(b)\", \"\(a)\"] \(b)")
@@ -101,7 +101,8 @@ import Testing
                 let results = resume bulk $failed $failed[0] --concurrency 64
                 [len(failed), results]
                 """)
-            guard case .list(let parts)? = run.value, case .int(let count) = parts[0] else { Issue.record("\(run.outcome)"); return }
+            let parts = try #require(run.value?.listValue, "\(run.outcome)")
+            let count = try #require(parts.first.flatMap { if case .int(let n) = $0 { n } else { nil } }, "\(parts)")
             #expect(count == 3000)
             #expect(outcomes(parts[1]) == ["resumed": 3000, "skipped": 1])
             let counters = try await f.restores()
@@ -116,7 +117,7 @@ import Testing
             let run = await f.run("""
                 try { resume thumbnails exec-0001 exec-0002 exec-0003 exec-0004 --max-errors 2 } catch e { e }
                 """)
-            guard case .map(let e)? = run.value else { Issue.record("\(run.outcome)"); return }
+            let e = try #require(run.value?.mapValue, "\(run.outcome)")
             #expect(e["message"]?.displayText.contains("--max-errors") == true)
             #expect(outcomes(e["results"]) == ["failed": 4])
             #expect(try await f.restores().total == 0)

@@ -20,7 +20,7 @@ import Testing
                 #expect(e["message"]?.displayText.contains(name) == true, "\(name): \(e)")
             }
             let slash = await f.run("try { execution thumbnails \"a/b\" } catch e { e }")
-            guard case .map(let e)? = slash.value else { Issue.record("\(slash.outcome)"); return }
+            let e = try #require(slash.value?.mapValue, "\(slash.outcome)")
             #expect(e["status"] == 400, "a name with a slash stays one path segment: \(e)")
         }
     }

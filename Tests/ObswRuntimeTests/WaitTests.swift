@@ -12,9 +12,9 @@ import Testing
                 let final = wait thumbnails $started $once --interval 200ms --timeout 1m
                 [len(final), final[0].execution_name == started[0].execution_name, [e.execution_state for e in final]]
                 """)
-            guard case .list(let parts)? = run.value else { Issue.record("\(run.outcome)"); return }
+            let parts = try #require(run.value?.listValue, "\(run.outcome)")
             #expect(parts[0] == 26 && parts[1] == true)
-            guard case .list(let states) = parts[2] else { Issue.record("states: \(parts[2])"); return }
+            let states = try #require(parts[2].listValue, "states: \(parts[2])")
             #expect(Array(states.prefix(25)) == Array(repeating: "SUCCESS", count: 25))
             #expect(states[25] == "FAILED")
         }
@@ -26,10 +26,10 @@ import Testing
                 let slow = start thumbnails --bucket demo --object videos/slow-1.mp4
                 try { wait thumbnails $slow --timeout 300ms } catch e { e }
                 """)
-            guard case .map(let e)? = run.value else { Issue.record("\(run.outcome)"); return }
+            let e = try #require(run.value?.mapValue, "\(run.outcome)")
             #expect(e["kind"] == "timeout")
             #expect(e["message"]?.displayText.contains("1 still pending: exec-") == true)
-            guard case .list(let pending)? = e["pending"] else { Issue.record("no pending list"); return }
+            let pending = try #require(e["pending"]?.listValue, "no pending list")
             #expect(pending.count == 1 && pending[0].displayText.hasPrefix("exec-"))
         }
     }
@@ -40,7 +40,7 @@ import Testing
                 let bad = start thumbnails --bucket demo --object x/fail-always-1.jpg
                 try { wait thumbnails $bad --until success --timeout 1m } catch e { e }
                 """)
-            guard case .map(let e)? = run.value else { Issue.record("\(run.outcome)"); return }
+            let e = try #require(run.value?.mapValue, "\(run.outcome)")
             #expect(e["message"]?.displayText.contains("FAILED") == true)
             #expect(e["execution_name"]?.displayText.hasPrefix("exec-") == true)
         }

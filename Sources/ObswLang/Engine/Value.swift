@@ -54,6 +54,12 @@ public enum Value: Sendable {
 
     public var isNull: Bool { if case .null = self { true } else { false } }
 
+    /// The map, when this is one.
+    public var mapValue: ValueMap? { if case .map(let m) = self { m } else { nil } }
+
+    /// The list, when this is one.
+    public var listValue: [Value]? { if case .list(let items) = self { items } else { nil } }
+
     /// What a variable holds before its `let` ran, where a hoisted function could read it
     /// early (`Compiler.compileStatements`). Reads of such variables check for it, so a
     /// script never sees it.
