@@ -93,9 +93,6 @@ final class Journal: @unchecked Sendable {
         close(fd)
     }
 
-    /// Whether the file exists (an automatic journal appears with the first intent).
-    var exists: Bool { writer.sync { fd >= 0 } }
-
     /// A resume that may have been sent: when (this machine's clock), and when the execution
     /// had last failed before it (the service's clock), if known. A `restored_at` after that
     /// failure can only be this resume: no clock comparison across machines is needed.
@@ -137,12 +134,14 @@ final class Journal: @unchecked Sendable {
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         guard n > 0 else { return result }
         for line in bytes[0..<n].split(separator: 0x0A) {
-            if let header = try? JSONParser.parse(Array(line)).objectValue, header["obsw_journal"] != nil {
+            // Each line is parsed once: a header, or an entry.
+            let parsed = try? JSONParser.parse(Array(line)).objectValue
+            if let header = parsed, header["obsw_journal"] != nil {
                 if let endpoint = header.string("endpoint") { result.endpoints.insert(endpoint) }
                 if header["local"] == .bool(true) { result.local = true }
                 continue
             }
-            guard let entry = try? JSONParser.parse(Array(line)).objectValue, let name = entry.string("execution_name"),
+            guard let entry = parsed, let name = entry.string("execution_name"),
                 let at = entry.string("at").flatMap(WireDate.parseISO8601)
             else {
                 result.unreadable += 1
