@@ -311,7 +311,7 @@ struct BulkResume {
                             }
                             guard live else { return nil }
                             let elapsed = ContinuousClock.now - started
-                            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 + 0.001
+                            let seconds = Double(elapsed.wholeMilliseconds) / 1000 + 0.001
                             let done = s.results.count - earlier.count
                             return "resume \(graph): \(done)/\(total) — \(s.resumed) resumed, \(s.skipped) skipped, \(s.failures) failed, "
                                 + "\(Int(Double(done) / seconds))/s, \(elapsed.elapsedText)"

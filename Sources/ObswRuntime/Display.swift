@@ -52,11 +52,8 @@ public enum Display {
 
     /// Columns in order of usefulness, as many as fit `width`; a missing or null field shows `-`.
     static func table(_ rows: [ValueMap], width maximum: Int = Int.max, palette: Palette = .plain) -> String {
-        var keys: [String] = []
-        var known: Set<String> = []
-        for row in rows {
-            for key in row.keys where known.insert(key).inserted { keys.append(key) }
-        }
+        let keys = fieldNames(rows)
+        let known = Set(keys)
         let ordered = preferredColumns.filter(known.contains) + keys.filter { !preferredColumns.contains($0) }
         var columns: [String] = []
         var hidden: [String] = []
@@ -90,6 +87,16 @@ public enum Display {
         if !hidden.isEmpty { footer += "; not shown: \(hidden.joined(separator: ", "))" }
         lines.append(footer + ")")
         return lines.joined(separator: "\n")
+    }
+
+    /// Every field name of the records, in the order they first appear.
+    public static func fieldNames(_ rows: [ValueMap]) -> [String] {
+        var keys: [String] = []
+        var known: Set<String> = []
+        for row in rows {
+            for key in row.keys where known.insert(key).inserted { keys.append(key) }
+        }
+        return keys
     }
 
     static func cell(_ value: Value?) -> String {

@@ -47,6 +47,12 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
         return try command.run(ServiceCall(host: self, invocation: invocation, engine: engine))
     }
 
+    /// The execution names an invocation's targets (from argument `index` on) name, read as
+    /// the command reads them (names, records, lists of either).
+    public static func targetNames(of invocation: CommandInvocation, from index: Int) throws(ScriptError) -> [String] {
+        try Arguments(invocation: invocation).targets(from: index)
+    }
+
     /// The environment variables that say where the state folder is.
     static func stateEnvironment() -> [String: String] {
         var environment: [String: String] = [:]

@@ -23,3 +23,17 @@ public func writeError(_ line: String) { writeAll(2, Array((line + "\n").utf8)) 
 
 /// Text on standard output, as it is.
 public func writeOut(_ text: String) { writeAll(1, Array(text.utf8)) }
+
+/// Columns of the terminal on standard output (120 when it cannot be told).
+public func terminalColumns() -> Int {
+    var size = winsize()
+    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 120 }
+    return Int(size.ws_col)
+}
+
+/// Rows of the terminal on standard output; nil when it is not a terminal.
+public func terminalRows() -> Int? {
+    var size = winsize()
+    guard isatty(1) != 0, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return nil }
+    return Int(size.ws_row)
+}

@@ -1,4 +1,5 @@
 import Foundation
+import ObswRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -29,15 +30,7 @@ enum Pager {
         // The pager may quit before reading everything (q in less): a write to the closed
         // pipe must fail, not end the shell.
         let previous = signal(SIGPIPE, SIG_IGN)
-        let bytes = Array(text.utf8)
-        var offset = 0
-        let fd = input.fileHandleForWriting.fileDescriptor
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { break }
-            offset += n
-        }
+        writeAll(input.fileHandleForWriting.fileDescriptor, Array(text.utf8))
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
         signal(SIGPIPE, previous)

@@ -94,7 +94,7 @@ public final class Shell: EngineDelegate {
         case .finished(let value):
             if !value.isNull {
                 engine.define("_", value)
-                show(Display.render(value, width: terminalWidth(), palette: outputPalette) + "\n")
+                show(Display.render(value, width: terminalColumns(), palette: outputPalette) + "\n")
             }
         case .invalid(let diagnostics):
             let renderer = self.renderer
@@ -155,21 +155,6 @@ public final class Shell: EngineDelegate {
     }
 }
 
-/// Columns of the terminal on standard output (120 when it cannot be told).
-func terminalWidth() -> Int {
-    var size = winsize()
-    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 120 }
-    return Int(size.ws_col)
-}
-
-/// Rows of the terminal on standard output; nil when it is not a terminal.
-func terminalRows() -> Int? {
-    var size = winsize()
-    guard isatty(1) != 0, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return nil }
-    return Int(size.ws_row)
-}
-
-
 /// While code runs, turns Ctrl-C or SIGTERM (the flag the C handler sets) into the
 /// engine's interrupt, which loops, calls, `sleep`, `wait` and `resume` all poll.
 public final class InterruptWatcher: @unchecked Sendable {
@@ -214,7 +199,7 @@ final class ShellHost: CommandHost {
     func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value {
         guard invocation.name == "history" else {
             if invocation.name == "resume", let shell, shell.confirmsBulk, !invocation.flag("dry-run") {
-                let count = Self.distinctTargets(invocation.positional.dropFirst())
+                let count = Set(try ServiceHost.targetNames(of: invocation, from: 1)).count
                 let graph = invocation.positional.first?.displayText ?? ""
                 if count > Shell.confirmAbove, !shell.confirm("resume \(count) executions of \(graph)?") {
                     throw ScriptError(.runtime, "resume \(graph): not confirmed; nothing was sent (--yes skips the question)", code: .badArgument)
@@ -242,23 +227,6 @@ final class ShellHost: CommandHost {
             engine.delegate?.write("\(String(start + i + 1).leftPadded(to: 5))  \(entry.replacing("\n", with: "\n       "))\n")
         }
         return .null
-    }
-}
-
-extension ShellHost {
-    /// How many distinct executions targets name (names, records, lists of them).
-    static func distinctTargets(_ values: ArraySlice<Value>) -> Int {
-        var names: Set<String> = []
-        func collect(_ value: Value) {
-            switch value {
-            case .list(let items): items.forEach(collect)
-            case .map(let m): if let name = m["execution_name"], !name.isNull { names.insert(name.displayText) }
-            case .null: break
-            default: names.insert(value.displayText)
-            }
-        }
-        values.forEach(collect)
-        return names.count
     }
 }
 

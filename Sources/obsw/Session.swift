@@ -83,9 +83,7 @@ enum TabSeparated {
             guard records.count == items.count, !records.isEmpty else {
                 return items.map { field($0) + "\n" }.joined()
             }
-            var keys: [String] = []
-            var known: Set<String> = []
-            for record in records { for key in record.keys where known.insert(key).inserted { keys.append(key) } }
+            let keys = Display.fieldNames(records)
             var text = keys.joined(separator: "\t") + "\n"
             for record in records { text += keys.map { field(record[$0] ?? .null) }.joined(separator: "\t") + "\n" }
             return text
@@ -106,13 +104,6 @@ enum TabSeparated {
         }
         return text.replacing("\\", with: "\\\\").replacing("\t", with: "\\t").replacing("\n", with: "\\n").replacing("\r", with: "\\r")
     }
-}
-
-/// Columns of the terminal on standard output (120 when it cannot be told).
-func terminalColumns() -> Int {
-    var size = winsize()
-    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 120 }
-    return Int(size.ws_col)
 }
 
 /// `--color`: whether text for a terminal is coloured.
