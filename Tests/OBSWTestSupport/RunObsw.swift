@@ -103,8 +103,10 @@ public struct EmulatorProcess {
     /// What it printed on starting.
     public let banner: String
 
-    /// Starts `obsw emulator --port 0 ARGUMENTS` and waits for its banner.
-    public static func start(_ arguments: [String] = []) throws -> EmulatorProcess {
+    /// Starts `obsw emulator --port 0 ARGUMENTS` and waits for its banner, reading it on a
+    /// thread of its own: a pool thread held while a loaded machine starts the process would
+    /// starve every other test (two such waits once stalled the whole run for 30 s).
+    public static func start(_ arguments: [String] = []) async throws -> EmulatorProcess {
         let process = Process()
         process.executableURL = obswBinary
         process.arguments = ["emulator", "--port", "0"] + arguments
@@ -113,11 +115,17 @@ public struct EmulatorProcess {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        var banner = ""
-        while !banner.contains("control:") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            banner += String(decoding: chunk, as: UTF8.self)
+        let reader = output.fileHandleForReading
+        let banner = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+            Thread {
+                var banner = ""
+                while !banner.contains("control:") {
+                    let chunk = reader.availableData
+                    if chunk.isEmpty { break }
+                    banner += String(decoding: chunk, as: UTF8.self)
+                }
+                done.resume(returning: banner)
+            }.start()
         }
         let endpoint = banner.firstMatch(of: /serving the Data\+ workflow API on (http:\/\/127\.0\.0\.1:\d+)/)
             .map { String($0.1) } ?? ""

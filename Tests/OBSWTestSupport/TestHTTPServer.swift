@@ -103,20 +103,14 @@ public final class TestHTTPServer: Sendable {
     /// on a loaded machine, later than a short client timeout — so a test that counts what
     /// the server saw waits for it instead of reading at once.
     public func requests(atLeast count: Int, within limit: Duration = .seconds(15)) async -> [RecordedRequest] {
-        let deadline = ContinuousClock.now + limit
-        while requests.count < count, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        _ = await eventually(within: limit) { requests.count >= count }
         return requests
     }
 
     /// How many answers were written in full, once there are at least `count` or `limit`
     /// has passed (a condition to wait for, instead of a fixed time).
     public func answers(atLeast count: Int, within limit: Duration = .seconds(15)) async -> Int {
-        let deadline = ContinuousClock.now + limit
-        while answered.withLockedValue({ $0 }) < count, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        _ = await eventually(within: limit) { answered.withLockedValue { $0 } >= count }
         return answered.withLockedValue { $0 }
     }
 

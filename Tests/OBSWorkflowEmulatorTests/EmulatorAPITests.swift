@@ -1,5 +1,6 @@
 import OBSWorkflow
 import OBSWorkflowEmulator
+import OBSWTestSupport
 import Testing
 
 /// The client core against the embedded emulator: every endpoint, end to end.

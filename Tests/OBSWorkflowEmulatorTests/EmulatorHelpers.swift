@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOCore
 import OBSWorkflow
 import OBSWorkflowEmulator
+import OBSWTestSupport
 import Testing
 
 let demoKeys = EmulatorConfiguration.demoCredentials
@@ -78,14 +79,4 @@ func createThumbnails(_ client: OBSWorkflowClient, name: String = "thumbnails") 
                 ["state_name": "publish", "type": "OPERATION"],
             ],
         ])
-}
-
-/// Polls until `condition` holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return false
 }

@@ -70,7 +70,7 @@ import Testing
             {"graphs": [{"name": "load", "states": ["work"],
                          "seed": {"count": 400, "failed": 0.2, "fail_always": 0.5, "running": 0.1}}]}
             """)
-        let emulator = try EmulatorProcess.start(["--scenario", scenario, "--faults", "500=0.02,503=0.01,429=0.02,drop=0.01,seed=11"])
+        let emulator = try await EmulatorProcess.start(["--scenario", scenario, "--faults", "500=0.02,503=0.01,429=0.02,drop=0.01,seed=11"])
         defer { emulator.stop() }
         let endpoint = emulator.endpoint
         try #require(!endpoint.isEmpty, "\(emulator.banner)")

@@ -178,9 +178,10 @@ private let startedBody = #"{"execution_urn":"urn:e","started_at":"2020-01-01T00
     }
 
     @Test func cancellationStopsRetrying() async throws {
-        // Cancelled while the client waits out its 2 s backoff after the first answer.
+        // Cancelled while the client waits out its backoff (30-60 s, so that a test starved of
+        // threads for a while still cancels before a second request) after the first answer.
         try await expectCancelledAfterOneRequest(
-            retry: RetryPolicy(maxAttempts: 10, baseDelay: .seconds(2), maxDelay: .seconds(2)), handler: { _, _ in .json(503, "{}") },
+            retry: RetryPolicy(maxAttempts: 10, baseDelay: .seconds(60), maxDelay: .seconds(60)), handler: { _, _ in .json(503, "{}") },
             cancelOnceAnswered: true)
     }
 

@@ -9,7 +9,7 @@ import Testing
 /// summary; given to `--journal`, it makes the next run skip what was resumed.
 @Suite(.timeLimit(.minutes(5))) struct AutomaticJournalTests {
     @Test func aResumeKeepsAJournalTheNextRunCanUse() async throws {
-        let emulator = try EmulatorProcess.start()
+        let emulator = try await EmulatorProcess.start()
         defer { emulator.stop() }
         let dir = TemporaryDirectory()
         defer { dir.remove() }

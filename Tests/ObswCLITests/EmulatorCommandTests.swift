@@ -6,13 +6,13 @@ import Testing
 /// `obsw emulator` and `obsw --local`, run as a user would.
 @Suite(.timeLimit(.minutes(5))) struct EmulatorCommandTests {
     /// Starts `obsw emulator ARGS` and returns the process, its endpoint and the banner.
-    func startEmulator(_ arguments: [String]) throws -> (Process, String, String) {
-        let emulator = try EmulatorProcess.start(arguments)
+    func startEmulator(_ arguments: [String]) async throws -> (Process, String, String) {
+        let emulator = try await EmulatorProcess.start(arguments)
         return (emulator.process, emulator.endpoint, emulator.banner)
     }
 
     @Test func standaloneWithDemoKeysServesTheDemoDataAndStopsOnSIGTERM() async throws {
-        let (process, endpoint, banner) = try startEmulator(["--speed", "2"])
+        let (process, endpoint, banner) = try await startEmulator(["--speed", "2"])
         #expect(!endpoint.isEmpty, "\(banner)")
         #expect(banner.contains("access key id:     OBSWEMULATORDEMOKEY"))
         #expect(banner.contains("secret access key: obsw-emulator-demo-secret-key"))
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func givenKeysAreTheOnlyOnesAcceptedAndTheSecretIsNotPrinted() async throws {
-        let (process, endpoint, banner) = try startEmulator(["--access-key", "MYKEY", "--secret-key", "my-own-secret"])
+        let (process, endpoint, banner) = try await startEmulator(["--access-key", "MYKEY", "--secret-key", "my-own-secret"])
         #expect(banner.contains("access key id:     MYKEY"))
         #expect(!banner.contains("my-own-secret"))
         func client(_ key: String, _ secret: String) throws -> OBSWorkflowClient {
@@ -79,7 +79,7 @@ import Testing
             {"graphs": [{"name": "ingest", "states": ["fetch", "store"], "seed": {"count": 12, "failed": 0.5}}],
              "executions": [{"graph": "ingest", "object": "x/fail-always-1", "started_ago": "1h"}]}
             """)
-        let (process, endpoint, _) = try startEmulator(["--scenario", file])
+        let (process, endpoint, _) = try await startEmulator(["--scenario", file])
         let client = try OBSWorkflowClient(
             settings: TransportSettings(
                 endpoint: try Endpoint(parsing: endpoint),

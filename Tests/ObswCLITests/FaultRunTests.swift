@@ -27,7 +27,7 @@ import Testing
             {"graphs": [{"name": "bulk", "states": ["work"],
                          "seed": {"count": \(Self.size), "failed": 1, "fail_always": 0, "running": 0}}]}
             """)
-        let emulator = try EmulatorProcess.start(["--scenario", scenario, "--speed", "0.01", "--faults", Self.faults])
+        let emulator = try await EmulatorProcess.start(["--scenario", scenario, "--speed", "0.01", "--faults", Self.faults])
         defer { emulator.stop() }
         #expect(!emulator.endpoint.isEmpty, "\(emulator.banner)")
         let environment = [

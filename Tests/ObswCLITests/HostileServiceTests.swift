@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func wrongKeyIsExplainedWithTheFix() async throws {
-        let emulator = try EmulatorProcess.start()
+        let emulator = try await EmulatorProcess.start()
         defer { emulator.stop() }
         let run = try await runObswInBackground(["-c", "graphs"], environment: environment(emulator.endpoint, secret: "a-wrong-secret"))
         #expect(run.status == 3, "\(run.stderr)")
@@ -24,7 +24,7 @@ import Testing
 
     @Test func skewedClockIsExplained() async throws {
         // The emulator's clock an hour ahead is this machine's clock an hour behind.
-        let emulator = try EmulatorProcess.start(["--clock-offset", "1h"])
+        let emulator = try await EmulatorProcess.start(["--clock-offset", "1h"])
         defer { emulator.stop() }
         #expect(emulator.banner.contains("clock offset"), "\(emulator.banner)")
         let run = try await runObswInBackground(["-c", "graphs"], environment: environment(emulator.endpoint))
@@ -32,7 +32,7 @@ import Testing
         #expect(run.stderr.contains("RequestTimeTooSkewed"), "\(run.stderr)")
         #expect(run.stderr.contains("hint: this machine's clock differs"), "\(run.stderr)")
         // Within the allowed 15 minutes nothing is wrong.
-        let near = try EmulatorProcess.start(["--clock-offset=-5m"])
+        let near = try await EmulatorProcess.start(["--clock-offset=-5m"])
         defer { near.stop() }
         #expect(try await runObswInBackground(["-c", "graphs"], environment: environment(near.endpoint)).status == 0)
     }

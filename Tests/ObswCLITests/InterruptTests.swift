@@ -10,7 +10,7 @@ import Testing
 /// The emulator runs as a separate process so its counters outlive the script.
 @Suite(.timeLimit(.minutes(5))) struct InterruptTests {
     @Test func sigtermDuringBulkResume() async throws {
-        let emulator = try EmulatorProcess.start(["--faults", "slow=1,slow-ms=300"])
+        let emulator = try await EmulatorProcess.start(["--faults", "slow=1,slow-ms=300"])
         defer { emulator.stop() }
         let endpoint = emulator.endpoint
         #expect(!endpoint.isEmpty, "\(emulator.banner)")

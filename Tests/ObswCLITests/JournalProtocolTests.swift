@@ -15,12 +15,12 @@ import Testing
     /// An emulator with `count` FAILED executions of graph `bulk`. `failAlways`: a resumed
     /// execution fails again at once (at `speed`), so a second resume would be accepted —
     /// exactly what a rerun must not send.
-    func emulator(_ dir: TemporaryDirectory, count: Int, failAlways: Bool, speed: String) throws -> EmulatorProcess {
+    func emulator(_ dir: TemporaryDirectory, count: Int, failAlways: Bool, speed: String) async throws -> EmulatorProcess {
         let scenario = dir.write("bulk.json", """
             {"graphs": [{"name": "bulk", "states": ["work"],
                          "seed": {"count": \(count), "failed": 1, "fail_always": \(failAlways ? 1 : 0), "running": 0}}]}
             """)
-        let emulator = try EmulatorProcess.start(["--scenario", scenario, "--speed", speed])
+        let emulator = try await EmulatorProcess.start(["--scenario", scenario, "--speed", speed])
         try #require(!emulator.endpoint.isEmpty, "\(emulator.banner)")
         return emulator
     }
@@ -34,7 +34,7 @@ import Testing
     @Test func aFullDiskStopsTheResumeAndTheRerunResumesNothingTwice() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let emulator = try emulator(dir, count: 400, failAlways: false, speed: "0.01")
+        let emulator = try await emulator(dir, count: 400, failAlways: false, speed: "0.01")
         defer { emulator.stop() }
         let journal = dir.path + "/journal.jsonl"
         // A file size limit of 8 KiB: the journal's writes fail part way (EFBIG), as on a full disk.
@@ -61,7 +61,7 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let count = 300
-        let emulator = try emulator(dir, count: count, failAlways: true, speed: "50")
+        let emulator = try await emulator(dir, count: count, failAlways: true, speed: "50")
         defer { emulator.stop() }
         var random = SplitMix(seed: 20261202)
         var doubles = 0
@@ -97,7 +97,7 @@ import Testing
     @Test func twoResumesOfOneGraphNeverRunAlongside() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let emulator = try emulator(dir, count: 300, failAlways: false, speed: "0.01")
+        let emulator = try await emulator(dir, count: 300, failAlways: false, speed: "0.01")
         defer { emulator.stop() }
         let slow = "let failed = executions bulk --state FAILED\nlet r = resume bulk $failed --concurrency 4 --rps 100"
         let env = environment(emulator, dir), endpoint = emulator.endpoint
@@ -121,7 +121,7 @@ import Testing
     @Test func aJournalThatIsNotAFileOrNotAJournalIsSaidSo() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let emulator = try emulator(dir, count: 5, failAlways: false, speed: "0.01")
+        let emulator = try await emulator(dir, count: 5, failAlways: false, speed: "0.01")
         defer { emulator.stop() }
         let fifo = dir.path + "/fifo"
         #expect(mkfifo(fifo, 0o600) == 0)
@@ -143,13 +143,11 @@ import Testing
     }
 
     func waitUntilNoneRunning(_ emulator: EmulatorProcess, _ dir: TemporaryDirectory) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
+        let noneRunning = try await eventually(every: .milliseconds(50)) {
             let running = try await runObswInBackground(
                 ["--output", "jsonl", "-c", "executions bulk --state RUNNING"], environment: environment(emulator, dir))
-            if running.status == 0, running.stdout.isEmpty { return }
-            try await Task.sleep(for: .milliseconds(50))
+            return running.status == 0 && running.stdout.isEmpty
         }
-        Issue.record("executions still RUNNING after 30 s")
+        #expect(noneRunning, "executions still RUNNING after 30 s")
     }
 }

@@ -9,7 +9,7 @@ import Testing
     static let token = "ToKeN-\(UUID().uuidString)"
 
     @Test func secretsAppearInNoArtifact() async throws {
-        let emulator = try EmulatorProcess.start(["--access-key", "AKSECRETSTEST", "--secret-key", Self.secret])
+        let emulator = try await EmulatorProcess.start(["--access-key", "AKSECRETSTEST", "--secret-key", Self.secret])
         defer { emulator.stop() }
         #expect(!emulator.banner.contains(Self.secret), "the emulator printed a secret it was given")
         let endpoint = emulator.endpoint
@@ -76,10 +76,9 @@ import Testing
         }
         // Poll (without holding a thread) until obsw has lowered the limit: it does so first thing.
         var limits = ""
-        let deadline = ContinuousClock.now + .seconds(30)
-        while limits.firstMatch(of: /Max core file size\s+0\s+0/) == nil, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        _ = await eventually(every: .milliseconds(50)) {
             limits = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)) ?? ""
+            return limits.firstMatch(of: /Max core file size\s+0\s+0/) != nil
         }
         #expect(
             limits.firstMatch(of: /Max core file size\s+0\s+0/) != nil,

@@ -1,0 +1,21 @@
+/// Waiting for a condition instead of a fixed time.
+///
+/// The limit counts only time this task was awake to look: tests share a concurrency pool of
+/// one thread per core, and when other tests hold it for half a minute a wall-clock deadline
+/// would run out before the thing awaited (a request the client has not had a thread to
+/// send yet) could happen. A sleep that overran by more than a poll's worth is counted as
+/// one poll, so a starved wait is not a failed wait; a condition that never comes still
+/// fails after `limit` of real looking.
+public func eventually(
+    within limit: Duration = .seconds(30), every interval: Duration = .milliseconds(10),
+    _ condition: () async throws -> Bool
+) async rethrows -> Bool {
+    var looked = Duration.zero
+    while true {
+        if try await condition() { return true }
+        if looked >= limit || Task.isCancelled { return false }
+        let before = ContinuousClock.now
+        try? await Task.sleep(for: interval)
+        looked += min(ContinuousClock.now - before, interval * 2)
+    }
+}
