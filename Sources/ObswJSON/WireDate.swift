@@ -50,6 +50,40 @@ public enum WireDate {
         return "\(y)-\(pad(m))-\(pad(d))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)).\(ms)Z"
     }
 
+    /// `2020-04-23T12:32:11Z`: whole seconds, as DWR's `start_time`/`end_time` take it.
+    public static func iso8601Seconds(epochSeconds: Int) -> String {
+        let days = floorDiv(epochSeconds, 86400)
+        let secondsOfDay = epochSeconds - days * 86400
+        let (y, m, d) = civil(fromDays: days)
+        return "\(y)-\(pad(m))-\(pad(d))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60))Z"
+    }
+
+    /// `20250102T030405Z`: the `X-Sdk-Date` of Huawei Cloud's SDK signature.
+    public static func sdkDate(epochSeconds: Int) -> String {
+        let days = floorDiv(epochSeconds, 86400)
+        let secondsOfDay = epochSeconds - days * 86400
+        let (y, m, d) = civil(fromDays: days)
+        return "\(y)\(pad(m))\(pad(d))T\(pad(secondsOfDay / 3600))\(pad(secondsOfDay / 60 % 60))\(pad(secondsOfDay % 60))Z"
+    }
+
+    /// Epoch seconds of an `X-Sdk-Date` value; nil unless it is exactly `yyyyMMddTHHmmssZ`.
+    public static func parseSDKDate(_ text: String) -> Int? {
+        let b = Array(text.utf8)
+        guard b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z") else { return nil }
+        func num(_ from: Int, _ count: Int) -> Int? {
+            var v = 0
+            for x in b[from..<from + count] {
+                guard x >= 48, x <= 57 else { return nil }
+                v = v * 10 + Int(x - 48)
+            }
+            return v
+        }
+        guard let y = num(0, 4), let mo = num(4, 2), let d = num(6, 2), let h = num(9, 2), let mi = num(11, 2),
+            let s = num(13, 2), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s <= 60
+        else { return nil }
+        return days(fromCivil: y, mo, d) * 86400 + h * 3600 + mi * 60 + s
+    }
+
     /// Parses ISO-8601 into epoch milliseconds: `2020-04-23T12:32:11.131Z`,
     /// `2020-04-23T12:32:11Z`, `2020-04-23 12:32:11+02:00`, or a date alone (midnight UTC).
     public static func parseISO8601(_ text: String) -> Int? {

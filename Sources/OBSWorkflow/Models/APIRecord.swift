@@ -39,7 +39,8 @@ extension WireValue {
     public var description: String { rawValue }
 }
 
-/// State of a whole execution: `RUNNING`, `SUCCESS`, `FAILED`.
+/// State of a whole execution: `RUNNING`, `SUCCESS`, `FAILED` on both services; DWR also
+/// ends executions as `TIMEOUT` or `CANCELLED` (its `timeout`, `cancel`).
 public struct ExecutionState: WireValue {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -47,9 +48,11 @@ public struct ExecutionState: WireValue {
     public static let running: ExecutionState = "RUNNING"
     public static let success: ExecutionState = "SUCCESS"
     public static let failed: ExecutionState = "FAILED"
-    public static let known: [ExecutionState] = [.running, .success, .failed]
+    public static let timeout: ExecutionState = "TIMEOUT"
+    public static let cancelled: ExecutionState = "CANCELLED"
+    public static let known: [ExecutionState] = [.running, .success, .failed, .timeout, .cancelled]
 
-    public var isTerminal: Bool { self == .success || self == .failed }
+    public var isTerminal: Bool { [.success, .failed, .timeout, .cancelled].contains(self) }
 }
 
 /// How an execution was started: by an API call or by a bucket event.

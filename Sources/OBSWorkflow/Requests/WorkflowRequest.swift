@@ -14,6 +14,17 @@ public struct WorkflowRequest: Sendable {
         case restore
     }
 
+    /// How the query and body are written, as each service's official SDK writes them.
+    public enum Dialect: Sendable {
+        /// The OBS SDK: valueless flags first, then pairs in order, `/` kept in values;
+        /// compact JSON.
+        case obs
+        /// Huawei Cloud's SDK (DWR v3): pairs sorted, every reserved byte encoded (the
+        /// query on the wire is the signed one); JSON with `", "`/`": "` and non-ASCII as
+        /// `\uXXXX`, so a body is byte for byte what the SDK sends.
+        case huaweiCloudSDK
+    }
+
     public var method: String
     /// The path as sent, percent-encoded (`/v2/workflows/g%201`).
     public var path: String
@@ -23,12 +34,13 @@ public struct WorkflowRequest: Sendable {
     /// Set for bucket-scoped calls (trigger policy): sent as `Host: bucket.endpoint`.
     public var bucket: String?
     public var replay: Replay
+    public var dialect: Dialect
     /// What the call does, in the user's words, for messages ("restore execution exec-1").
     public var summary: String
 
     public init(
         method: String, path: String, query: [QueryItem] = [], body: JSONValue? = nil, bucket: String? = nil,
-        replay: Replay, summary: String
+        replay: Replay, dialect: Dialect = .obs, summary: String
     ) {
         self.method = method
         self.path = path
@@ -36,12 +48,16 @@ public struct WorkflowRequest: Sendable {
         self.body = body
         self.bucket = bucket
         self.replay = replay
+        self.dialect = dialect
         self.summary = summary
     }
 
-    /// The query string as the Python SDK writes it: valueless flags first, then `name=value`
-    /// pairs in order, values encoded with `/` kept. Empty when there is no query.
+    /// The query string as the service's SDK writes it (see `Dialect`), with its `?`; empty
+    /// when there is no query.
     public var encodedQuery: String {
+        if dialect == .huaweiCloudSDK {
+            return query.isEmpty ? "" : "?" + DWRSigner.canonicalQuery(query)
+        }
         let flags = query.filter { $0.value == nil }.map { PercentEncoding.encode($0.name) }
         let pairs = query.compactMap { item in
             item.value.map { "\(PercentEncoding.encode(item.name))=\(PercentEncoding.encodeQueryValue($0))" }
@@ -52,6 +68,12 @@ public struct WorkflowRequest: Sendable {
 
     /// Path and query, as on the request line.
     public var target: String { path + encodedQuery }
+
+    /// The body as sent; empty when there is none.
+    public var bodyBytes: [UInt8] {
+        guard let body else { return [] }
+        return dialect == .huaweiCloudSDK ? body.sdkStyleJSONBytes : body.jsonBytes
+    }
 }
 
 /// The API's paths and query parameter names, shared by the client and the emulator.

@@ -27,14 +27,18 @@ public struct TransportSettings: Sendable {
     /// Allows plain http to an endpoint that is not loopback, where traffic can be read.
     public var allowInsecureHTTP: Bool
     public var userAgent: String
+    /// How requests are authenticated (the OBS signature unless a service says otherwise).
+    public var signer: any RequestSigner
 
     public init(
-        endpoint: Endpoint, credentials: Credentials, retry: RetryPolicy = .default,
+        endpoint: Endpoint, credentials: Credentials, signer: any RequestSigner = OBSRequestSigner(),
+        retry: RetryPolicy = .default,
         requestTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10), maxConnections: Int = 64,
         maxResponseBytes: Int = 32 << 20, allowInsecureHTTP: Bool = false, userAgent: String = "obsw/0.1"
     ) {
         self.endpoint = endpoint
         self.credentials = credentials
+        self.signer = signer
         self.retry = retry
         self.requestTimeout = requestTimeout
         self.connectTimeout = connectTimeout
@@ -155,28 +159,14 @@ public final class HTTPTransport: Sendable {
     public func attempt(_ request: WorkflowRequest) async -> AttemptOutcome {
         if Task.isCancelled { return .failed(TransportFailure(kind: .cancelled, reason: "cancelled")) }
         let endpoint = settings.endpoint
-        var headers: [(String, String)] = [
-            ("Content-Type", "application/json"),
-            ("Date", WireDate.rfc1123(epochSeconds: Self.nowEpochSeconds())),
-            ("Accept", "application/json"),
-            ("User-Agent", settings.userAgent),
-        ]
-        if let token = settings.credentials.securityToken {
-            headers.append(("x-obs-security-token", token.reveal()))
-        }
-        if let bucket = request.bucket {
-            headers.append(("Host", "\(bucket).\(endpoint.hostHeader)"))
-        }
-        let stringToSign = OBSSigner.stringToSign(
-            method: request.method, path: request.path, query: request.query, headers: headers, bucket: request.bucket)
-        headers.append(("Authorization", OBSSigner.authorization(stringToSign: stringToSign, credentials: settings.credentials)))
-
-        var body: HTTPClient.Body?
-        if let json = request.body {
-            body = .bytes(json.jsonBytes)
-        } else if request.method == "PUT" || request.method == "POST" {
-            body = .bytes([UInt8]())  // Content-Length: 0, as the SDK sends
-        }
+        let bytes = request.bodyBytes
+        var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", settings.userAgent)]
+        settings.signer.sign(
+            request, body: bytes, headers: &headers, endpoint: endpoint, credentials: settings.credentials,
+            nowEpochSeconds: Self.nowEpochSeconds())
+        headers.append(("Accept", "application/json"))
+        // PUT and POST always carry a body, empty if need be (Content-Length: 0), as the SDKs send.
+        let body: HTTPClient.Body? = bytes.isEmpty && request.method != "PUT" && request.method != "POST" ? nil : .bytes(bytes)
 
         let started = ContinuousClock.now
         if logger.logLevel <= .debug {
@@ -270,9 +260,13 @@ public final class HTTPTransport: Sendable {
         headers.map { name, value in
             switch name.lowercased() {
             case "authorization":
+                if value.hasPrefix(DWRSigner.algorithm) {
+                    let access = value.split(separator: ",").first.map(String.init) ?? DWRSigner.algorithm
+                    return "\(name): \(access), <redacted>"
+                }
                 let keyID = value.split(separator: ":").first.map(String.init) ?? "OBS"
                 return "\(name): \(keyID):<redacted>"
-            case "x-obs-security-token": return "\(name): <redacted>"
+            case "x-obs-security-token", "x-security-token": return "\(name): <redacted>"
             default: return "\(name): \(value)"
             }
         }.joined(separator: ", ")
