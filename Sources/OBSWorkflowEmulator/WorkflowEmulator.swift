@@ -21,6 +21,11 @@ public struct EmulatorConfiguration: Sendable {
     /// How far the emulator's clock runs ahead of this machine's (negative: behind), to
     /// rehearse what a client with a skewed clock sees.
     public var clockOffsetMilliseconds = 0
+    /// The project the DWR v3 face serves under `/v3/{project_id}/...`.
+    public var projectID = EmulatorConfiguration.demoProjectID
+
+    /// The project id served when none is given (printed at start).
+    public static let demoProjectID = "0b5e7c9e1f2a4d6b8c0e2f4a6b8d0e1f"
 
     /// The demo key pair: accepted when no other is given, and printed at start.
     public static let demoCredentials = Credentials(
@@ -70,7 +75,7 @@ public final class WorkflowEmulator: Sendable {
         let faults = FaultInjector(spec: configuration.faults)
         let dispatcher = Dispatcher(
             store: store, authenticator: Authenticator(credentials: configuration.credentials), faults: faults,
-            maxBodyBytes: configuration.maxBodyBytes, clock: clock)
+            maxBodyBytes: configuration.maxBodyBytes, clock: clock, projectID: configuration.projectID)
 
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let failure = Mutex<(any Error)?>(nil)

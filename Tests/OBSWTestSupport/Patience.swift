@@ -19,3 +19,16 @@ public func eventually(
         looked += min(ContinuousClock.now - before, interval * 2)
     }
 }
+
+/// Runs `body`, then `teardown` whether it returned or threw — awaited, never left to a
+/// task of its own (a server still closing would leak into the next test).
+public func afterwards<T>(_ body: () async throws -> T, teardown: () async -> Void) async throws -> T {
+    do {
+        let result = try await body()
+        await teardown()
+        return result
+    } catch {
+        await teardown()
+        throw error
+    }
+}

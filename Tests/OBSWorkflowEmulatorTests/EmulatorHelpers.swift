@@ -19,15 +19,9 @@ func withEmulator<T>(
         settings: TransportSettings(
             endpoint: try Endpoint(parsing: emulator.endpoint), credentials: configuration.credentials[0], retry: retry,
             requestTimeout: requestTimeout))
-    do {
-        let result = try await body(emulator, client)
+    return try await afterwards({ try await body(emulator, client) }) {
         await client.shutdown()
         await emulator.stop()
-        return result
-    } catch {
-        await client.shutdown()
-        await emulator.stop()
-        throw error
     }
 }
 

@@ -46,7 +46,7 @@ import Testing
                 try await rawRequest(emulator, "POST", "/v2/workflows/bad%20name?x-workflow-create", body: Array(#"{"states":[{"state_name":"a"}]}"#.utf8)),
                 400, "InvalidName")
             expectRefusal(try await rawRequest(emulator, "POST", "/v2/workflows/g?x-workflow-create", body: Array(#"{"states":[]}"#.utf8)), 400, "InvalidArgument")
-            expectRefusal(try await rawRequest(emulator, "GET", "/v3/anything"), 404, "NoSuchResource")
+            expectRefusal(try await rawRequest(emulator, "GET", "/v4/anything"), 404, "NoSuchResource")
             expectRefusal(try await rawRequest(emulator, "GET", "/v2/workflows/a/b"), 404, "NoSuchResource")
             expectRefusal(try await rawRequest(emulator, "PATCH", "/v2/workflows/thumbnails"), 405, "MethodNotAllowed")
 

@@ -73,7 +73,7 @@ import Testing
 
     @Test func skewAndKeyHints() {
         #expect(ServiceError(status: 403, code: "RequestTimeTooSkewed", operation: "op").hint?.contains("clock") == true)
-        #expect(ServiceError(status: 404, operation: "op").hint?.contains("Data+ service") == true)  // no OBS error at all
+        #expect(ServiceError(status: 404, operation: "op").hint?.contains("workflow service") == true)  // no OBS error at all
         #expect(ServiceError(status: 404, code: "WorkflowNotFound", operation: "op").hint == nil)
         #expect(ServiceError(status: 403, code: "InvalidAccessKeyId", operation: "op").hint?.contains("access key id") == true)
         #expect(ServiceError(status: 429, operation: "op").hint?.contains("throttling") == true)
@@ -90,7 +90,7 @@ import Testing
             return
         }
         #expect(e.description.contains("not JSON"))
-        #expect(e.hint.contains("Data+ service"))
+        #expect(e.hint.contains("workflow service"))
     }
 
     @Test func wrongShapeIsAnInvalidResponse() async throws {

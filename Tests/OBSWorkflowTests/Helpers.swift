@@ -39,15 +39,9 @@ func withServer<T>(
 ) async throws -> T {
     let server = try await TestHTTPServer.start(handler: handler)
     let client = try makeClient(server, retry: retry, requestTimeout: requestTimeout)
-    do {
-        let result = try await body(server, client)
+    return try await afterwards({ try await body(server, client) }) {
         await client.shutdown()
         await server.stop()
-        return result
-    } catch {
-        await client.shutdown()
-        await server.stop()
-        throw error
     }
 }
 

@@ -189,12 +189,21 @@ import Testing
             if let restoredAt { json["restored_at"] = .string(WireDate.iso8601(epochMilliseconds: restoredAt)) }
             return ExecutionInfo(json: json)
         }
-        #expect(OBSWorkflowClient.showsResumed(info("RUNNING", restoredAt: now), since: now))
-        #expect(OBSWorkflowClient.showsResumed(info("FAILED", restoredAt: now + 10), since: now))  // resumed, failed again
-        #expect(!OBSWorkflowClient.showsResumed(info("FAILED", restoredAt: now - 3_600_000), since: now))
-        #expect(!OBSWorkflowClient.showsResumed(info("RUNNING", restoredAt: now - 3_600_000), since: now))
-        #expect(OBSWorkflowClient.showsResumed(info("SUCCESS", restoredAt: nil), since: now))
-        #expect(!OBSWorkflowClient.showsResumed(info("FAILED", restoredAt: nil), since: now))
+        #expect(ConfirmedRestore.showsResumed(info("RUNNING", restoredAt: now), since: now))
+        #expect(ConfirmedRestore.showsResumed(info("FAILED", restoredAt: now + 10), since: now))  // resumed, failed again
+        #expect(!ConfirmedRestore.showsResumed(info("FAILED", restoredAt: now - 3_600_000), since: now))
+        #expect(!ConfirmedRestore.showsResumed(info("RUNNING", restoredAt: now - 3_600_000), since: now))
+        #expect(ConfirmedRestore.showsResumed(info("SUCCESS", restoredAt: nil), since: now))
+        #expect(!ConfirmedRestore.showsResumed(info("FAILED", restoredAt: nil), since: now))
+        // DWR has no restore time; its last_update_time (whole seconds) moves on any change.
+        func updated(_ state: String, at time: Int) -> ExecutionInfo {
+            ExecutionInfo(json: [
+                "execution_state": .string(state), "last_update_time": .string(WireDate.iso8601Seconds(epochSeconds: time / 1000)),
+            ])
+        }
+        #expect(ConfirmedRestore.showsResumed(updated("FAILED", at: now + 1000), since: now))  // resumed, failed again
+        #expect(ConfirmedRestore.showsResumed(updated("FAILED", at: now), since: now))
+        #expect(!ConfirmedRestore.showsResumed(updated("FAILED", at: now - 5000), since: now))  // failed before we sent
     }
 
     @Test func appliedOnTheLastAttemptIsConfirmedByReading() async throws {

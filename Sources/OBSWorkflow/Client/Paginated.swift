@@ -10,22 +10,29 @@ public struct Paginated<Item: Sendable>: AsyncSequence, Sendable {
     /// Fetches the page at a cursor (nil for the first) and returns its items and the next cursor.
     public typealias FetchPage = @Sendable (String?) async throws(OBSWorkflowError) -> ([Item], String?)
 
-    let fetchPage: FetchPage
+    /// Makes the page fetcher of one iteration: a listing that keeps state while it runs
+    /// (the DWR window split, the names already seen) starts afresh each time it is iterated.
+    let makeFetchPage: @Sendable () -> FetchPage
 
-    public init(fetchPage: @escaping FetchPage) { self.fetchPage = fetchPage }
+    public init(fetchPage: @escaping FetchPage) { makeFetchPage = { fetchPage } }
 
-    public func makeAsyncIterator() -> Iterator { Iterator(fetchPage: fetchPage) }
+    public init(eachIteration makeFetchPage: @escaping @Sendable () -> FetchPage) { self.makeFetchPage = makeFetchPage }
+
+    public func makeAsyncIterator() -> Iterator { Iterator(fetchPage: makeFetchPage()) }
 
     /// The same list a page at a time.
-    public var pages: Pages { Pages(fetchPage: fetchPage) }
+    public var pages: Pages { Pages(fetchPage: makeFetchPage()) }
 
     /// The items `keep` accepts, still a page at a time (a page may come out empty).
     public func filter(_ keep: @escaping @Sendable (Item) -> Bool) -> Paginated<Item> {
-        let fetchPage = self.fetchPage
-        return Paginated { cursor throws(OBSWorkflowError) in
-            let (items, next) = try await fetchPage(cursor)
-            return (items.filter(keep), next)
-        }
+        let makeFetchPage = self.makeFetchPage
+        return Paginated(eachIteration: {
+            let fetchPage = makeFetchPage()
+            return { cursor throws(OBSWorkflowError) in
+                let (items, next) = try await fetchPage(cursor)
+                return (items.filter(keep), next)
+            }
+        })
     }
 
     /// Collects every item (for callers that need them all at once).

@@ -25,24 +25,40 @@ public struct RestoreResult: Sendable {
 
 extension OBSWorkflowClient {
     /// Resumes a FAILED execution: the service continues it from the failed state and does not
-    /// re-run states that succeeded.
-    ///
-    /// Safe to call once per execution under faults. A restore whose answer was lost may have
-    /// taken effect; repeating it blindly could resume an execution twice (it may have failed
-    /// again meanwhile) or report a false "not FAILED" error. So after an ambiguous failure the
-    /// client reads the execution before sending again, and when a repeat is refused with 409
-    /// (not FAILED) it reads again, as it does when attempts run out after an ambiguous one:
-    /// any read that shows the execution resumed after our first send (running, succeeded,
-    /// or `restored_at` after it) counts as resumed.
+    /// re-run states that succeeded. See `ConfirmedRestore` for how a lost answer is settled.
     public func restoreExecution(graph: String, name: String) async throws(OBSWorkflowError) -> RestoreResult {
         try validateName(graph, "workflow")
         try validateName(name, "execution")
-        let request = WorkflowRequest.restoreExecution(graph: graph, name: name)
+        return try await ConfirmedRestore(
+            transport: transport, retry: retryPolicy, request: .restoreExecution(graph: graph, name: name), name: name,
+            read: { () throws(OBSWorkflowError) in try await self.execution(graph: graph, name: name) }
+        ).run()
+    }
+}
+
+/// One restore under the confirm-by-reading rule, on either service.
+///
+/// Safe to call once per execution under faults. A restore whose answer was lost may have
+/// taken effect; repeating it blindly could resume an execution twice (it may have failed
+/// again meanwhile) or report a false "not FAILED" error. So after an ambiguous failure the
+/// execution is read before sending again, and when a repeat is refused with 409 (not
+/// FAILED) it is read again, as it is when attempts run out after an ambiguous one: any read
+/// that shows the execution resumed after our first send counts as resumed.
+struct ConfirmedRestore {
+    let transport: HTTPTransport
+    let retry: RetryPolicy
+    let request: WorkflowRequest
+    let name: String
+    /// Reads the execution (the service's own read, normalised).
+    let read: @Sendable () async throws(OBSWorkflowError) -> ExecutionInfo
+
+    func run() async throws(OBSWorkflowError) -> RestoreResult {
         let firstSend = WallClock.nowMilliseconds()
         var ambiguous = false
+        let request = self.request, name = self.name
         // The transport's retry loop, with the confirm-by-reading rule as its hooks.
         return try await transport.send(
-            request, retry: retryPolicy,
+            request, retry: retry,
             onOutcome: { outcome, attempt throws(OBSWorkflowError) -> RestoreResult? in
                 if case .answered(let answer) = outcome {
                     if answer.status < 300 {
@@ -53,9 +69,7 @@ extension OBSWorkflowClient {
                         // A 2xx that is not a restore record (HTML from a proxy, JSON of another
                         // shape): the service may or may not have acted. Settle it by reading, as
                         // for a lost answer; never call it resumed or failed on its face.
-                        if let result = try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt) {
-                            return result
-                        }
+                        if let result = try? await confirmResumed(since: firstSend, attempts: attempt) { return result }
                         throw OBSWorkflowError.invalidResponse(
                             InvalidResponseError(
                                 operation: request.summary, status: answer.status, requestID: answer.requestID,
@@ -63,23 +77,23 @@ extension OBSWorkflowClient {
                     }
                     // Refused as not FAILED after an unanswered attempt: that attempt may be why.
                     if answer.status == 409, ambiguous,
-                        let result = try await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
+                        let result = try await confirmResumed(since: firstSend, attempts: attempt)
                     {
                         return result
                     }
                 }
-                if isAmbiguous(outcome) { ambiguous = true }
+                if Self.isAmbiguous(outcome) { ambiguous = true }
                 return nil
             },
             afterBackoff: { outcome, attempt throws(OBSWorkflowError) -> RestoreResult? in
                 // Read before sending again: the unanswered attempt may have taken effect.
-                guard isAmbiguous(outcome) else { return nil }
-                return try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
+                guard Self.isAmbiguous(outcome) else { return nil }
+                return try? await confirmResumed(since: firstSend, attempts: attempt)
             },
             whenOutOfAttempts: { _, attempt throws(OBSWorkflowError) -> RestoreResult? in
                 // An earlier or this last send may still have taken effect.
                 guard ambiguous else { return nil }
-                return try? await confirmResumed(graph: graph, name: name, since: firstSend, attempts: attempt)
+                return try? await confirmResumed(since: firstSend, attempts: attempt)
             })
     }
 
@@ -93,10 +107,8 @@ extension OBSWorkflowClient {
     }
 
     /// Reads the execution; returns a result when it shows our restore took effect.
-    private func confirmResumed(graph: String, name: String, since firstSend: Int, attempts: Int)
-        async throws(OBSWorkflowError) -> RestoreResult?
-    {
-        let info = try await execution(graph: graph, name: name)
+    private func confirmResumed(since firstSend: Int, attempts: Int) async throws(OBSWorkflowError) -> RestoreResult? {
+        let info = try await read()
         guard Self.showsResumed(info, since: firstSend) else { return nil }
         let restored = RestoredExecution(
             executionURN: info.executionURN, restoredAt: info.restoredAt, executionName: info.executionName ?? name)
@@ -108,17 +120,28 @@ extension OBSWorkflowClient {
     static let restoredAtTolerance = 30_000
 
     /// Whether an execution read after an unanswered restore shows that the restore happened.
-    /// `restored_at` is decisive when the service reports it; otherwise a running or
-    /// succeeded execution (it was FAILED when we were asked to resume it) counts.
+    /// `restored_at` (OBS) is decisive when the service reports it; DWR reports no restore
+    /// time, but its `last_update_time` moves when anything happens to the execution, and a
+    /// FAILED execution nobody resumed does not change — so an update after our first send
+    /// counts (no tolerance but the service's whole-second resolution: a failure well before
+    /// it must not pass for a resume, and one in the same second errs towards never
+    /// resuming twice).
+    /// Otherwise a running or succeeded execution (it was FAILED when we were asked to
+    /// resume it) counts.
     static func showsResumed(_ info: ExecutionInfo, since firstSend: Int) -> Bool {
         if let restoredAt = info.restoredAt.flatMap(WireDate.parseISO8601) {
             return restoredAt >= firstSend - restoredAtTolerance
+        }
+        if let updated = info.json.string("last_update_time").flatMap(WireDate.parseISO8601),
+            updated >= firstSend - firstSend % 1000
+        {
+            return true
         }
         return info.state == .running || info.state == .success
     }
 
     /// No answer, or a 5xx that may come after the service acted.
-    private func isAmbiguous(_ outcome: AttemptOutcome) -> Bool {
+    static func isAmbiguous(_ outcome: AttemptOutcome) -> Bool {
         switch outcome {
         case .failed(let failure): return failure.isAmbiguous
         case .answered(let answer): return [500, 502, 504].contains(answer.status)

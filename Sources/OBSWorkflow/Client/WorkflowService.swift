@@ -4,9 +4,9 @@
 /// answer was lost is settled by reading the execution, never by a blind second restore.
 /// Errors are `OBSWorkflowError`s: service, network, timeout, invalid answer, cancelled.
 ///
-/// The runtime (bulk resume, wait, the commands) talks only to this protocol. Today the
-/// OBS Data+ v2 client implements it; a second service (another API version, another
-/// product) plugs in by implementing it — see Sources/README.md.
+/// The runtime (bulk resume, wait, the commands) talks only to this protocol. The OBS Data+
+/// v2 client (`OBSWorkflowClient`) and the DWR v3 client (`DWRWorkflowClient`) implement
+/// it; another service plugs in the same way — see Sources/README.md.
 public protocol WorkflowService: Sendable {
     /// The service's address as journals and resume locks record it (`https://host`).
     var endpointDescription: String { get }
@@ -14,6 +14,8 @@ public protocol WorkflowService: Sendable {
     var retryPolicy: RetryPolicy { get }
     /// The same service with another retry policy (bulk work retries harder).
     func retrying(_ policy: RetryPolicy) -> Self
+    /// How far back a listing without a start time reaches.
+    var listingWindow: ListingWindow { get }
 
     func workflows(prefix: String, pageSize: Int) -> Paginated<Workflow>
     func workflow(named name: String) async throws(OBSWorkflowError) -> WorkflowDetail
@@ -33,6 +35,15 @@ public protocol WorkflowService: Sendable {
 
     /// Closes connections.
     func shutdown() async
+}
+
+/// How far back a listing of executions reaches when no start time is given.
+public enum ListingWindow: Sendable, Equatable {
+    /// Every execution the service keeps (OBS Data+ v2 has no time filter).
+    case everything
+    /// Only those started within this many milliseconds before the end of the window (DWR
+    /// searches the last three days); older ones need an explicit `since`.
+    case serviceDefault(milliseconds: Int)
 }
 
 /// When executions started: from `since` (inclusive) to `until` (exclusive), epoch
@@ -64,6 +75,7 @@ extension WorkflowService {
 /// The OBS Data+ v2 API. It has no server-side time filter: the window is applied here.
 extension OBSWorkflowClient: WorkflowService {
     public var endpointDescription: String { transport.settings.endpoint.description }
+    public var listingWindow: ListingWindow { .everything }
 
     public func executions(
         graph: String, type: ExecutionType?, state: ExecutionState?, window: TimeWindow?, pageSize: Int

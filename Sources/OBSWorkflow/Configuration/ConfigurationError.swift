@@ -9,6 +9,7 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
     case missingEndpoint
     case missingCredentials
     case insecureEndpoint(String)
+    case missingProjectID
 
     public var description: String {
         switch self {
@@ -35,6 +36,9 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
         case .insecureEndpoint(let url):
             return "refusing plain http to \(url): anyone on the path could read and change the traffic; "
                 + "use https, or pass --allow-insecure-http if you really mean it"
+        case .missingProjectID:
+            return "DWR needs a project id: pass --project-id, set HUAWEICLOUD_SDK_PROJECT_ID, "
+                + "or add 'project_id = ...' to the profile (the console shows it under My Credentials > API Credentials)"
         case .missingCredentials:
             return "no credentials configured: set OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY, "
                 + "or add access_key_id and secret_access_key to a profile in the config file"

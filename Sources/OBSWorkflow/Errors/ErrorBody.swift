@@ -1,6 +1,7 @@
 /// Reads the service's error from a failed response, whichever form it took.
 ///
-/// The Data+ ("OEF") endpoints answer JSON `{"code", "message", "request_id"}`; generic OBS
+/// The Data+ ("OEF") endpoints answer JSON `{"code", "message", "request_id"}`, DWR
+/// `{"error_code", "error_msg"}` (or the other pairs its SDK reads); generic OBS
 /// front ends answer XML `<Error><Code/><Message/><RequestId/><HostId/></Error>`. Headers
 /// (`x-obs-error-code`, `x-obs-error-message`, `x-obs-request-id`) fill what the body lacks,
 /// so a 5xx from a proxy with an HTML body still yields a status and a request id.
@@ -15,11 +16,21 @@ enum ErrorBody {
         let contentType = header("content-type")?.lowercased() ?? ""
         let firstByte = body.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 })
         if contentType.contains("json") || firstByte == UInt8(ascii: "{") {
-            if let object = try? JSONParser.parse(body).objectValue {
-                error.code = object.string("code") ?? object.string("error_code") ?? object.string("Code")
-                error.message = object.string("message") ?? object.string("error_msg") ?? object.string("Message")
-                error.requestID = object.string("request_id") ?? object.string("RequestId")
-                error.hostID = object.string("hostId") ?? object.string("host_id")
+            if var object = try? JSONParser.parse(body).objectValue {
+                // DWR (the API gateway) may nest it: {"error": {"code", "message"}}.
+                if let nested = object.object("error"), object["code"] == nil, object["error_code"] == nil { object = nested }
+                // A code may be a number (DWR documents an integer error_code).
+                func text(_ keys: String...) -> String? {
+                    for key in keys {
+                        if let s = object.string(key) { return s }
+                        if let n = object.int(key) { return String(n) }
+                    }
+                    return nil
+                }
+                error.code = text("code", "error_code", "errorCode", "Code")
+                error.message = text("message", "error_msg", "errorMsg", "Message")
+                error.requestID = text("request_id", "RequestId")
+                error.hostID = text("hostId", "host_id")
             }
         } else if contentType.contains("xml") || firstByte == UInt8(ascii: "<") {
             let text = String(decoding: body, as: UTF8.self)

@@ -79,12 +79,17 @@ public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
         case "RequestTimeTooSkewed":
             return "this machine's clock differs from the service's by more than 15 minutes; fix the clock "
                 + "(for example with NTP: timedatectl set-ntp true)"
+        case "APIG.0301":
+            return "DWR refused the signature: check the access key and secret (HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK or "
+                + "the profile in use), the project id, and that this machine's clock is within 15 minutes of the service's"
+        case "APIG.0308":
+            return "DWR is throttling requests; lower --concurrency or --rps"
         case "AccessDenied" where status == 403:
             return "the credentials are not allowed to do this, or the request carried no valid date"
         default:
             if status == 429 { return "the service is throttling requests; lower --concurrency or --rps" }
             if code == nil, message == nil {
-                return "the answer carried no OBS error code; is the endpoint an OBS Data+ service? (obsw config shows which endpoint is in use)"
+                return "the answer carried no error code; is the endpoint the workflow service (OBS Data+, or DWR with --service dwr)? (obsw config shows which is in use)"
             }
             return nil
         }
@@ -154,6 +159,8 @@ public struct InvalidResponseError: Error, Sendable, Hashable, CustomStringConve
         return text
     }
 
-    public var hint: String { "is the endpoint an OBS Data+ service? (obsw config shows which endpoint is in use)" }
+    public var hint: String {
+        "is the endpoint the workflow service (OBS Data+, or DWR with --service dwr)? (obsw config shows which is in use)"
+    }
 }
 

@@ -10,6 +10,14 @@ struct EmulatorError: Error, Sendable {
         self.message = message
     }
 
+    /// The code on the DWR face: its own (`DWR.…`, `APIG.…`), else `DWR.0` and the status
+    /// (an injected 429 is the gateway's `APIG.0308`).
+    var dwrCode: String {
+        if code.hasPrefix("DWR.") || code.hasPrefix("APIG.") { return code }
+        if status == 429 { return "APIG.0308" }
+        return "DWR.0\(status)"
+    }
+
     static func badRequest(_ message: String, code: String = "InvalidArgument") -> EmulatorError {
         EmulatorError(400, code, message)
     }

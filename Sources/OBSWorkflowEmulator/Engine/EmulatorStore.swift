@@ -33,7 +33,7 @@ final class EmulatorStore: Sendable {
 
     let speed: Double
     let region = "local-1"
-    let project = "0b5e7c9e1f2a4d6b8c0e2f4a6b8d0e1f"
+    let project = EmulatorConfiguration.demoProjectID
     private let state = Mutex(State())
 
     init(speed: Double) {
@@ -339,6 +339,56 @@ final class EmulatorStore: Sendable {
         }
     }
 
+    // MARK: Reads for the DWR v3 face (it renders its own records)
+
+    /// The executions of a graph started within `range` (epoch milliseconds, both ends
+    /// included), in `wanted` state if given, newest first (then by name): DWR's order.
+    func executions(
+        graph graphName: String, startedIn range: ClosedRange<Int>, state wanted: ExecutionState?, now: Int
+    ) throws(EmulatorError) -> (Graph, [(run: ExecutionRun, snapshot: ExecutionRun.Snapshot)]) {
+        try NameRules.requireGraphName(graphName)
+        return try state.withLock { s throws(EmulatorError) in
+            guard let record = s.graphs[graphName] else { throw .workflowNotFound(graphName) }
+            var found: [(run: ExecutionRun, snapshot: ExecutionRun.Snapshot)] = []
+            for run in record.executions.values where range.contains(run.startedAt) {
+                let snapshot = run.snapshot(at: now)
+                if let wanted, snapshot.state != wanted { continue }
+                found.append((run, snapshot))
+            }
+            found.sort { a, b in a.run.startedAt != b.run.startedAt ? a.run.startedAt > b.run.startedAt : a.run.name < b.run.name }
+            return (record.graph, found)
+        }
+    }
+
+    /// One execution with its state at `now`.
+    func run(graph graphName: String, name: String, now: Int) throws(EmulatorError)
+        -> (graph: Graph, run: ExecutionRun, snapshot: ExecutionRun.Snapshot)
+    {
+        try NameRules.requireGraphName(graphName)
+        guard NameRules.isValidExecutionName(name) else { throw .badRequest("invalid execution name", code: "InvalidName") }
+        return try state.withLock { s throws(EmulatorError) in
+            guard let record = s.graphs[graphName] else { throw .workflowNotFound(graphName) }
+            guard let run = record.executions[name] else { throw .executionNotFound(name, graph: graphName) }
+            return (record.graph, run, run.snapshot(at: now))
+        }
+    }
+
+    /// Workflows whose name starts with `prefix`, by name.
+    func graphs(prefix: String) -> [Graph] {
+        state.withLock { s in s.graphs.values.map(\.graph).filter { $0.name.hasPrefix(prefix) } }.sorted { $0.name < $1.name }
+    }
+
+    func graph(name: String) throws(EmulatorError) -> Graph {
+        try NameRules.requireGraphName(name)
+        guard let graph = state.withLock({ $0.graphs[name]?.graph }) else { throw .workflowNotFound(name) }
+        return graph
+    }
+
+    /// What the service says failed, per state: the same text on both faces.
+    static func failureMessage(state: String, object: String) -> String {
+        "States.ActionFailed: simulated failure of \(state) for \(object)"
+    }
+
     /// Restores that took effect, per execution (only those with at least one).
     func restoreCounts() -> [(graph: String, execution: String, count: Int)] {
         state.withLock { s in
@@ -374,7 +424,7 @@ final class EmulatorStore: Sendable {
                 startedAt: record.startedAt.map { WireDate.iso8601(epochMilliseconds: $0) },
                 stoppedAt: record.stoppedAt.map { WireDate.iso8601(epochMilliseconds: $0) })
             if record.status == .failed {
-                state.json["error"] = .string("States.ActionFailed: simulated failure of \(step.name) for \(run.object)")
+                state.json["error"] = .string(Self.failureMessage(state: step.name, object: run.object))
             }
             stateMap[step.name] = .object(state.json)
         }

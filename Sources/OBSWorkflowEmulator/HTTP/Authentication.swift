@@ -50,3 +50,40 @@ struct Authenticator: Sendable {
         }
     }
 }
+
+extension Authenticator {
+    /// Checks a DWR v3 request's SDK-HMAC-SHA256 signature as the API gateway does: a known
+    /// access key, an `X-Sdk-Date` within 15 minutes, and the signature over the request as
+    /// received (path, query, the headers it names, the body). Every refusal is a 401
+    /// `APIG.0301`, its message saying which check failed.
+    func checkDWR(method: String, target: String, headers: [(String, String)], body: [UInt8], nowSeconds: Int)
+        throws(EmulatorError)
+    {
+        func refuse(_ why: String) -> EmulatorError {
+            EmulatorError(401, "APIG.0301", "Incorrect IAM authentication information: \(why)")
+        }
+        func header(_ name: String) -> String? { headers.first(where: { $0.0.lowercased() == name })?.1 }
+        guard let authorization = header("authorization") else { throw refuse("the request carries no Authorization header") }
+        guard let parsed = DWRSigner.parse(authorization: authorization) else {
+            throw refuse("the Authorization header is not 'SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...'")
+        }
+        guard let credentials = keys[parsed.accessKeyID] else { throw refuse("the access key \(parsed.accessKeyID) is unknown") }
+        guard parsed.signedHeaders.contains("x-sdk-date"), let dateText = header("x-sdk-date") else {
+            throw refuse("X-Sdk-Date is missing or not signed")
+        }
+        guard let date = WireDate.parseSDKDate(String(dateText.filter { $0 != " " && $0 != "\t" })) else {
+            throw refuse("X-Sdk-Date '\(dateText)' is not in the form 20250102T030405Z")
+        }
+        guard abs(date - nowSeconds) <= Self.allowedSkewSeconds else {
+            throw refuse(
+                "the request time \(dateText) is more than 15 minutes from the server's (\(WireDate.sdkDate(epochSeconds: nowSeconds)))")
+        }
+        guard
+            DWRSigner.isValid(
+                authorization: authorization, method: method, target: target, headers: headers, body: body,
+                secret: { $0 == credentials.accessKeyID ? credentials.secretAccessKey : nil })
+        else {
+            throw refuse("verify aksk signature fail")
+        }
+    }
+}

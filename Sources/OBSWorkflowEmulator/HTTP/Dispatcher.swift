@@ -31,6 +31,8 @@ struct Dispatcher: HTTPResponder {
     let faults: FaultInjector
     let maxBodyBytes: Int
     let clock: @Sendable () -> Int
+    /// The project the DWR v3 face serves (`/v3/{project_id}/...`).
+    let projectID: String
     let requestIDs = RequestIDs()
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -43,7 +45,8 @@ struct Dispatcher: HTTPResponder {
                 try? await context.channel.close()
                 throw ConnectionDropped()
             })
-        return try await answer(incoming).response(requestID: requestIDs.next())
+        let face: Answer.Face = incoming.target.hasPrefix(DWRFace.prefix) ? .dwr : .obs
+        return try await answer(incoming).response(requestID: requestIDs.next(), face: face)
     }
 
     /// The answer to one request. Every refusal is an answer; what throws is a dropped
@@ -84,6 +87,10 @@ struct Dispatcher: HTTPResponder {
         }
 
         let now = clock()
+        if path.hasPrefix(DWRFace.prefix) {
+            return try await DWRFace(store: store, authenticator: authenticator, faults: faults, projectID: projectID)
+                .handle(request, path: path, query: query, now: now)
+        }
         try authenticator.check(method: method, target: target, headers: headers, bucket: bucket, nowSeconds: now / 1000)
         let body = try await request.readBody()
         func flag(_ name: String) -> Bool { query.contains { $0.name == name } }
@@ -286,19 +293,31 @@ enum Answer {
 
     static func error(_ e: EmulatorError) -> Answer { .error(e, retryAfter: nil) }
 
-    func response(requestID: String) -> Response {
+    /// Which API answers: the OBS Data+ v2 one or DWR v3 (its own error body and request id header).
+    enum Face { case obs, dwr }
+
+    func response(requestID: String, face: Face = .obs) -> Response {
         var headers = HTTPFields()
-        headers[HTTPField.Name("x-obs-request-id")!] = requestID
-        headers[HTTPField.Name("x-obs-id-2")!] = "obsw-emulator"
+        switch face {
+        case .obs:
+            headers[HTTPField.Name("x-obs-request-id")!] = requestID
+            headers[HTTPField.Name("x-obs-id-2")!] = "obsw-emulator"
+        case .dwr:
+            headers[HTTPField.Name("X-Request-Id")!] = requestID
+        }
         switch self {
         case .ok(let object): return Self.json(.ok, object, headers)
         case .created(let object): return Self.json(.created, object, headers)
         case .noContent: return Response(status: .noContent, headers: headers)
         case .error(let error, let retryAfter):
             if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-            let body: JSONObject = [
-                "code": .string(error.code), "message": .string(error.message), "request_id": .string(requestID),
-            ]
+            let body: JSONObject
+            switch face {
+            case .obs:
+                body = ["code": .string(error.code), "message": .string(error.message), "request_id": .string(requestID)]
+            case .dwr:
+                body = ["error_code": .string(error.dwrCode), "error_msg": .string(error.message)]
+            }
             return Self.json(HTTPResponse.Status(code: error.status), body, headers)
         }
     }

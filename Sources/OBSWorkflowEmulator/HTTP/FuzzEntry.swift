@@ -63,7 +63,8 @@ public enum EmulatorFuzzEntry {
         try? scenario.seed(into: store, now: now)
         return Dispatcher(
             store: store, authenticator: Authenticator(credentials: [EmulatorConfiguration.demoCredentials]),
-            faults: FaultInjector(spec: .none), maxBodyBytes: 64 * 1024, clock: { WallClock.nowMilliseconds() })
+            faults: FaultInjector(spec: .none), maxBodyBytes: 64 * 1024, clock: { WallClock.nowMilliseconds() },
+            projectID: EmulatorConfiguration.demoProjectID)
     }
 
     static func split(_ bytes: [UInt8]) -> (head: ArraySlice<UInt8>, body: [UInt8]) {

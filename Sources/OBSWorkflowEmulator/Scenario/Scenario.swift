@@ -9,7 +9,7 @@ import OBSWorkflow
 /// {
 ///   "graphs": [
 ///     {"name": "thumbnails", "states": ["make-thumbnail", "publish"],
-///      "seed": {"count": 300, "failed": 0.15, "fail_always": 0.2, "running": 0.05}}
+///      "seed": {"count": 300, "failed": 0.15, "fail_always": 0.2, "running": 0.05, "over": "6h"}}
 ///   ],
 ///   "executions": [
 ///     {"graph": "thumbnails", "object": "photos/fail-once-1.jpg", "started_ago": "2h"}
@@ -18,7 +18,7 @@ import OBSWorkflow
 /// ```
 ///
 /// `states` are OPERATION states run in order. `seed` makes `count` executions started over
-/// the past hours: `failed` of them FAILED (`fail_always` of those for good, the rest
+/// the past `over` (default 6h; `30d` spreads them over a month): `failed` of them FAILED (`fail_always` of those for good, the rest
 /// `fail-once`), `running` still RUNNING for a long while, the rest SUCCESS. `executions`
 /// adds explicit ones (`bucket` defaults to `demo`, `started_ago` to `0s`).
 public struct Scenario: Sendable {
@@ -27,12 +27,17 @@ public struct Scenario: Sendable {
         public var failed: Double
         public var failAlways: Double
         public var running: Double
+        /// How far back the finished ones started.
+        public var spanMilliseconds: Int
 
-        public init(count: Int, failed: Double, failAlways: Double, running: Double) {
+        public static let defaultSpan = 6 * 3_600_000
+
+        public init(count: Int, failed: Double, failAlways: Double, running: Double, spanMilliseconds: Int = defaultSpan) {
             self.count = count
             self.failed = failed
             self.failAlways = failAlways
             self.running = running
+            self.spanMilliseconds = spanMilliseconds
         }
     }
 
@@ -92,9 +97,17 @@ public struct Scenario: Sendable {
             guard !states.isEmpty else { throw ScenarioError("\(path): graph \(name) needs at least one state") }
             var seed: Seed?
             if let s = item.object("seed") {
+                var span = Seed.defaultSpan
+                if let text = s.string("over") {
+                    guard let ms = Self.milliseconds(text), ms > 0, ms <= 10 * 365 * 86_400_000 else {
+                        throw ScenarioError("\(path): graph \(name): seed.over '\(text)' is not a duration like 6h or 30d (at most ten years)")
+                    }
+                    span = ms
+                }
                 seed = Seed(
                     count: s.int("count") ?? 0, failed: s["failed"]?.doubleValue ?? 0,
-                    failAlways: s["fail_always"]?.doubleValue ?? 0, running: s["running"]?.doubleValue ?? 0)
+                    failAlways: s["fail_always"]?.doubleValue ?? 0, running: s["running"]?.doubleValue ?? 0,
+                    spanMilliseconds: span)
             }
             graphs.append(GraphSpec(name: name, states: states, seed: seed))
         }
@@ -150,9 +163,9 @@ public struct Scenario: Sendable {
                     plan.append((Int(random.nextUnit() * 120_000), "\(base).\(ext)", true))
                 } else if roll < seed.running + seed.failed {
                     let always = random.nextUnit() < seed.failAlways
-                    plan.append((60_000 + Int(random.nextUnit() * 6 * 3_600_000), "\(base)-\(always ? "fail-always" : "fail-once").\(ext)", false))
+                    plan.append((60_000 + Int(random.nextUnit() * Double(seed.spanMilliseconds)), "\(base)-\(always ? "fail-always" : "fail-once").\(ext)", false))
                 } else {
-                    plan.append((60_000 + Int(random.nextUnit() * 6 * 3_600_000), "\(base).\(ext)", false))
+                    plan.append((60_000 + Int(random.nextUnit() * Double(seed.spanMilliseconds)), "\(base).\(ext)", false))
                 }
             }
             plan.sort { $0.ago > $1.ago }

@@ -1,0 +1,201 @@
+import AsyncHTTPClient
+import NIOCore
+import OBSWorkflow
+import OBSWorkflowEmulator
+import OBSWTestSupport
+import Testing
+
+/// obsw's DWR v3 client against the emulator's v3 face: every operation, the normalised
+/// records, complete listings over long windows, the confirm-by-reading rule, and the
+/// limits and refusals the face enforces as the service documents them.
+@Suite(.timeLimit(.minutes(5))) struct DWRTests {
+    static let project = EmulatorConfiguration.demoProjectID
+
+    func withDWR<T>(
+        _ configuration: EmulatorConfiguration, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20)),
+        _ body: (WorkflowEmulator, DWRWorkflowClient) async throws -> T
+    ) async throws -> T {
+        let emulator = try await WorkflowEmulator.start(configuration)
+        let client = try DWRWorkflowClient(
+            settings: TransportSettings(
+                endpoint: try Endpoint(parsing: emulator.endpoint), credentials: configuration.credentials[0], retry: retry,
+                requestTimeout: .seconds(10)),
+            projectID: configuration.projectID)
+        return try await afterwards({ try await body(emulator, client) }) {
+            await client.shutdown()
+            await emulator.stop()
+        }
+    }
+
+    static func scenario(count: Int, failed: Double, over: Int = Scenario.Seed.defaultSpan) -> EmulatorConfiguration {
+        EmulatorConfiguration(scenario: Scenario(graphs: [
+            .init(name: "bulk", states: ["fetch", "work"], seed: .init(count: count, failed: failed, failAlways: 0, running: 0, spanMilliseconds: over))
+        ]))
+    }
+
+    @Test func everyOperationWithNormalisedRecords() async throws {
+        try await withDWR(EmulatorConfiguration(speed: 50)) { _, client in
+            let graphs = try await client.workflows().collect()
+            #expect(graphs.compactMap(\.name) == ["thumbnails", "transcode"])
+            let detail = try await client.workflow(named: "thumbnails")
+            #expect(detail.definition?["states"] != nil)
+            #expect(detail.graphURN?.hasPrefix("urn:fss:") == true)
+
+            let failed = try await client.executions(graph: "thumbnails", state: .failed).collect()
+            #expect(!failed.isEmpty)
+            for execution in failed {
+                #expect(execution.state == .failed)
+                #expect(execution.json.string("service_state") == "fail")
+            }
+            let first = try #require(failed.first?.executionName)
+            let info = try await client.execution(graph: "thumbnails", name: first)
+            #expect(info.executionName == first)
+            #expect(info.state == .failed)
+            #expect(info.json.string("status") == "fail")  // the service's own field stays
+            #expect(info.startedAt == info.json.string("begin_time"))
+            let failedStates = info.failedStates
+            #expect(failedStates.count == 1)
+            #expect(failedStates.first?.name == "node 1")
+            #expect(failedStates.first?.error?.contains("simulated failure of publish") == true)
+
+            let resumed = try await client.restoreExecution(graph: "thumbnails", name: first)
+            guard case .answered = resumed.confirmation else { Issue.record("expected an answer"); return }
+            #expect(resumed.restored.executionName == first)
+            // A second resume of a RUNNING execution: 409 with DWR's error body, parsed.
+            let again = await emulatorError { _ = try await client.restoreExecution(graph: "thumbnails", name: first) }
+            #expect(again?.serviceError?.status == 409)
+            #expect(again?.serviceError?.code == "DWR.0409")
+            #expect(again?.serviceError?.message?.contains("not FAILED") == true)
+            #expect(again?.serviceError?.requestID?.isEmpty == false)
+
+            let started = try await client.startExecution(graph: "thumbnails", bucket: "demo", object: "photos/new.jpg", inputs: nil)
+            let name = try #require(started.executionName)
+            let state = try await client.execution(graph: "thumbnails", name: name).state
+            #expect(state == .running || state == .success, "\(String(describing: state))")
+            let missing = await emulatorError { _ = try await client.execution(graph: "thumbnails", name: "no-such") }
+            #expect(missing?.serviceError?.status == 404)
+            let templates = await emulatorError { _ = try await client.templates().collect() }
+            #expect(templates?.description.contains("--service obs") == true)
+        }
+    }
+
+    /// 5,000 FAILED executions over 30 days: one query reaches about 1,200, so the window is
+    /// split until every slice fits; each comes back once.
+    @Test func fiveThousandOverThirtyDaysAllComeBackOnce() async throws {
+        try await withDWR(Self.scenario(count: 5000, failed: 1, over: 30 * 86_400_000)) { _, client in
+            let since = WallClock.nowMilliseconds() - 31 * 86_400_000
+            let all = try await client.executions(graph: "bulk", state: .failed, window: TimeWindow(since: since)).collect()
+            #expect(all.count == 5000)
+            #expect(Set(all.compactMap(\.executionName)).count == 5000)
+            // Without a window, the service's three days.
+            let recent = try await client.executions(graph: "bulk", state: .failed).collect()
+            let threeDaysAgo = WallClock.nowMilliseconds() - 3 * 86_400_000
+            let expected = all.filter { ($0.startedAt.flatMap(WireDate.parseISO8601) ?? 0) >= threeDaysAgo + 2000 }.count
+            #expect(recent.count >= expected && recent.count < 1000, "\(recent.count) of \(expected)")
+            // A bounded window keeps exactly what started inside it.
+            let until = WallClock.nowMilliseconds() - 10 * 86_400_000
+            let old = try await client.executions(graph: "bulk", window: TimeWindow(since: since, until: until)).collect()
+            let oldExpected = all.filter { ($0.startedAt.flatMap(WireDate.parseISO8601) ?? 0) < until }.count
+            #expect(old.count == oldExpected)
+        }
+    }
+
+    /// A lost answer to `retry` is settled by reading, never by a second retry.
+    @Test func aLostRetryAnswerIsConfirmedByReading() async throws {
+        var configuration = Self.scenario(count: 40, failed: 1)
+        configuration.faults = try FaultSpec(parsing: "restore-drop=1")
+        try await withDWR(configuration) { emulator, client in
+            let failed = try await client.executions(graph: "bulk", state: .failed).collect()
+            #expect(failed.count == 40)
+            for execution in failed.prefix(5) {
+                let result = try await client.restoreExecution(graph: "bulk", name: execution.executionName ?? "")
+                guard case .confirmedByReading = result.confirmation else {
+                    Issue.record("expected a confirmation by reading")
+                    return
+                }
+            }
+            let restores = try await EmulatorControl.restores(emulator.endpoint)
+            #expect(restores.total == 5)
+            #expect(restores.counts.count == 5)
+            #expect(restores.counts.values.allSatisfy { $0 == 1 })
+        }
+    }
+
+    // MARK: The face's rules, with hand-made requests
+
+    @Test func limitsAndRefusalsAsTheServiceDocumentsThem() async throws {
+        try await withDWR(Self.scenario(count: 300, failed: 0.5)) { emulator, _ in
+            let base = "/v3/\(Self.project)/workflowexecutions?graph_name=bulk"
+            let full = try await dwrRequest(emulator, "GET", base + "&limit=500")
+            #expect(full.status == 200)
+            #expect(full.json?.objects("executions").count == 200)  // cut to 200
+            #expect(full.json?["is_truncated"] == .bool(true))  // real JSON types
+            #expect(full.json?["count"] == .int(300))
+            #expect(full.json?["next_offset"] == .int(201))  // counted in records, after the 200 it gave
+            let second = try await dwrRequest(emulator, "GET", base + "&limit=200&offset=201")
+            #expect(second.json?.objects("executions").count == 100)
+            #expect(second.json?["is_truncated"] == .bool(false))
+            for (query, field) in [
+                ("&offset=1001", "offset"), ("&offset=0", "offset"), ("&limit=0", "limit"), ("&status=FAILED", "status"),
+                ("&start_time=2025-01-01", "start_time"), ("&end_time=yesterday", "end_time"),
+            ] {
+                let answer = try await dwrRequest(emulator, "GET", base + query)
+                #expect(answer.status == 400, "\(query)")
+                #expect(answer.json?.string("error_code") == "DWR.0400", "\(query)")
+                #expect(answer.json?.string("error_msg")?.contains(field) == true, "\(query)")
+                #expect(answer.header("X-Request-Id") != nil)
+            }
+            let noGraph = try await dwrRequest(emulator, "GET", "/v3/\(Self.project)/workflowexecutions")
+            #expect(noGraph.status == 400)
+            let otherProject = try await dwrRequest(emulator, "GET", "/v3/another/workflowexecutions?graph_name=bulk")
+            #expect(otherProject.status == 404)
+            // Signatures and the clock.
+            let wrongKey = try await dwrRequest(
+                emulator, "GET", base,
+                credentials: Credentials(accessKeyID: demoKeys.accessKeyID, secretAccessKey: Secret("wrong")))
+            #expect(wrongKey.status == 401)
+            #expect(wrongKey.json?.string("error_code") == "APIG.0301")
+            let unknownKey = try await dwrRequest(
+                emulator, "GET", base, credentials: Credentials(accessKeyID: "NOSUCHKEY", secretAccessKey: Secret("x")))
+            #expect(unknownKey.status == 401)
+            let unsigned = try await dwrRequest(emulator, "GET", base, credentials: nil)
+            #expect(unsigned.status == 401)
+            let skewed = try await dwrRequest(emulator, "GET", base, dateOffsetSeconds: 16 * 60)
+            #expect(skewed.status == 401)
+            #expect(skewed.json?.string("error_msg")?.contains("15 minutes") == true)
+            let nearlySkewed = try await dwrRequest(emulator, "GET", base, dateOffsetSeconds: -14 * 60)
+            #expect(nearlySkewed.status == 200)
+            // An OBS-signed request to the v3 face is refused, not served.
+            let obsSigned = try await rawRequest(emulator, "GET", base)
+            #expect(obsSigned.status == 401)
+        }
+    }
+}
+
+/// A hand-made DWR request, signed (unless `credentials` is nil) as the SDK signs it.
+func dwrRequest(
+    _ emulator: WorkflowEmulator, _ method: String, _ target: String, body: [UInt8] = [],
+    credentials: Credentials? = demoKeys, dateOffsetSeconds: Int = 0
+) async throws -> RawAnswer {
+    let endpoint = try Endpoint(parsing: emulator.endpoint)
+    var headers: [(String, String)] = [
+        ("Content-Type", "application/json"), ("User-Agent", "obsw-tests"), ("Host", endpoint.hostHeader),
+        ("X-Project-Id", EmulatorConfiguration.demoProjectID),
+        ("X-Sdk-Date", WireDate.sdkDate(epochSeconds: WallClock.nowMilliseconds() / 1000 + dateOffsetSeconds)),
+    ]
+    if let credentials, let (path, query) = SignatureCheck.splitTarget(target),
+        let authorization = DWRSigner.authorization(
+            method: method, wirePath: path, query: query, headers: headers, body: body, credentials: credentials)
+    {
+        headers.append(("Authorization", authorization))
+    }
+    var request = HTTPClientRequest(url: emulator.endpoint + target)
+    request.method = .init(rawValue: method)
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if !body.isEmpty || method == "POST" { request.body = .bytes(ByteBuffer(bytes: body)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    var buffer = try await response.body.collect(upTo: 16 << 20)
+    return RawAnswer(
+        status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+        body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+}
