@@ -43,10 +43,16 @@ enum ServiceCommands {
             run: template),
         ServiceCommand(
             spec: CommandSpec(
-                "executions", usage: "executions GRAPH [--state STATE] [--type TYPE] [--limit N]",
+                "executions", usage: "executions GRAPH [--state STATE] [--since DURATION|TIME] [--until TIME] [--type TYPE] [--limit N]",
                 "list a workflow's executions, every page unless --limit caps it", arguments: 1...1, kinds: [.graph],
                 options: [
-                    .init("state", .choice(ExecutionState.known.map(\.rawValue)), value: "STATE", "only RUNNING, SUCCESS or FAILED executions"),
+                    .init(
+                        "state", .choice(ExecutionState.known.map(\.rawValue)), value: "STATE",
+                        "only executions in this state (TIMEOUT and CANCELLED exist on DWR only)"),
+                    .init(
+                        "since", .timeOrAgo,
+                        "only those started since this time, or this long ago (30d); DWR searches 3 days without it"),
+                    .init("until", .timeOrAgo, "only those started before this time (or this long ago)"),
                     .init("type", .choice(ExecutionType.known.map(\.rawValue)), value: "TYPE", "only APICALL or TRIGGERCAL executions"),
                     .init("limit", .int(1...Int.max), "at most N executions"),
                 ]),
@@ -148,15 +154,29 @@ enum ServiceCommands {
         let state = arguments.text("state").map { ExecutionState(rawValue: $0) }
         let type = arguments.text("type").map { ExecutionType(rawValue: $0) }
         let limit = arguments.number("limit")
+        let window = TimeWindow(since: arguments.instant("since"), until: arguments.instant("until"))
+        if let since = window.since, let until = window.until, since >= until {
+            throw arguments.fail("--since must be before --until")
+        }
         let client = try call.client()
+        let progress = call.progress
         return try call.blocking { () throws(ScriptError) in
             try await ServiceHost.mapped { () throws(OBSWorkflowError) in
                 var items: [Value] = []
                 let pageSize = min(limit ?? 1000, 1000)
                 let records = JSONBridge.Records()
-                for try await execution in client.executions(graph: graph, type: type, state: state, pageSize: pageSize) {
+                let listing = client.executions(
+                    graph: graph, type: type, state: state, window: window == TimeWindow() ? nil : window, pageSize: pageSize)
+                for try await execution in listing {
                     items.append(records.value(.object(execution.json)))
                     if let limit, items.count >= limit { break }
+                }
+                // A listing the service cut to its own window says so: older executions exist unseen.
+                if window.since == nil, case .serviceDefault(let span) = client.listingWindow {
+                    let reach = span % 86_400_000 == 0 ? "\(span / 86_400_000) days" : Duration.milliseconds(span).elapsedText
+                    let end = window.until == nil ? "the last \(reach)" : "the \(reach) before --until"
+                    progress.finish(
+                        "executions \(graph): \(items.count) started in \(end) (the service's default window; --since 30d reaches further)")
                 }
                 return .list(items)
             }
@@ -206,7 +226,7 @@ enum ServiceCommands {
             requestsPerSecond: arguments.number("rps"),
             maxErrors: arguments.number("max-errors"),
             dryRun: invocation.flag("dry-run"))
-        let (targets, knownURNs) = try arguments.targetRecords(from: 1)
+        let (targets, knownURNs, _) = try arguments.targetRecords(from: 1)
         let client = try call.client()
         let journal = try Journal.forResume(
             graph: graph, path: arguments.text("journal"), dryRun: options.dryRun,
@@ -241,10 +261,10 @@ enum ServiceCommands {
             untilSuccess: arguments.text("until") == "success",
             timeoutMilliseconds: arguments.milliseconds("timeout") ?? 30 * 60_000,
             intervalMilliseconds: max(50, arguments.milliseconds("interval") ?? 5000))
-        let targets = try arguments.targets(from: 1)
+        let (targets, _, starts) = try arguments.targetRecords(from: 1, keepingURNs: false)
         let client = try call.client()
         let finals = try call.blocking { () throws(ScriptError) in
-            try await Waiter(client: client, graph: graph, options: options, progress: progress).run(targets)
+            try await Waiter(client: client, graph: graph, options: options, progress: progress).run(targets, startedAt: starts)
         }
         let failed = finals.count { $0.state == .failed }
         if failed > 0 {
@@ -296,6 +316,16 @@ struct Arguments {
         return n
     }
 
+    /// A `.timeOrAgo` option as epoch milliseconds: a time as given, a duration that long
+    /// before now.
+    func instant(_ option: String) -> Int? {
+        switch self.option(option) {
+        case .time(let ms)?: return ms
+        case .duration(let ago)?: return WallClock.nowMilliseconds() - ago
+        default: return nil
+        }
+    }
+
     /// A `.duration` option, in milliseconds.
     func milliseconds(_ option: String) -> Int? {
         guard case .duration(let ms)? = self.option(option) else { return nil }
@@ -307,11 +337,15 @@ struct Arguments {
         try targetRecords(from: index, keepingURNs: false).names
     }
 
-    /// Target names, and (when asked) the URNs of those given as records: a bulk resume
-    /// reuses those strings for its results instead of keeping a second copy of each.
-    func targetRecords(from index: Int, keepingURNs: Bool = true) throws(ScriptError) -> (names: [String], urns: [String: String]) {
+    /// Target names, (when asked) the URNs of those given as records — a bulk resume reuses
+    /// those strings for its results instead of keeping a second copy of each — and the start
+    /// times records carry (`wait` lists by start time where the service needs a window).
+    func targetRecords(from index: Int, keepingURNs: Bool = true) throws(ScriptError)
+        -> (names: [String], urns: [String: String], starts: [String: Int])
+    {
         var names: [String] = []
         var urns: [String: String] = [:]
+        var starts: [String: Int] = [:]
         func collect(_ value: Value) throws(ScriptError) {
             switch value {
             case .string(let s) where !s.isEmpty: names.append(s)
@@ -323,11 +357,16 @@ struct Arguments {
                 }
                 names.append(s)
                 if keepingURNs, case .string(let urn)? = m["execution_urn"] { urns[s] = urn }
+                switch m["started_at"] {
+                case .time(let ms)?: starts[s] = ms
+                case .string(let text)?: if let ms = WireDate.parseISO8601(text) { starts[s] = ms }
+                default: break
+                }
             default:
                 throw fail("a target is an execution name, an execution record or a list of them, not \(value.literalText)")
             }
         }
         for value in invocation.positional.dropFirst(index) { try collect(value) }
-        return (names, urns)
+        return (names, urns, starts)
     }
 }

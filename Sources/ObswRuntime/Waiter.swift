@@ -4,6 +4,10 @@ import ObswLang
 /// Waits for many executions at once. Polls adaptively — quickly at first, backing off to
 /// `interval` — and with few targets reads each, with many lists the RUNNING ones (one
 /// request a page, not one per execution a tick) and reads only those that finished.
+///
+/// A service whose listing searches only a recent window (DWR: three days) is listed from
+/// the earliest start among the targets — a resumed execution may have started weeks ago —
+/// taken from the records given, or from one read of each target on the first tick.
 struct Waiter {
     struct Options: Sendable {
         var untilSuccess: Bool
@@ -26,19 +30,32 @@ struct Waiter {
     static let individualLimit = 20
 
     /// The final record of each target, in target order (values are made by the command).
-    func run(_ targets: [String]) async throws(ScriptError) -> [Execution] {
+    /// `startedAt`: start times known from the records given as targets.
+    func run(_ targets: [String], startedAt known: [String: Int] = [:]) async throws(ScriptError) -> [Execution] {
         let distinct = targets.distinctInOrder()
+        var starts = known
+        let windowed = if case .serviceDefault = client.listingWindow { true } else { false }
+        /// The window to list RUNNING ones in: nil when any target's start is unknown.
+        func listingWindow() -> TimeWindow?? {
+            guard windowed else { return .some(nil) }
+            var earliest = Int.max
+            for name in distinct {
+                guard let start = starts[name] else { return nil }
+                earliest = min(earliest, start)
+            }
+            return .some(TimeWindow(since: earliest - 1000))
+        }
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(options.timeoutMilliseconds)
         var finished: [String: ExecutionInfo] = [:]
         var delay = min(250, options.intervalMilliseconds)
         while true {
             var pending = distinct.filter { finished[$0] == nil }
-            if pending.count > Self.individualLimit {
+            if pending.count > Self.individualLimit, let window = listingWindow() {
                 // Those not RUNNING any more have finished: read just them.
                 var running: Set<String> = []
                 do {
-                    for try await e in client.executions(graph: graph, state: .running) {
+                    for try await e in client.executions(graph: graph, state: .running, window: window) {
                         if let name = e.executionName { running.insert(name) }
                     }
                 } catch {
@@ -49,6 +66,9 @@ struct Waiter {
             let client = self.client, graph = self.graph
             let read = try await forEach(pending, concurrency: 16) { name async throws(OBSWorkflowError) in
                 try await client.execution(graph: graph, name: name)
+            }
+            for (name, info) in read {
+                if let start = info.startedAt.flatMap(WireDate.parseISO8601) { starts[name] = start }
             }
             for (name, info) in read where info.state?.isTerminal == true {
                 finished[name] = info

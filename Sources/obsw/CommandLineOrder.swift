@@ -8,7 +8,8 @@
 enum CommandLineOrder {
     /// Options every subcommand that connects accepts (and the shell, and `-c`).
     static let globalValueOptions: Set<String> = [
-        "--endpoint", "--profile", "--region", "--config-file", "--request-timeout", "--output", "-o", "--color",
+        "--service", "--endpoint", "--profile", "--region", "--project-id", "--config-file", "--request-timeout", "--output",
+        "-o", "--color",
     ]
     static let globalFlags: Set<String> = ["--local", "--allow-insecure-http", "--yes"]
 

@@ -10,12 +10,13 @@ import Glibc
 struct EmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulator",
-        abstract: "Run a local Data+ workflow emulator (for testing runbooks and SDK code offline).",
+        abstract: "Run a local workflow emulator, OBS Data+ v2 and DWR v3 (for testing runbooks and SDK code offline).",
         discussion: """
-            Serves the Data+ workflow API on loopback with demo data: workflows 'thumbnails' and \
-            'transcode' with a few hundred executions, some FAILED and ready to resume. Executions \
-            really run; an object key containing fail-once, fail-twice, fail-always or slow decides \
-            how they fail. Stop it with Ctrl-C.
+            Serves the Data+ workflow API (v2) and the DWR API (v3, under /v3/PROJECT_ID) on \
+            loopback, over the same demo data: workflows 'thumbnails' and 'transcode' with a few \
+            hundred executions, some FAILED and ready to resume. Executions really run; an object \
+            key containing fail-once, fail-twice, fail-always or slow decides how they fail. Stop it \
+            with Ctrl-C.
             """)
 
     @Option(help: "The address to listen on.")
@@ -42,6 +43,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "The secret access key to accept (with --access-key).")
     var secretKey: String?
 
+    @Option(help: "The project id the DWR v3 face serves (default: a printed demo id).")
+    var projectID: String?
+
     func validate() throws {
         guard (accessKey == nil) == (secretKey == nil) else {
             throw ValidationError("--access-key and --secret-key go together")
@@ -50,6 +54,12 @@ struct EmulatorCommand: AsyncParsableCommand {
             throw ValidationError("--speed must be a number from 0.0001 to 10000, not \(speed)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
+        if let projectID {
+            guard !projectID.isEmpty, projectID.utf8.count <= 64, projectID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            else {
+                throw ValidationError("--project-id must be 1-64 letters, digits, '-' or '_', not '\(projectID)'")
+            }
+        }
         if let clockOffset {
             guard let offset = Self.offsetMilliseconds(clockOffset) else {
                 throw ValidationError("--clock-offset '\(clockOffset)' is not a duration like 90s, 20m, 1h or -1h")
@@ -72,6 +82,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = EmulatorConfiguration(host: host, port: port, speed: speed)
         configuration.clockOffsetMilliseconds = clockOffset.flatMap(Self.offsetMilliseconds) ?? 0
+        if let projectID { configuration.projectID = projectID }
         if let accessKey, let secretKey {
             configuration.credentials = [Credentials(accessKeyID: accessKey, secretAccessKey: Secret(secretKey))]
         }
@@ -91,6 +102,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
         let key = configuration.credentials[0]
         var lines = ["obsw emulator: serving the Data+ workflow API on \(emulator.endpoint)"]
+        lines.append("  DWR v3:            \(emulator.endpoint)/v3/\(configuration.projectID)/... (--service dwr)")
+        lines.append("  project id:        \(configuration.projectID)" + (projectID == nil ? "   (demo id)" : ""))
         lines.append("  access key id:     \(key.accessKeyID)")
         if accessKey == nil {
             lines.append("  secret access key: \(key.secretAccessKey.reveal())   (demo pair, accepted only by this emulator)")

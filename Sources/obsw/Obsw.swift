@@ -114,7 +114,10 @@ struct GlobalOptions: ParsableArguments {
 
 /// Where to connect and as whom; shared by every command that talks to the service.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "The Data+ endpoint: https://HOST, http://127.0.0.1:PORT, or a bare host (https).")
+    @Option(help: "The workflow service: obs (OBS Data+ v2, the default) or dwr (DWR v3); default: $OBSW_SERVICE or the profile's 'service'.")
+    var service: ServiceKind?
+
+    @Option(help: "The endpoint: https://HOST, http://127.0.0.1:PORT, or a bare host (https).")
     var endpoint: String?
 
     @Option(help: "The profile to read from the config file (default: $OBSW_PROFILE or 'default').")
@@ -122,6 +125,9 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(help: "The region, e.g. cn-north-4; gives the endpoint when none is set.")
     var region: String?
+
+    @Option(help: "DWR's project id (default: $HUAWEICLOUD_SDK_PROJECT_ID or the profile's 'project_id').")
+    var projectID: String?
 
     @Option(help: "The config file (default: $OBSW_CONFIG_FILE or ~/.config/obsw/config).")
     var configFile: String?
@@ -149,9 +155,11 @@ struct ConnectionOptions: ParsableArguments {
                 throw ValidationError("--request-timeout must be at most 24h, not \(requestTimeout)")
             }
         }
-        if local, endpoint != nil || profile != nil || region != nil {
-            throw ValidationError("--local uses the embedded emulator; it cannot be combined with --endpoint, --profile or --region")
+        if local, endpoint != nil || profile != nil || region != nil || projectID != nil {
+            throw ValidationError(
+                "--local uses the embedded emulator; it cannot be combined with --endpoint, --profile, --region or --project-id")
         }
+        if let projectID, projectID.isEmpty { throw ValidationError("--project-id is empty") }
     }
 
     /// Resolves the settings; with `--local`, starts the embedded emulator (demo data, an
@@ -161,17 +169,26 @@ struct ConnectionOptions: ParsableArguments {
         let emulator = try await WorkflowEmulator.start(EmulatorConfiguration())
         let endpoint = try Endpoint(parsing: emulator.endpoint)
         let origin = "--local (the embedded emulator)"
+        // --service (or OBSW_SERVICE) picks the emulator's face; a profile is not read here.
+        let service = self.service
+            ?? getenv("OBSW_SERVICE").flatMap { ServiceKind(rawValue: String(cString: $0).lowercased()) } ?? .obs
+        var origins = ["endpoint": origin, "region": origin, "access_key_id": origin, "secret_access_key": origin]
+        if service == .dwr { origins["project_id"] = origin }
+        origins["service"] = self.service != nil ? "--service" : (service == .dwr ? "OBSW_SERVICE" : nil)
         let configuration = ResolvedConfiguration(
+            service: service, projectID: service == .dwr ? emulator.configuration.projectID : nil,
             endpoint: endpoint, region: "local", credentials: EmulatorConfiguration.demoCredentials, profile: "local",
-            configFile: "-",
-            origins: ["endpoint": origin, "region": origin, "access_key_id": origin, "secret_access_key": origin])
-        printNote("using an embedded Data+ emulator at \(emulator.endpoint) with demo data (--local)")
+            configFile: "-", origins: origins)
+        let face = service == .dwr ? "DWR v3" : "Data+"
+        printNote("using an embedded \(face) emulator at \(emulator.endpoint) with demo data (--local)")
         return (configuration, emulator)
     }
 
     func resolve() throws(ConfigurationError) -> ResolvedConfiguration {
         try ConfigurationResolver.resolve(
-            options: ConfigurationOptions(endpoint: endpoint, region: region, profile: profile, configFile: configFile),
+            options: ConfigurationOptions(
+                service: service, projectID: projectID, endpoint: endpoint, region: region, profile: profile,
+                configFile: configFile),
             environment: currentEnvironment(), homeDirectory: getenv("HOME").map { String(cString: $0) })
     }
 }
@@ -192,7 +209,9 @@ struct Config: AsyncParsableCommand {
             throw ExitCode(2)
         }
         print(configuration)
-        if configuration.endpoint == nil || configuration.credentials == nil {
+        if configuration.endpoint == nil || configuration.credentials == nil
+            || (configuration.service == .dwr && configuration.projectID == nil)
+        {
             printNote(ConfigurationHelp.howToConfigure(configFile: configuration.configFile))
         }
         if let endpoint = configuration.endpoint, endpoint.scheme == .http, !endpoint.isLoopback {
@@ -223,6 +242,8 @@ func currentEnvironment() -> [String: String] {
     return result
 }
 
+extension ServiceKind: ExpressibleByArgument {}
+
 enum ConfigurationHelp {
     /// What `obsw config` adds when an endpoint or credentials are missing.
     static func howToConfigure(configFile: String) -> String {
@@ -236,6 +257,9 @@ enum ConfigurationHelp {
                 secret_access_key = ...
             and choose one with --profile NAME or OBSW_PROFILE;
           - or rehearse without an account: obsw --local (an embedded emulator with demo data).
+        For DWR (--service dwr, or 'service = dwr' in the profile): set HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK
+        and HUAWEICLOUD_SDK_PROJECT_ID (the official SDK's names), and --region (\(Endpoint.dwrRegions.keys.sorted().joined(separator: ", ")))
+        or --endpoint; or in the profile: service = dwr, region, project_id, access_key_id, secret_access_key.
         """
     }
 }

@@ -29,11 +29,15 @@ final class Session: @unchecked Sendable {
                 if connection.allowInsecureHTTP, endpoint.scheme == .http, !endpoint.isLoopback {
                     printNote("warning: plain http to \(endpoint.host): requests and answers travel unencrypted (--allow-insecure-http)")
                 }
-                return try OBSWorkflowClient(
-                    settings: TransportSettings(
-                        endpoint: endpoint, credentials: credentials, requestTimeout: connection.requestTimeoutDuration,
-                        maxConnections: 128, allowInsecureHTTP: connection.allowInsecureHTTP),
-                    logger: ProcessSetup.clientLogger)
+                let settings = TransportSettings(
+                    endpoint: endpoint, credentials: credentials, requestTimeout: connection.requestTimeoutDuration,
+                    maxConnections: 128, allowInsecureHTTP: connection.allowInsecureHTTP)
+                switch configuration.service {
+                case .obs: return try OBSWorkflowClient(settings: settings, logger: ProcessSetup.clientLogger)
+                case .dwr:
+                    return try DWRWorkflowClient(
+                        settings: settings, projectID: configuration.projectID ?? "", logger: ProcessSetup.clientLogger)
+                }
             } catch {
                 throw ScriptError(.runtime, "\(error)", code: .badArgument)
             }

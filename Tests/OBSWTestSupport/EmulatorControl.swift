@@ -98,8 +98,27 @@ public enum EmulatorControl {
     }
 
 
-    private static func read(_ url: String) async throws -> JSONValue {
+    static func read(_ url: String) async throws -> JSONValue {
         let (data, _) = try await URLSession.shared.data(from: URL(string: url)!)
         return try JSONParser.parse(Array(data))
+    }
+}
+
+extension EmulatorControl {
+    /// Signed DWR v3 requests the emulator answered, by operation (`show execution`, ...).
+    public static func dwrRequests(_ endpoint: String) async throws -> [String: Int] {
+        let json = try await read(endpoint + "/-/emulator/dwr-requests")
+        var counts: [String: Int] = [:]
+        for (key, value) in json.objectValue ?? [:] { counts[key] = value.intValue }
+        return counts
+    }
+}
+
+extension EmulatorControl {
+    /// Starts the DWR request counts afresh.
+    public static func resetDWRRequests(_ endpoint: String) async throws {
+        var request = URLRequest(url: URL(string: endpoint + "/-/emulator/dwr-requests")!)
+        request.httpMethod = "DELETE"
+        _ = try await URLSession.shared.data(for: request)
     }
 }

@@ -55,7 +55,11 @@ import Testing
             #expect(info.startedAt == info.json.string("begin_time"))
             let failedStates = info.failedStates
             #expect(failedStates.count == 1)
-            #expect(failedStates.first?.name == "node 1")
+            // Nodes are named by pairing them with the workflow's states in run order.
+            #expect(failedStates.first?.name == "publish")
+            #expect(info.stateMap["make-thumbnail"]?.status == .success)
+            #expect(info.stateMap["publish"]?.status == .failed)
+            #expect(info.stateMap["publish"]?.error == failedStates.first?.error)
             #expect(failedStates.first?.error?.contains("simulated failure of publish") == true)
 
             let resumed = try await client.restoreExecution(graph: "thumbnails", name: first)
@@ -119,6 +123,31 @@ import Testing
             #expect(restores.counts.count == 5)
             #expect(restores.counts.values.allSatisfy { $0 == 1 })
         }
+    }
+
+    /// Without the workflow's states (or with more nodes than states), nodes keep their index.
+    @Test func nodesWithoutNamesKeepTheirIndex() {
+        let json: JSONObject = [
+            "status": "fail", "begin_time": "2025-01-02T03:04:05Z", "end_time": "2025-01-02T03:05:05Z",
+            "node_execution_details": [
+                ["status": "success", "begin_time": .int(1), "end_time": .int(2), "error_message": ""],
+                ["status": "fail", "begin_time": .int(3), "end_time": .int(4), "error_message": "boom"],
+            ],
+        ]
+        for names in [nil, ["only-one"]] as [[String]?] {
+            let info = DWRRecords.detail(json, graph: "g", name: "e1", stateNames: names)
+            #expect(info.failedStates.map(\.name) == ["node 1"])
+            #expect(info.failedStates.first?.error == "boom")
+            #expect(info.json["state_map"] == nil)
+            #expect(info.state == .failed)
+            #expect(info.json.string("service_state") == "fail")
+            #expect(info.executionName == "e1")
+            #expect(info.startedAt == "2025-01-02T03:04:05Z")
+        }
+        let named = DWRRecords.detail(json, graph: "g", name: "e1", stateNames: ["a", "b", "c"])
+        #expect(named.stateMap.keys.sorted() == ["a", "b", "c"])
+        #expect(named.stateMap["c"]?.status == .notRunning)
+        #expect(named.stateMap["b"]?.startedAt == WireDate.iso8601(epochMilliseconds: 3))
     }
 
     // MARK: The face's rules, with hand-made requests

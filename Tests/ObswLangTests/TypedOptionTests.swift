@@ -16,6 +16,7 @@ import Testing
                     .init("f", .flag, "flag"),
                     .init("s", .string, "string"),
                     .init("t", .time, "time"),
+                    .init("a", .timeOrAgo, "time or how long ago"),
                     .init("r", .string, required: true, "required"),
                 ])
         ])
@@ -39,6 +40,8 @@ import Testing
         ("every --r x --s [1, 2]", "every: --s takes a word, not [1, 2]", 17),
         ("every --r x --t yesterday", "every: --t takes an ISO-8601 UTC time like 2026-11-24T13:00:00Z, not \"yesterday\"", 17),
         ("every --r x --f=1", "--f is a flag and takes no value", 13),
+        ("every --r x --a lately", "every: --a takes a time like 2026-11-24T13:00:00Z or a duration like 30d (that long ago), not \"lately\"", 17),
+        ("every --r x --a -2d", "every: --a takes a time like 2026-11-24T13:00:00Z or a duration like 30d (that long ago), not -2d", 17),
     ])
     func aBadLiteralIsACompileTimeErrorAtItsValue(code: String, message: String, column: Int) {
         let found = diagnostics(code)
@@ -50,10 +53,11 @@ import Testing
     }
 
     @Test func goodLiteralsPassAndArriveInTheirCheckedForm() throws {
-        #expect(diagnostics("every --r x --n 3 --d 90 --c green --f --s 7 --t 2026-11-24T13:00:00Z").isEmpty)
+        #expect(diagnostics("every --r x --n 3 --d 90 --c green --f --s 7 --t 2026-11-24T13:00:00Z --a 2026-11-01").isEmpty)
+        #expect(diagnostics("every --r x --a 12h").isEmpty)
         let host = TypedHost()
         let engine = Engine(host: host)
-        let outcome = engine.run(SourceFile(name: "t", text: #"every --r x --n "3" --d "2m" --c green --f --s 7 --t "2026-11-24T13:00:00Z""#))
+        let outcome = engine.run(SourceFile(name: "t", text: #"every --r x --n "3" --d "2m" --c green --f --s 7 --t "2026-11-24T13:00:00Z" --a "30d""#))
         guard case .finished = outcome else { throw Failure("\(outcome)") }
         let call = try #require(host.calls.first)
         #expect(call.option("n") == .some(.int(3)))
@@ -61,6 +65,7 @@ import Testing
         #expect(call.option("c") == .some(.string("GREEN")))
         #expect(call.option("s") == .some(.string("7")))
         #expect(call.option("t") == .some(.time(1_795_525_200_000)))
+        #expect(call.option("a") == .some(.duration(30 * 86_400_000)))
         #expect(call.flag("f"))
     }
 

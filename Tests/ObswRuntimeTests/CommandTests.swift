@@ -33,9 +33,9 @@ import Testing
             let bad = await f.run("executions thumbnails --state DONE")
             var diagnostics: [Diagnostic] = []
             if case .invalid(let found) = bad.outcome { diagnostics = found }
-            #expect(diagnostics.map(\.message) == ["executions: --state takes RUNNING, SUCCESS or FAILED, not 'DONE'"])
+            #expect(diagnostics.map(\.message) == ["executions: --state takes RUNNING, SUCCESS, FAILED, TIMEOUT or CANCELLED, not 'DONE'"])
             let late = await f.run("let s = \"DONE\"\nexecutions thumbnails --state $s")
-            #expect(late.error?.message == "executions: --state takes RUNNING, SUCCESS or FAILED, not 'DONE'")
+            #expect(late.error?.message == "executions: --state takes RUNNING, SUCCESS, FAILED, TIMEOUT or CANCELLED, not 'DONE'")
 
             let name = failed[0]["execution_name"]!.displayText
             let detail2 = await f.run("let d = execution thumbnails \(name)\nd.state_map.publish.status")

@@ -164,14 +164,14 @@ public final class OBSWorkflowClient: Sendable {
         }
     }
 
-    /// One execution with its per-state detail (`state_map`).
+    /// One execution with its per-state detail (`state_map`), and `failed_states` added as on DWR.
     public func execution(graph: String, name: String) async throws(OBSWorkflowError) -> ExecutionInfo {
         try validateName(graph, "workflow")
         try validateName(name, "execution")
         let request = WorkflowRequest.getExecution(graph: graph, name: name)
         let answer = try await transport.send(request, retry: retry)
         let body = try decode(answer, request)
-        do { return try ExecutionInfo(responseBody: body) } catch {
+        do { return try ExecutionInfo(responseBody: body).withFailedStates } catch {
             throw .invalidResponse(
                 InvalidResponseError(
                     operation: request.summary, status: answer.status, requestID: answer.requestID,

@@ -17,6 +17,11 @@ import Darwin
 ///
 /// [staging]
 /// region = ap-southeast-1
+///
+/// [dwr-prod]
+/// service = dwr
+/// region = cn-north-9
+/// project_id = 0123456789abcdef0123456789abcdef
 /// ```
 ///
 /// Unknown keys are errors (a typo in `secret_access_key` should not silently fall back to
@@ -30,9 +35,15 @@ public struct ConfigFile: Sendable, Equatable {
         public var accessKeyID: String?
         public var secretAccessKey: Secret?
         public var securityToken: Secret?
+        /// `obs` (Data+ v2, the default) or `dwr` (DWR v3).
+        public var service: String?
+        /// DWR's project id.
+        public var projectID: String?
     }
 
-    public static let knownKeys = ["endpoint", "region", "access_key_id", "secret_access_key", "security_token"]
+    public static let knownKeys = [
+        "service", "endpoint", "region", "project_id", "access_key_id", "secret_access_key", "security_token",
+    ]
 
     public var path: String
     /// The file's permission bits when it was read from disk (nil for parsed text).
@@ -91,6 +102,12 @@ public struct ConfigFile: Sendable, Equatable {
             case "access_key_id": profiles[index].profile.accessKeyID = value
             case "secret_access_key": profiles[index].profile.secretAccessKey = Secret(value)
             case "security_token": profiles[index].profile.securityToken = Secret(value)
+            case "service":
+                guard ServiceKind(rawValue: value.lowercased()) != nil else {
+                    throw .malformedConfigFile(path: path, line: lineNumber, reason: "service must be obs or dwr, not '\(value)'")
+                }
+                profiles[index].profile.service = value.lowercased()
+            case "project_id": profiles[index].profile.projectID = value
             default:
                 throw .malformedConfigFile(
                     path: path, line: lineNumber,

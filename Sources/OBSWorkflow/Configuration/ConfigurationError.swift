@@ -10,6 +10,10 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
     case missingCredentials
     case insecureEndpoint(String)
     case missingProjectID
+    case missingDWREndpoint(region: String?)
+    case missingDWRCredentials
+    case unknownService(String)
+    case unknownDWRRegion(String, known: [String])
 
     public var description: String {
         switch self {
@@ -39,6 +43,17 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
         case .missingProjectID:
             return "DWR needs a project id: pass --project-id, set HUAWEICLOUD_SDK_PROJECT_ID, "
                 + "or add 'project_id = ...' to the profile (the console shows it under My Credentials > API Credentials)"
+        case .missingDWREndpoint:
+            return "no DWR endpoint configured: pass --region (one of \(Endpoint.dwrRegions.keys.sorted().joined(separator: ", "))) "
+                + "or --endpoint, or add 'region = ...' or 'endpoint = ...' to the profile"
+        case .missingDWRCredentials:
+            return "no credentials configured for DWR: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, "
+                + "or add access_key_id and secret_access_key to a profile in the config file"
+        case .unknownService(let text):
+            return "unknown service '\(text)': obsw speaks obs (OBS Data+ v2) and dwr (DWR v3)"
+        case .unknownDWRRegion(let region, let known):
+            return "DWR is not served in region '\(region)' (it is in \(known.joined(separator: ", "))); "
+                + "or pass --endpoint"
         case .missingCredentials:
             return "no credentials configured: set OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY, "
                 + "or add access_key_id and secret_access_key to a profile in the config file"

@@ -79,11 +79,29 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
             && octets.allSatisfy { $0.count <= 3 && !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) && Int($0)! <= 255 }
     }
 
-    /// The region in a standard endpoint name (`obs.cn-north-4.myhuaweicloud.com` → `cn-north-4`).
+    /// The region in a standard endpoint name (`obs.cn-north-4.myhuaweicloud.com` or
+    /// `dwr-lms.cn-north-9.myhuaweicloud.com` → the region).
     public var impliedRegion: String? {
         let parts = host.split(separator: ".")
-        guard parts.count >= 4, parts[0] == "obs", host.hasSuffix(".myhuaweicloud.com") else { return nil }
+        guard parts.count >= 4, ["obs", "dwr", "dwr-lms"].contains(parts[0]), host.hasSuffix(".myhuaweicloud.com") else {
+            return nil
+        }
         return String(parts[1])
+    }
+
+    /// DWR's hosts, from the official SDK's region table: `cn-south-1` is `dwr.`, the others
+    /// `dwr-lms.`.
+    public static let dwrRegions: [String: String] = [
+        "cn-south-1": "dwr.cn-south-1.myhuaweicloud.com",
+        "cn-southwest-2": "dwr-lms.cn-southwest-2.myhuaweicloud.com",
+        "cn-north-11": "dwr-lms.cn-north-11.myhuaweicloud.com",
+        "cn-north-9": "dwr-lms.cn-north-9.myhuaweicloud.com",
+        "cn-east-3": "dwr-lms.cn-east-3.myhuaweicloud.com",
+    ]
+
+    /// The DWR endpoint of a region; nil for a region DWR does not serve.
+    public static func forDWRRegion(_ region: String) -> Endpoint? {
+        dwrRegions[region].map { Endpoint(scheme: .https, host: $0) }
     }
 
     /// The public endpoint of a region.

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// The DWR (Data Workflow) v3 API as a `WorkflowService`: the same commands, runbooks and
 /// safety rules as on OBS Data+, over `/v3/{project_id}/...` with SDK-HMAC-SHA256.
@@ -16,6 +17,8 @@ public final class DWRWorkflowClient: Sendable {
     public let projectID: String
     /// Overrides the transport's retry policy for this client's calls.
     public let retry: RetryPolicy?
+    /// Each workflow's states in run order, read once (to name the nodes of its executions).
+    private let stateNames: Mutex<[String: [String]]>
 
     /// `settings.signer` is replaced by the DWR signer for `projectID`.
     public init(settings: TransportSettings, projectID: String, logger: Logger = Logger(label: "obsw.client"))
@@ -27,12 +30,24 @@ public final class DWRWorkflowClient: Sendable {
         transport = try HTTPTransport(settings: settings, logger: logger)
         self.projectID = projectID
         retry = nil
+        stateNames = Mutex([:])
     }
 
     private init(transport: HTTPTransport, projectID: String, retry: RetryPolicy) {
         self.transport = transport
         self.projectID = projectID
         self.retry = retry
+        stateNames = Mutex([:])
+    }
+
+    /// The states of `graph` in run order, from its definition (read once); nil when it
+    /// cannot be read — the nodes then keep their index.
+    func stateNames(of graph: String) async -> [String]? {
+        if let known = stateNames.withLock({ $0[graph] }) { return known }
+        guard let detail = try? await workflow(named: graph) else { return nil }
+        let names = detail.stateOrder
+        stateNames.withLock { $0[graph] = names }
+        return names
     }
 
     public func shutdown() async { await transport.shutdown() }
@@ -220,7 +235,7 @@ extension DWRWorkflowClient: WorkflowService {
         try validateName(graph, "workflow")
         try validateName(name, "execution")
         let json = try await object(.DWR.getExecution(projectID: projectID, graph: graph, name: name))
-        return DWRRecords.detail(json, graph: graph, name: name)
+        return DWRRecords.detail(json, graph: graph, name: name, stateNames: await stateNames(of: graph))
     }
 
     /// DWR's start body holds `bucket`, `object` and one `inputs` record

@@ -15,20 +15,46 @@ public enum DWRRecords {
         return Execution(json: json)
     }
 
-    /// `ShowWorkflowInstance`'s answer, with the normalised fields added.
-    public static func detail(_ json: JSONObject, graph: String, name: String) -> ExecutionInfo {
+    /// `ShowWorkflowInstance`'s answer, with the normalised fields added. With the workflow's
+    /// states in run order (`stateNames`), nodes are paired with them in order — the service
+    /// lists a node per state as it runs, but does not name them; this pairing is obsw's
+    /// reading, made only when there are no more nodes than states — and the detail gains
+    /// a `state_map` like Data+'s (`state_name`, `status`, `started_at`, `stopped_at`,
+    /// `error`), so a runbook reads one shape on both services.
+    public static func detail(_ json: JSONObject, graph: String, name: String, stateNames: [String]? = nil) -> ExecutionInfo {
         var json = json
         if json.string("execution_name")?.isEmpty ?? true { json["execution_name"] = .string(name) }
         json["graph_name"] = .string(graph)
         normaliseState(&json, from: "status")
         json["started_at"] = json["begin_time"].flatMap { $0.isNull ? nil : $0 } ?? .null
         json["stopped_at"] = json["end_time"].flatMap { $0.isNull ? nil : $0 } ?? .string("")
+        let nodes = json.objects("node_execution_details")
+        let names = stateNames.flatMap { $0.count >= nodes.count && !$0.isEmpty ? $0 : nil }
         var failed: [JSONValue] = []
-        for (index, node) in json.objects("node_execution_details").enumerated()
-        where node.string("status").map(DWRAPI.state(ofStatus:)) == .failed {
-            failed.append(["name": .string("node \(index)"), "error": JSONValue(node.string("error_message"))])
+        for (index, node) in nodes.enumerated() where node.string("status").map(DWRAPI.state(ofStatus:)) == .failed {
+            let message = node.string("error_message").flatMap { $0.isEmpty ? nil : $0 }
+            failed.append(["name": .string(names?[index] ?? "node \(index)"), "error": JSONValue(message)])
         }
         json["failed_states"] = .array(failed)
+        if let names {
+            var stateMap = JSONObject()
+            for (index, stateName) in names.enumerated() {
+                guard index < nodes.count else {
+                    stateMap[stateName] = ["state_name": .string(stateName), "status": .string(StateStatus.notRunning.rawValue)]
+                    continue
+                }
+                let node = nodes[index]
+                var record: JSONObject = [
+                    "state_name": .string(stateName),
+                    "status": .string(node.string("status").map { DWRAPI.state(ofStatus: $0).rawValue } ?? ""),
+                ]
+                record["started_at"] = JSONValue(node.int("begin_time").map { WireDate.iso8601(epochMilliseconds: $0) })
+                record["stopped_at"] = JSONValue(node.int("end_time").map { WireDate.iso8601(epochMilliseconds: $0) })
+                if let message = node.string("error_message"), !message.isEmpty { record["error"] = .string(message) }
+                stateMap[stateName] = .object(record)
+            }
+            json["state_map"] = .object(stateMap)
+        }
         return ExecutionInfo(json: json)
     }
 

@@ -91,7 +91,7 @@ public struct ExecutionInfo: ExecutionFields {
         return result
     }
 
-    /// This execution as the list call shows it.
+    /// This execution as the list call shows it, with `failed_states` when the detail has them.
     public var summary: Execution {
         var item = JSONObject()
         for key in ["graph_urn", "execution_urn", "started_at", "execution_type", "stopped_at", "execution_state",
@@ -99,6 +99,7 @@ public struct ExecutionInfo: ExecutionFields {
         {
             item[key] = json[key] ?? .null
         }
+        if let failed = json["failed_states"] { item["failed_states"] = failed }
         return Execution(json: item)
     }
 }

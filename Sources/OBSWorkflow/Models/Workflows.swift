@@ -55,6 +55,54 @@ public struct WorkflowDetail: APIRecord {
     public var definition: JSONObject? { json.object("definition") }
 }
 
+extension WorkflowDetail {
+    /// The state names in run order (see `StateChain`), from `definition.states` — a list
+    /// (DWR, and create bodies) or a map by name (Data+ v2's stored form).
+    public var stateOrder: [String] {
+        guard let states = definition?["states"] else { return [] }
+        let list = states.arrayValue?.compactMap(\.objectValue)
+            ?? states.objectValue.map { map in map.keys.compactMap { map[$0]?.objectValue } } ?? []
+        return StateChain.order(of: list)
+    }
+}
+
+/// The order a workflow runs its states: from the one with `start: true` (else the first)
+/// along `next_state` — an OPERATION's next state may also sit in its action's results —
+/// then any state the chain never reaches, in the given order.
+public enum StateChain {
+    public static func order(of states: [JSONObject]) -> [String] {
+        var byName: [String: JSONObject] = [:]
+        var given: [String] = []
+        for state in states {
+            guard let name = state.string("state_name"), !name.isEmpty, byName[name] == nil else { continue }
+            byName[name] = state
+            given.append(name)
+        }
+        guard let first = states.first(where: { $0.bool("start") == true })?.string("state_name") ?? given.first else {
+            return []
+        }
+        var chain: [String] = []
+        var current = first
+        while let state = byName[current], !chain.contains(current) {
+            chain.append(current)
+            guard let next = nextState(of: state) else { break }
+            current = next
+        }
+        for name in given where !chain.contains(name) { chain.append(name) }
+        return chain
+    }
+
+    static func nextState(of state: JSONObject) -> String? {
+        if let next = state.string("next_state"), !next.isEmpty { return next }
+        for action in state.objects("actions") {
+            for result in action.objects("results") {
+                if let next = result.string("next_state"), !next.isEmpty { return next }
+            }
+        }
+        return nil
+    }
+}
+
 /// Answer of creating a workflow (either form).
 public struct CreatedWorkflow: APIRecord {
     public var json: JSONObject

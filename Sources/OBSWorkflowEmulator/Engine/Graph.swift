@@ -34,25 +34,16 @@ struct Graph: Sendable {
     static func steps(fromStates states: [JSONObject]) throws(DefinitionError) -> [Step] {
         guard !states.isEmpty else { throw DefinitionError("a workflow needs at least one state") }
         var byName: [String: JSONObject] = [:]
-        var order: [String] = []
         for state in states {
             guard let name = state.string("state_name"), !name.isEmpty else {
                 throw DefinitionError("every state needs a state_name")
             }
             guard byName[name] == nil else { throw DefinitionError("state '\(name)' is defined twice") }
             byName[name] = state
-            order.append(name)
         }
         let starts = states.filter { $0.bool("start") == true }
         guard starts.count <= 1 else { throw DefinitionError("exactly one state may have start: true") }
-        var chain: [String] = []
-        var current = starts.first?.string("state_name") ?? order[0]
-        while let state = byName[current], !chain.contains(current) {
-            chain.append(current)
-            guard let next = nextState(of: state) else { break }
-            current = next
-        }
-        for name in order where !chain.contains(name) { chain.append(name) }
+        let chain = StateChain.order(of: states)
         var steps: [Step] = []
         for name in chain {
             let state = byName[name]!
@@ -72,16 +63,6 @@ struct Graph: Sendable {
             steps.append(Step(name: name, type: type, baseMilliseconds: milliseconds))
         }
         return steps
-    }
-
-    private static func nextState(of state: JSONObject) -> String? {
-        if let next = state.string("next_state"), !next.isEmpty { return next }
-        for action in state.objects("actions") {
-            for result in action.objects("results") {
-                if let next = result.string("next_state"), !next.isEmpty { return next }
-            }
-        }
-        return nil
     }
 }
 

@@ -7,11 +7,13 @@ import OBSWorkflow
 /// - `GET /-/emulator` — speed, faults in force, faults injected so far
 /// - `GET|PUT /-/emulator/faults` — read or replace the fault spec (`{"spec": "500=0.2,..."}`)
 /// - `GET|DELETE /-/emulator/restores` — per-execution counts of restores that took effect
+/// - `GET|DELETE /-/emulator/dwr-requests` — signed v3 requests answered, by operation
 struct Control {
     static let prefix = "/-/emulator"
 
     let store: EmulatorStore
     let faults: FaultInjector
+    let dwrRequests: RequestCounter
 
     func handle(method: String, path: String, body: [UInt8]) throws -> Answer {
         switch (path, method) {
@@ -38,6 +40,12 @@ struct Control {
             ])
         case (Self.prefix + "/restores", "DELETE"):
             store.resetRestoreCounts()
+            return .noContent
+        case (Self.prefix + "/dwr-requests", "GET"):
+            let counts = dwrRequests.snapshot
+            return .ok(JSONObject(uniqueKeysWithValues: counts.keys.sorted().map { ($0, JSONValue.int(counts[$0]!)) }))
+        case (Self.prefix + "/dwr-requests", "DELETE"):
+            dwrRequests.reset()
             return .noContent
         default:
             throw EmulatorError(404, "NoSuchResource", "no control endpoint \(method) \(path)")

@@ -1,4 +1,5 @@
 import OBSWorkflow
+import Synchronization
 
 /// The DWR v3 API under `/v3/{project_id}/...`, over the same data as the v2 face: a FAILED
 /// execution there is `fail` here, and a resume through either face is the same resume.
@@ -16,6 +17,7 @@ struct DWRFace {
     let authenticator: Authenticator
     let faults: FaultInjector
     let projectID: String
+    let counter: RequestCounter
 
     static let prefix = "/v3/"
 
@@ -47,16 +49,22 @@ struct DWRFace {
         let method = request.method
         switch (Array(segments.dropFirst()), method) {
         case (["workflowexecutions"], "GET"):
+            counter.count("list executions")
             return .ok(try listExecutions(value, now: now))
         case (["workflows"], "GET"):
+            counter.count("list workflows")
             return .ok(try listWorkflows(value))
         case (let s, "GET") where s.count == 2 && s[0] == "workflows":
+            counter.count("show workflow")
             return .ok(try workflow(s[1]))
         case (let s, "POST") where s.count == 3 && s[0] == "workflows" && s[2] == "execute":
+            counter.count("start")
             return .ok(try start(graph: s[1], body: body, now: now))
         case (let s, "GET") where s.count == 4 && s[0] == "workflows" && s[2] == "workflowexecution":
+            counter.count("show execution")
             return .ok(try execution(graph: s[1], name: s[3], now: now))
         case (let s, "POST") where s.count == 5 && s[0] == "workflows" && s[2] == "workflowexecution" && s[4] == "retry":
+            counter.count("retry")
             let restored = try store.restore(graph: s[1], name: s[3], now: now)
             if faults.drawRestoreDrop(target: request.target) { try await request.drop() }
             return .ok(restored.json)
@@ -187,12 +195,17 @@ struct DWRFace {
         return page
     }
 
+    /// The definition as DWR writes it: `states` a list, in run order.
     private func workflow(_ name: String) throws(EmulatorError) -> JSONObject {
         let graph = try store.graph(name: name)
+        var definition = graph.definition
+        if let map = definition.object("states") {
+            definition["states"] = .array(graph.steps.compactMap { map[$0.name] })
+        }
         return [
             "name": .string(graph.name), "created_at": .string(Self.time(graph.createdAt)),
             "graph_urn": .string(workflowURN(graph)), "description": .string(graph.description),
-            "definition": .object(graph.definition),
+            "definition": .object(definition),
         ]
     }
 
@@ -235,4 +248,14 @@ struct DWRFace {
         }
         return n
     }
+}
+
+/// Signed requests the v3 face answered, by operation (`list executions`, `show execution`,
+/// `retry`, ...): the control endpoint shows them, so a test can see how a client polls.
+final class RequestCounter: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func count(_ operation: String) { counts.withLock { $0[operation, default: 0] += 1 } }
+    var snapshot: [String: Int] { counts.withLock { $0 } }
+    func reset() { counts.withLock { $0 = [:] } }
 }

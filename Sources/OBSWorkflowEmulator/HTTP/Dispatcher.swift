@@ -34,6 +34,7 @@ struct Dispatcher: HTTPResponder {
     /// The project the DWR v3 face serves (`/v3/{project_id}/...`).
     let projectID: String
     let requestIDs = RequestIDs()
+    let dwrRequests = RequestCounter()
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let maxBodyBytes = self.maxBodyBytes
@@ -66,7 +67,7 @@ struct Dispatcher: HTTPResponder {
         }
         if path.hasPrefix(Control.prefix) {
             let body = try await request.readBody()
-            return try Control(store: store, faults: faults).handle(method: request.method, path: path, body: body)
+            return try Control(store: store, faults: faults, dwrRequests: dwrRequests).handle(method: request.method, path: path, body: body)
         }
         let method = request.method
         let headers = request.headers
@@ -88,7 +89,8 @@ struct Dispatcher: HTTPResponder {
 
         let now = clock()
         if path.hasPrefix(DWRFace.prefix) {
-            return try await DWRFace(store: store, authenticator: authenticator, faults: faults, projectID: projectID)
+            return try await DWRFace(
+                store: store, authenticator: authenticator, faults: faults, projectID: projectID, counter: dwrRequests)
                 .handle(request, path: path, query: query, now: now)
         }
         try authenticator.check(method: method, target: target, headers: headers, bucket: bucket, nowSeconds: now / 1000)

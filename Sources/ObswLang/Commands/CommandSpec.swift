@@ -131,6 +131,9 @@ public enum OptionType: Sendable, Equatable {
     case choice([String])
     /// A point in time: an ISO-8601 UTC time, or a time value.
     case time
+    /// A point in time, or a duration meaning that long before the call (`--since 30d`):
+    /// the checked value is a time or a duration (the handler subtracts it from now).
+    case timeOrAgo
 
     /// What `help` shows for the value.
     var valueName: String {
@@ -142,6 +145,7 @@ public enum OptionType: Sendable, Equatable {
         case .duration: "DURATION"
         case .choice(let values): values.joined(separator: "|")
         case .time: "TIME"
+        case .timeOrAgo: "DURATION|TIME"
         }
     }
 
@@ -214,6 +218,13 @@ public enum OptionType: Sendable, Equatable {
             default:
                 return .failure(Mismatch(accepted: "an ISO-8601 UTC time like 2026-11-24T13:00:00Z", shown: value.literalText))
             }
+        case .timeOrAgo:
+            if case .success(let time) = OptionType.time.accept(value) { return .success(time) }
+            if case .success(let ago) = OptionType.duration.accept(value) { return .success(ago) }
+            return .failure(
+                Mismatch(
+                    accepted: "a time like 2026-11-24T13:00:00Z or a duration like 30d (that long ago)",
+                    shown: value.literalText))
         }
     }
 }
