@@ -9,18 +9,9 @@ import time
 
 from obs import WorkflowClient
 
+from checks import check, finish
+
 endpoint, access_key, secret_key = sys.argv[1:4]
-passed = failed = 0
-
-
-def check(what, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what} {detail}")
 
 
 def client(secret=secret_key):
@@ -145,5 +136,4 @@ check("deleteWorkflow", r.status < 300, r.status)
 r = c.deleteWorkflowTemplate("conf-tmpl")
 check("deleteWorkflowTemplate", r.status < 300, r.status)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -103,30 +103,10 @@ public struct EmulatorProcess {
     /// What it printed on starting.
     public let banner: String
 
-    /// Starts `obsw emulator --port 0 ARGUMENTS` and waits for its banner, reading it on a
-    /// thread of its own: a pool thread held while a loaded machine starts the process would
-    /// starve every other test (two such waits once stalled the whole run for 30 s).
+    /// Starts `obsw emulator --port 0 ARGUMENTS` and waits for its banner.
     public static func start(_ arguments: [String] = []) async throws -> EmulatorProcess {
-        let process = Process()
-        process.executableURL = obswBinary
-        process.arguments = ["emulator", "--port", "0"] + arguments
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let reader = output.fileHandleForReading
-        let banner = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
-            Thread {
-                var banner = ""
-                while !banner.contains("control:") {
-                    let chunk = reader.availableData
-                    if chunk.isEmpty { break }
-                    banner += String(decoding: chunk, as: UTF8.self)
-                }
-                done.resume(returning: banner)
-            }.start()
-        }
+        let (process, banner) = try await startProgram(
+            obswBinary, ["emulator", "--port", "0"] + arguments, readyWhenOutputHas: "control:")
         let endpoint = banner.firstMatch(of: /serving the Data\+ workflow API on (http:\/\/127\.0\.0\.1:\d+)/)
             .map { String($0.1) } ?? ""
         return EmulatorProcess(process: process, endpoint: endpoint, banner: banner)
@@ -139,6 +119,37 @@ public struct EmulatorProcess {
     }
 }
 
+/// Starts a long-running program and returns once its output (standard output and error
+/// together) holds `marker` — or it ended — with what it printed so far. The output is read
+/// on a thread of its own: a pool thread held while a loaded machine starts the process
+/// would starve every other test (two such waits once stalled a whole run for 30 s).
+public func startProgram(
+    _ executable: URL, _ arguments: [String], environment: [String: String] = ["PATH": "/usr/bin:/bin"],
+    readyWhenOutputHas marker: String
+) async throws -> (Process, String) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.environment = environment
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let reader = output.fileHandleForReading
+    let banner = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+        Thread {
+            var banner = ""
+            while !banner.contains(marker) {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                banner += String(decoding: chunk, as: UTF8.self)
+            }
+            done.resume(returning: banner)
+        }.start()
+    }
+    return (process, banner)
+}
+
 /// `../shared` beside the checkout (the runbooks that must run unchanged). CI has it; a
 /// test that needs it is skipped, visibly, where it is missing — never passed.
 public enum SharedFiles {
@@ -147,4 +158,17 @@ public enum SharedFiles {
         .deletingLastPathComponent().appendingPathComponent("shared/examples")
 
     public static var present: Bool { FileManager.default.fileExists(atPath: examples.path) }
+}
+
+/// The Python of `.venv-sdk` (made by scripts/setup-sdk), holding the official SDKs (OBS,
+/// DWR) and pexpect; `$OBSW_SDK_PYTHON` overrides it. Nil when neither exists.
+public enum SDKPython {
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var path: String? {
+        if let configured = ProcessInfo.processInfo.environment["OBSW_SDK_PYTHON"] { return configured }
+        let venv = packageRoot.appendingPathComponent(".venv-sdk/bin/python").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
+    }
 }
