@@ -158,6 +158,10 @@ enum ServiceCommands {
         if let since = window.since, let until = window.until, since >= until {
             throw arguments.fail("--since must be before --until")
         }
+        // A start in the future can only be a slip (2062 for 2026); it would list nothing.
+        if let since = window.since, since > WallClock.nowMilliseconds() + 60_000 {
+            throw arguments.fail("--since \(Value.time(since).displayText) is in the future")
+        }
         let client = try call.client()
         let progress = call.progress
         return try call.blocking { () throws(ScriptError) in

@@ -212,7 +212,7 @@ struct Config: AsyncParsableCommand {
         if configuration.endpoint == nil || configuration.credentials == nil
             || (configuration.service == .dwr && configuration.projectID == nil)
         {
-            printNote(ConfigurationHelp.howToConfigure(configFile: configuration.configFile))
+            printNote(ConfigurationHelp.howToConfigure(configFile: configuration.configFile, service: configuration.service))
         }
         if let endpoint = configuration.endpoint, endpoint.scheme == .http, !endpoint.isLoopback {
             printNote(
@@ -242,24 +242,42 @@ func currentEnvironment() -> [String: String] {
     return result
 }
 
-extension ServiceKind: ExpressibleByArgument {}
+extension ServiceKind: ExpressibleByArgument {
+    /// `dwr`, `DWR` and `Dwr` are the same service.
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
 
 enum ConfigurationHelp {
-    /// What `obsw config` adds when an endpoint or credentials are missing.
-    static func howToConfigure(configFile: String) -> String {
-        """
-        not configured yet. Either:
-          - set OBS_ENDPOINT (or OBS_REGION), OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY (and OBS_SECURITY_TOKEN for temporary keys);
-          - or write a profile to \(configFile) (mode 600):
-                [default]
-                region = cn-north-4
-                access_key_id = ...
-                secret_access_key = ...
-            and choose one with --profile NAME or OBSW_PROFILE;
-          - or rehearse without an account: obsw --local (an embedded emulator with demo data).
-        For DWR (--service dwr, or 'service = dwr' in the profile): set HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK
-        and HUAWEICLOUD_SDK_PROJECT_ID (the official SDK's names), and --region (\(Endpoint.dwrRegions.keys.sorted().joined(separator: ", ")))
-        or --endpoint; or in the profile: service = dwr, region, project_id, access_key_id, secret_access_key.
-        """
+    /// What `obsw config` adds when an endpoint, credentials (or DWR's project id) are missing.
+    static func howToConfigure(configFile: String, service: ServiceKind = .obs) -> String {
+        let regions = Endpoint.dwrRegions.keys.sorted().joined(separator: ", ")
+        if service == .dwr {
+            return """
+                DWR is not configured yet. Either:
+                  - set HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_PROJECT_ID (the official SDK's names;
+                    HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), and pass --region (\(regions)) or --endpoint;
+                  - or write a profile to \(configFile) (mode 600):
+                        [dwr]
+                        service = dwr
+                        region = cn-north-9
+                        project_id = ...
+                        access_key_id = ...
+                        secret_access_key = ...
+                    and choose it with --profile dwr or OBSW_PROFILE;
+                  - or rehearse without an account: obsw --local --service dwr (an embedded emulator with demo data).
+                """
+        }
+        return """
+            not configured yet. Either:
+              - set OBS_ENDPOINT (or OBS_REGION), OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY (and OBS_SECURITY_TOKEN for temporary keys);
+              - or write a profile to \(configFile) (mode 600):
+                    [default]
+                    region = cn-north-4
+                    access_key_id = ...
+                    secret_access_key = ...
+                and choose one with --profile NAME or OBSW_PROFILE;
+              - or rehearse without an account: obsw --local (an embedded emulator with demo data).
+            For DWR, add --service dwr (or 'service = dwr' to the profile): obsw config --service dwr says how.
+            """
     }
 }

@@ -68,6 +68,12 @@ import Testing
         let count = recent.stdout.split(separator: "\n").count
         #expect(count > 0 && count < 1000)
         #expect(recent.stderr.contains("executions bulk: \(count) started in the last 3 days (the service's default window; --since 30d reaches further)"), "\(recent.stderr)")
+        // A start in the future is a slip, said before anything is sent.
+        let future = try await runObswInBackground(
+            ["--service", "dwr", "--endpoint", emulator.endpoint, "-c", "executions bulk --since 2062-01-01T00:00:00Z"],
+            environment: environment)
+        #expect(future.status == 3)
+        #expect(future.stderr.contains("--since 2062-01-01T00:00:00.000Z is in the future"), "\(future.stderr)")
     }
 
     /// Resumed executions that started weeks ago, more than `wait` reads one by one: it
@@ -154,6 +160,11 @@ import Testing
         #expect(profile.stdout.contains("service: dwr (DWR v3)  (from profile 'dwr-prod'"))
         #expect(profile.stdout.contains("endpoint: https://dwr-lms.cn-east-3.myhuaweicloud.com"))
         #expect(profile.stdout.contains("project_id: fromprofile"))
+        // Nothing configured for DWR: how to, in DWR's terms; the service's name in any case.
+        let bare = try await runObswInBackground(["config", "--service", "DWR"], environment: ["HOME": dir.path + "/none"])
+        #expect(bare.status == 0, "\(bare.stderr)")
+        #expect(bare.stderr.contains("DWR is not configured yet"), "\(bare.stderr)")
+        #expect(bare.stderr.contains("obsw --local --service dwr"), "\(bare.stderr)")
         let badService = try await runObswInBackground(["config", "--service", "sfn"], environment: ["HOME": dir.path])
         #expect(badService.status == 2)
         #expect(badService.stderr.contains("obs") && badService.stderr.contains("dwr"), "\(badService.stderr)")
