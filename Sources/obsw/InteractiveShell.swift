@@ -13,7 +13,7 @@ func runInteractiveShell(session: Session, options: GlobalOptions) -> Int32 {
     // The secrets in use stay out of the history, even pasted without a telltale word.
     let secrets = [resolved?.credentials?.secretAccessKey.reveal(), resolved?.credentials?.securityToken?.reveal()]
     let history = ShellHistory(path: ShellHistory.defaultPath(environment: environment), secrets: secrets.compactMap { $0 })
-    let label: String
+    var label: String
     if connection.local {
         label = "local emulator"
     } else if let resolved {
@@ -21,6 +21,11 @@ func runInteractiveShell(session: Session, options: GlobalOptions) -> Int32 {
     } else {
         label = "no endpoint"
     }
+    // Which API the prompt's commands go to, when it is not the default.
+    let service = connection.local
+        ? connection.service ?? environment["OBSW_SERVICE"].flatMap { ServiceKind(argument: $0) }
+        : resolved?.service
+    if service == .dwr { label += ", DWR" }
     let host = session.host
     return EngineThread.run {
         var shell: Shell!

@@ -67,6 +67,22 @@ def test_prompt_and_table():
     finish(child)
 
 
+def test_dwr_prompt_and_the_same_commands():
+    child = spawn("--local", "--service", "dwr")
+    child.expect_exact("obsw (local emulator, DWR) [1]> ")
+    child.sendline("executions thumbnails --state FAILED --limit 3")
+    child.expect(r"execution_name\s+execution_state")
+    child.expect(r"exec-\d+\s+(\x1b\[31m)?FAILED")
+    child.expect_exact("(3 rows")
+    prompt(child, 2)
+    child.sendline("let d = execution thumbnails $_[0].execution_name")
+    prompt(child, 3)
+    child.sendline("d.failed_states[0].name")
+    child.expect_exact("publish")
+    prompt(child, 4)
+    finish(child)
+
+
 def test_multiline_for_block():
     child = spawn()
     prompt(child, 1)
