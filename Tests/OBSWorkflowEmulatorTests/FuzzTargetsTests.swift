@@ -1,4 +1,5 @@
 import Foundation
+@testable import OBSWorkflowEmulator
 import ObswFuzzTargets
 import Testing
 
@@ -17,6 +18,21 @@ import Testing
         #expect(files.count >= 3, "\(target): too few seeds")
         let inputs = try files.map { try Array(Data(contentsOf: folder.appendingPathComponent($0))) }
         await onThreadOfItsOwn { for input in inputs { run(input) } }
+    }
+
+    /// The signed seeds of the emulator's corpus reach the routes behind the signature check
+    /// (an answer other than 401/403), on both faces; the forged one does not.
+    @Test func signedEmulatorSeedsPassTheSignatureCheck() async throws {
+        let folder = Self.corpora.appendingPathComponent("emulator")
+        let seeds = ["list-signed.txt", "restore-signed.txt", "dwr-list-signed.txt", "dwr-retry-signed.txt", "dwr-execute-signed.txt", "dwr-forged.txt"]
+        let inputs = try seeds.map { try Array(Data(contentsOf: folder.appendingPathComponent($0))) }
+        let statuses = await withCheckedContinuation { (done: CheckedContinuation<[Int?], Never>) in
+            Thread { done.resume(returning: inputs.map(EmulatorFuzzEntry.status)) }.start()
+        }
+        for (seed, status) in zip(seeds, statuses) {
+            let refused = status == 401 || status == 403
+            #expect(seed.contains("forged") ? refused : !refused && status != nil, "\(seed): \(String(describing: status))")
+        }
     }
 
     /// Inputs each target must survive whatever the corpus holds.

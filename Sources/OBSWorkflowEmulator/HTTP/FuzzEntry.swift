@@ -1,5 +1,6 @@
 import Dispatch
 import OBSWorkflow
+import Synchronization
 
 /// What the fuzzer drives (`scripts/fuzz emulator`): arbitrary bytes as one request to a
 /// small emulator, answered without a socket. After a first flag byte, the bytes read as
@@ -10,15 +11,21 @@ import OBSWorkflow
 ///     (blank line)
 ///     BODY
 ///
-/// When the flag byte is odd (`1`), the request is also signed with the demo key (a current
-/// `Date` and an `Authorization`), so inputs reach the routes and bodies behind the
-/// signature check, not only the check itself. Any trap or hang is a bug; an error answer
+/// When the flag byte is odd (`1`), the request is also signed with the demo key — the OBS
+/// way (`Date`, `Authorization`), or for a `/v3/` target the DWR way (`X-Sdk-Date`,
+/// `X-Project-Id`, SDK-HMAC-SHA256 over the body too) — so inputs reach the routes and
+/// bodies behind the signature check, not only the check itself. Any trap or hang is a bug; an error answer
 /// is the expected outcome for garbage.
 ///
 /// `handle` blocks its thread until the answer is ready: call it from a thread of its own
 /// (libFuzzer's), never from a Swift concurrency thread, whose pool it would starve.
 public enum EmulatorFuzzEntry {
-    public static func handle(_ input: [UInt8]) {
+    public static func handle(_ input: [UInt8]) { _ = status(input) }
+
+    /// The status of the answer to `input` (nil when the connection was dropped), for tests
+    /// that check a seed reaches what it is meant to.
+    @discardableResult
+    public static func status(_ input: [UInt8]) -> Int? {
         let sign = input.first.map { $0 & 1 == 1 } ?? false
         let (head, body) = split(Array(input.dropFirst()))
         let lines = String(decoding: head, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
@@ -29,12 +36,23 @@ public enum EmulatorFuzzEntry {
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingASCIIBlanks())
         }
-        if sign, let (path, query) = SignatureCheck.splitTarget(target) {
-            headers.append(("Date", WireDate.rfc1123(epochSeconds: WallClock.nowMilliseconds() / 1000)))
+        let host = headers.first { $0.0.lowercased() == "host" }?.1 ?? "127.0.0.1:9000"
+        let now = WallClock.nowMilliseconds() / 1000
+        if sign, target.hasPrefix(DWRFace.prefix), let (path, query) = SignatureCheck.splitTarget(target) {
+            if !headers.contains(where: { $0.0.lowercased() == "host" }) { headers.append(("Host", host)) }
+            headers.append(("X-Project-Id", EmulatorConfiguration.demoProjectID))
+            headers.append(("X-Sdk-Date", WireDate.sdkDate(epochSeconds: now)))
+            if let authorization = DWRSigner.authorization(
+                method: method, wirePath: path, query: query, headers: headers, body: body,
+                credentials: EmulatorConfiguration.demoCredentials)
+            {
+                headers.append(("Authorization", authorization))
+            }
+        } else if sign, let (path, query) = SignatureCheck.splitTarget(target) {
+            headers.append(("Date", WireDate.rfc1123(epochSeconds: now)))
             let text = OBSSigner.stringToSign(method: method, path: path, query: query, headers: headers)
             headers.append(("Authorization", OBSSigner.authorization(stringToSign: text, credentials: EmulatorConfiguration.demoCredentials)))
         }
-        let host = headers.first { $0.0.lowercased() == "host" }?.1 ?? "127.0.0.1:9000"
         let request = IncomingRequest(
             method: method, target: target, host: host, headers: headers,
             readBody: {
@@ -45,11 +63,16 @@ public enum EmulatorFuzzEntry {
 
         let dispatcher = makeDispatcher()
         let done = DispatchSemaphore(value: 0)
+        let status = Mutex<Int?>(nil)
         Task {
-            if let answer = try? await dispatcher.answer(request) { _ = answer.response(requestID: "0") }
+            if let answer = try? await dispatcher.answer(request) {
+                let response = answer.response(requestID: "0", face: target.hasPrefix(DWRFace.prefix) ? .dwr : .obs)
+                status.withLock { $0 = Int(response.status.code) }
+            }
             done.signal()
         }
         done.wait()
+        return status.withLock { $0 }
     }
 
     /// A fresh emulator per input (one graph, a few executions in each state), so inputs
