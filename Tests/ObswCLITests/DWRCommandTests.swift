@@ -175,6 +175,52 @@ import Testing
         #expect(late.stderr.contains("obsw run --service dwr \(script)"), "\(late.stderr)")
     }
 
+    /// On OBS Data+, which has no time filter, --since and --until keep what started in the
+    /// window, as pages arrive.
+    @Test func onDataPlusSinceAndUntilFilterByStartTime() async throws {
+        let script = """
+            let all = executions thumbnails
+            let cut = now() - 2h
+            let recent = executions thumbnails --since $cut
+            let older = executions thumbnails --until $cut
+            expect len(recent) + len(older) == len(all)
+            expect len(recent) > 0 and len(older) > 0
+            expect len([e for e in recent if e.started_at < cut]) == 0
+            expect len([e for e in older if e.started_at >= cut]) == 0
+            """
+        let result = try await runObswInBackground(["--local", "-c", script], environment: ["HOME": "/nonexistent"])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stderr.contains("4 passed, 0 failed"), "\(result.stderr)")
+        #expect(!result.stderr.contains("default window"), "Data+ lists everything: \(result.stderr)")
+    }
+
+    /// The journal works on DWR as on Data+: a rerun given it resumes nothing twice.
+    @Test func aRerunWithTheJournalResumesNothingTwice() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let emulator = try await EmulatorProcess.start()
+        defer { emulator.stop() }
+        let environment = Self.sdkEnvironment(emulator, dir)
+        let journal = dir.path + "/dwr.jsonl"
+        let first = try await runObswInBackground(
+            ["--service", "dwr", "--endpoint", emulator.endpoint, "-c",
+             "let failed = executions thumbnails --state FAILED\nlet r = resume thumbnails $failed --journal \"\(journal)\""],
+            environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        let resumedFirst = try #require(first.stderr.firstMatch(of: /resume thumbnails: (\d+) resumed/).flatMap { Int($0.1) }, "\(first.stderr)")
+        let header = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").first ?? ""
+        #expect(header.contains("/v3/\(Self.project)"), "the journal names the DWR project: \(header)")
+        // The same names again (some now RUNNING or SUCCESS): the journal skips them all.
+        let again = try await runObswInBackground(
+            ["--service", "dwr", "--endpoint", emulator.endpoint, "-o", "jsonl", "-c",
+             "resume thumbnails $(executions thumbnails --since 1d) --journal \"\(journal)\""],
+            environment: environment)
+        #expect(again.status == 0 || again.status == 3, "\(again.stderr)")
+        #expect(again.stdout.components(separatedBy: "already resumed (journal").count - 1 == resumedFirst, "\(again.stdout)")
+        let restores = try await EmulatorControl.restores(emulator.endpoint)
+        #expect(restores.total == resumedFirst && restores.counts.values.allSatisfy { $0 == 1 }, "\(restores)")
+    }
+
     /// What an operator sees when the key is wrong: the service's code and what to check.
     @Test func aWrongSecretSaysWhatToCheck() async throws {
         let dir = TemporaryDirectory()
