@@ -150,7 +150,7 @@ public final class Shell: EngineDelegate {
         for d in diagnostics { writeError(renderer.render(d)) }
     }
 
-    public func checkFailed(_ failure: CheckFailure) {
+    public func checkFailed(_ failure: CheckResult) {
         writeError(failure.report.joined(separator: "\n"))
     }
 }

@@ -14,7 +14,8 @@ enum CommandLineOrder {
     static let globalFlags: Set<String> = ["--local", "--allow-insecure-http", "--yes"]
 
     /// `run`'s own options, besides the global ones.
-    static let runValueOptions: Set<String> = ["--var"]
+    static let runValueOptions: Set<String> = ["--var", "--junit"]
+    static let runFlags: Set<String> = ["--tap"]
 
     static let subcommands: Set<String> = ["run", "check", "config", "emulator", "version", "completion", "manual"]
     /// Subcommands that take the global options.
@@ -91,7 +92,9 @@ enum CommandLineOrder {
                 options.append("--var=" + pair)
                 continue
             }
-            if !ended, let option = obswOption(spelledBy: argument, valueOptions: globalValueOptions) {
+            if !ended, let option = obswOption(spelledBy: argument, valueOptions: globalValueOptions.union(["--junit"]))
+                ?? (runFlags.contains(argument) ? argument : nil)
+            {
                 // The option as typed, with its value when it takes one: `--profile prod`.
                 let takesValue = valueOptions.contains(argument) && position < arguments.count
                 let written = takesValue ? "\(argument) \(arguments[position])" : argument

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ObswLang
 import ObswRuntime
 
@@ -13,7 +14,8 @@ struct RunCommand: AsyncParsableCommand {
             option is refused; pass it to the script after '--': obsw run FILE -- --profile x.
             Exit status: 0 all well, 1 a check failed, 2 usage or syntax error, 3 runtime error \
             (also: a resume or wait whose result the script did not keep had failed targets), \
-            130 interrupted.
+            130 interrupted. --junit FILE and --tap report each check for CI; the exit status \
+            stays the script's.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -21,7 +23,32 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("var"), help: "A variable for the script, NAME=VALUE (the map 'vars'); may repeat.")
     var variables: [String] = []
 
+    @Option(help: "Write the script's checks (expect, assert) to FILE as JUnit XML, for GitLab and Jenkins.")
+    var junit: String?
+
+    @Flag(help: "Write the script's checks to standard output as TAP 14 as they run, instead of the summary (print goes to standard error).")
+    var tap = false
+
     @Argument(help: "The script file.") var file: String
+
+    func validate() throws {
+        if tap, let output = options.output, output != .none {
+            throw ValidationError("--tap writes standard output; it cannot be combined with --output \(output.rawValue)")
+        }
+        if let junit {
+            // Refused before anything runs or is sent: a report that cannot be written would
+            // leave CI without results after the work was done.
+            let url = URL(fileURLWithPath: junit)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: junit, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ValidationError("--junit \(junit) is a directory; give a file name")
+            }
+            let folder = url.deletingLastPathComponent().path
+            guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+                throw ValidationError("--junit \(junit): cannot write in \(folder.isEmpty ? "." : folder)")
+            }
+        }
+    }
 
     /// What follows FILE; `CommandLineOrder` puts it after a `--`.
     @Argument(parsing: .postTerminator, help: "Arguments for the script (the list 'args').")
@@ -34,8 +61,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let session = try await Session(connection: options.connection)
-        let status = ScriptRunner(host: session.host, outputFormat: options.output ?? .none, color: options.color).run(
-            SourceFile(name: file, bytes: bytes), arguments: arguments, variables: vars)
+        let runner = ScriptRunner(host: session.host, outputFormat: options.output ?? .none, color: options.color)
+        runner.reportChecks(junitPath: junit, tap: tap)
+        let status = runner.run(SourceFile(name: file, bytes: bytes), arguments: arguments, variables: vars)
         await session.close()
         throw ExitCode(status)
     }

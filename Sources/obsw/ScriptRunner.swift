@@ -20,6 +20,8 @@ final class ScriptRunner: EngineDelegate {
     let outputPalette: Palette
     let errorPalette: Palette
     private var output = OutputBuffer(fd: 1, lineBuffered: isatty(1) != 0)
+    /// `--junit`/`--tap`: every check, for CI.
+    private var reports: CheckReports?
 
     init(host: (any CommandHost)? = nil, outputFormat: OutputFormat = .none, color: ColorChoice = .never) {
         engine = Engine(host: host)
@@ -29,11 +31,22 @@ final class ScriptRunner: EngineDelegate {
         engine.delegate = self
     }
 
+    /// Reports every check as JUnit XML to `junitPath` and/or TAP 14 on standard output
+    /// (then `print` goes to standard error, and TAP replaces the closing summary).
+    func reportChecks(junitPath: String?, tap: Bool) {
+        guard junitPath != nil || tap else { return }
+        engine.reportsEveryCheck = true
+        reports = CheckReports(junitPath: junitPath, tap: tap) { [unowned self] text in self.output.append(text) }
+    }
+
+    /// Standard output belongs to something else than `print` (one JSON document, or TAP).
+    var ownsStandardOutput: Bool { outputFormat.ownsStandardOutput || reports?.tap == true }
+
     var renderer: DiagnosticRenderer { DiagnosticRenderer(sources: engine.sources, palette: errorPalette) }
 
     /// `print`: standard output, unless json or jsonl own it (one document, nothing else).
     func write(_ text: String) {
-        if outputFormat.ownsStandardOutput {
+        if ownsStandardOutput {
             writeAll(2, Array(text.utf8))
         } else {
             output.append(text)
@@ -47,11 +60,25 @@ final class ScriptRunner: EngineDelegate {
         for d in diagnostics { writeError(renderer.render(d)) }
     }
 
-    func checkFailed(_ failure: CheckFailure) {
+    func checkFailed(_ failure: CheckResult) {
+        report(failure)
         output.flush()
         var lines = failure.report
         lines[0] = "\(location(failure.span)): " + lines[0]
         writeError(lines.joined(separator: "\n"))
+    }
+
+    func checkPassed(_ check: CheckResult) { report(check) }
+
+    private func report(_ check: CheckResult) {
+        guard let reports else { return }
+        let (file, line) = place(check.span)
+        reports.record(check, file: file, line: line)
+    }
+
+    func place(_ span: Span) -> (file: String, line: Int) {
+        guard let file = engine.sources.file(span.file) else { return ("<unknown>", 0) }
+        return (file.name, file.location(of: Int(span.start)).line)
     }
 
     func location(_ span: Span) -> String {
@@ -72,11 +99,16 @@ final class ScriptRunner: EngineDelegate {
             return status
         }
         watcher.stop()
+        var final = status
+        if let reports, let problem = reports.finish(suiteName: file.name) {
+            writeError("obsw: error: \(problem)")
+            if final == 0 { final = 3 }
+        }
         output.flush()
-        if engine.checksPassed + engine.checksFailed > 0 {
+        if engine.checksPassed + engine.checksFailed > 0, reports?.tap != true {
             writeError("\(engine.checksPassed) passed, \(engine.checksFailed) failed")
         }
-        return status
+        return final
     }
 
     func outcomeStatus(_ outcome: RunOutcome) -> Int32 {
@@ -91,6 +123,10 @@ final class ScriptRunner: EngineDelegate {
             output.flush()
             let renderer = self.renderer
             for d in diagnostics { writeError(renderer.render(d)) }
+            if let first = diagnostics.first {
+                let (file, line) = place(first.span)
+                reports?.recordStop("the script did not compile: \(first.message)", file: file, line: line)
+            }
             return 2
         case .failed(let error):
             output.flush()
@@ -101,6 +137,8 @@ final class ScriptRunner: EngineDelegate {
                 diagnostic.message = "\(error.kind.rawValue) error: \(error.message)"
             }
             writeError(renderer.render(diagnostic))
+            let (file, line) = place(diagnostic.span)
+            reports?.recordStop(diagnostic.message, file: file, line: line)
             return error.kind == .interrupted ? 130 : 3
         }
     }

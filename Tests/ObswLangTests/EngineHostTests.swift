@@ -24,11 +24,11 @@ final class FakeHost: CommandHost {
 
 final class Collector: EngineDelegate {
     var output = ""
-    var failures: [CheckFailure] = []
+    var failures: [CheckResult] = []
     func write(_ text: String) { output += text }
     var logged: [String] = []
     func log(_ line: String) { logged.append(line) }
-    func checkFailed(_ failure: CheckFailure) { failures.append(failure) }
+    func checkFailed(_ failure: CheckResult) { failures.append(failure) }
 }
 
 @Suite(.timeLimit(.minutes(5))) struct EngineHostTests {

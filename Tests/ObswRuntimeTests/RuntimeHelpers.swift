@@ -11,11 +11,11 @@ import Testing
 
 final class Collector: EngineDelegate, @unchecked Sendable {
     var output = ""
-    var failures: [CheckFailure] = []
+    var failures: [CheckResult] = []
     func write(_ text: String) { output += text }
     var logged: [String] = []
     func log(_ line: String) { logged.append(line) }
-    func checkFailed(_ failure: CheckFailure) { failures.append(failure) }
+    func checkFailed(_ failure: CheckResult) { failures.append(failure) }
 }
 
 struct ScriptRun {

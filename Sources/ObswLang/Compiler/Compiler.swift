@@ -440,16 +440,17 @@ final class Compiler {
             return { frame throws(Unwind) in
                 let a = try left(frame), b = try right(frame)
                 let ok = try Operators.binary(op, a, b, span: condition.span).isTruthy
-                let note = ok ? nil : try messageCode?(frame).displayText
-                try engine.recordCheck(ok: ok, CheckFailure(hard: hard, span: span, text: text, message: note, left: a, right: b))
+                let note = ok && !engine.reportsEveryCheck ? nil : try messageCode?(frame).displayText
+                try engine.recordCheck(
+                    ok: ok, CheckResult(hard: hard, span: span, text: text, message: note, left: ok ? nil : a, right: ok ? nil : b))
                 return .null
             }
         }
         let code = compileExpression(condition)
         return { frame throws(Unwind) in
             let ok = try code(frame).isTruthy
-            try engine.recordCheck(
-                ok: ok, CheckFailure(hard: hard, span: span, text: text, message: ok ? nil : try messageCode?(frame).displayText, left: nil, right: nil))
+            let note = ok && !engine.reportsEveryCheck ? nil : try messageCode?(frame).displayText
+            try engine.recordCheck(ok: ok, CheckResult(hard: hard, span: span, text: text, message: note, left: nil, right: nil))
             return .null
         }
     }

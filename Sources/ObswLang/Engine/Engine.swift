@@ -35,6 +35,10 @@ public final class Engine {
     /// Checks run and failed so far.
     public private(set) var checksPassed = 0
     public private(set) var checksFailed = 0
+    /// Every check reaches the delegate (`checkPassed` too) with its message evaluated: for
+    /// reports that list each check (`obsw run --junit/--tap`). Off, a passing check's
+    /// message is never evaluated.
+    public var reportsEveryCheck = false
 
     /// A command whose value nothing read reported failed targets (a bare `resume`).
     public struct IgnoredFailure: Sendable {
@@ -305,9 +309,14 @@ public final class Engine {
 
     // MARK: Checks
 
-    func recordCheck(ok: Bool, _ failure: @autoclosure () throws(Unwind) -> CheckFailure) throws(Unwind) {
+    func recordCheck(ok: Bool, _ failure: @autoclosure () throws(Unwind) -> CheckResult) throws(Unwind) {
         if ok {
             checksPassed += 1
+            if reportsEveryCheck {
+                var check = try failure()
+                check.passed = true
+                delegate?.checkPassed(check)
+            }
             return
         }
         checksFailed += 1

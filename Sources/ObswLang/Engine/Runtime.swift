@@ -132,17 +132,23 @@ public protocol EngineDelegate: AnyObject {
     /// A line for standard error (`log`), without its newline.
     func log(_ line: String)
     /// An `assert` or `expect` failed.
-    func checkFailed(_ failure: CheckFailure)
+    func checkFailed(_ failure: CheckResult)
+    /// An `assert` or `expect` held; called only when the engine `reportsEveryCheck`.
+    func checkPassed(_ check: CheckResult)
     /// Warnings about code that is about to run (it runs all the same).
     func warn(_ diagnostics: [Diagnostic])
 }
 
 extension EngineDelegate {
     public func warn(_ diagnostics: [Diagnostic]) {}
+    public func checkPassed(_ check: CheckResult) {}
 }
 
-/// A failed `assert`/`expect`: where, the check's text, and for a comparison both sides.
-public struct CheckFailure: Sendable {
+/// An `assert`/`expect` that ran: whether it held, where, the check's text, its message (for
+/// a failure, or for any check when the engine reports every one), and for a failed
+/// comparison both sides.
+public struct CheckResult: Sendable {
+    public var passed = false
     public var hard: Bool
     public var span: Span
     public var text: String

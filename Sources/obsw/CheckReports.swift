@@ -1,0 +1,143 @@
+import Foundation
+import ObswJSON
+import ObswLang
+
+/// A script's checks as CI systems read them: `obsw run --junit FILE` writes JUnit XML
+/// (GitLab, Jenkins), `--tap` writes TAP 14 to standard output as the checks run. Each
+/// `expect`/`assert` is one test named by its message (else its source text) with its file
+/// and line; a failure carries both sides of a comparison. An uncaught error (or Ctrl-C)
+/// is one more failing test, "the script ran to its end", so a report never looks green
+/// for a script that stopped half way. The exit status stays the script's own.
+final class CheckReports {
+    /// A check as reported: where, what, and the failure's details.
+    struct Entry {
+        var name: String
+        var file: String
+        var line: Int
+        var passed: Bool
+        var kind: String
+        /// The failure's report lines (`expect failed: …`, the message, both sides).
+        var details: [String]
+        var seconds: Double
+    }
+
+    let junitPath: String?
+    let tap: Bool
+    private let write: (String) -> Void
+    private var entries: [Entry] = []
+    private let started = ContinuousClock.now
+    private var last = ContinuousClock.now
+    private let startedAt = WallClock.nowMilliseconds()
+
+    /// - Parameter write: where TAP lines go (standard output).
+    init(junitPath: String?, tap: Bool, write: @escaping (String) -> Void) {
+        self.junitPath = junitPath
+        self.tap = tap
+        self.write = write
+        if tap { write("TAP version 14\n") }
+    }
+
+    /// One check that ran, located by the runner.
+    func record(_ check: CheckResult, file: String, line: Int) {
+        let now = ContinuousClock.now
+        let seconds = Double((now - last).components.attoseconds) / 1e18 + Double((now - last).components.seconds)
+        last = now
+        let name = check.message.flatMap { $0.isEmpty ? nil : $0 } ?? check.text
+        add(Entry(
+            name: name, file: file, line: line, passed: check.passed, kind: check.hard ? "assert" : "expect",
+            details: check.passed ? [] : check.report, seconds: seconds))
+    }
+
+    /// The script stopped before its end: an uncaught error or an interruption.
+    func recordStop(_ message: String, file: String, line: Int) {
+        add(Entry(name: "the script ran to its end", file: file, line: line, passed: false, kind: "error", details: [message], seconds: 0))
+    }
+
+    private func add(_ entry: Entry) {
+        entries.append(entry)
+        guard tap else { return }
+        var text = "\(entry.passed ? "ok" : "not ok") \(entries.count) - \(Self.tapDescription(entry.name))\n"
+        if !entry.passed {
+            // A YAML diagnostic block, as TAP 14 reads it.
+            text += "  ---\n"
+            text += "  message: \(Self.yamlString(entry.details.first ?? entry.name))\n"
+            text += "  severity: \(entry.kind == "error" ? "error" : "fail")\n"
+            text += "  at:\n    file: \(Self.yamlString(entry.file))\n    line: \(entry.line)\n"
+            let rest = entry.details.dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+            for line in rest {
+                if line.hasPrefix("left:") { text += "  found: \(Self.yamlString(String(line.dropFirst(5)).trimmingCharacters(in: .whitespaces)))\n" }
+                else if line.hasPrefix("right:") { text += "  wanted: \(Self.yamlString(String(line.dropFirst(6)).trimmingCharacters(in: .whitespaces)))\n" }
+                else { text += "  note: \(Self.yamlString(line))\n" }
+            }
+            text += "  ...\n"
+        }
+        write(text)
+    }
+
+    /// Ends the report: TAP's plan, and the JUnit file. Returns a problem writing it, if any.
+    func finish(suiteName: String) -> String? {
+        if tap { write("1..\(entries.count)\n") }
+        guard let junitPath else { return nil }
+        let xml = junit(suiteName: suiteName)
+        do {
+            try Data(xml.utf8).write(to: URL(fileURLWithPath: junitPath), options: .atomic)
+            return nil
+        } catch {
+            return "cannot write the JUnit report to \(junitPath): \(error.localizedDescription)"
+        }
+    }
+
+    func junit(suiteName: String) -> String {
+        let failures = entries.count { !$0.passed && $0.kind != "error" }
+        let errors = entries.count { !$0.passed && $0.kind == "error" }
+        let total = (ContinuousClock.now - started)
+        let seconds = String(format: "%.3f", Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18)
+        let counts = "tests=\"\(entries.count)\" failures=\"\(failures)\" errors=\"\(errors)\""
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        xml += "<testsuites name=\"obsw\" \(counts) time=\"\(seconds)\">\n"
+        xml += "  <testsuite name=\"\(Self.escape(suiteName))\" \(counts) skipped=\"0\" time=\"\(seconds)\" "
+            + "timestamp=\"\(WireDate.iso8601Seconds(epochSeconds: startedAt / 1000))\">\n"
+        for entry in entries {
+            xml += "    <testcase name=\"\(Self.escape(entry.name))\" classname=\"\(Self.escape(suiteName))\" "
+                + "file=\"\(Self.escape(entry.file))\" line=\"\(entry.line)\" time=\"\(String(format: "%.3f", entry.seconds))\""
+            if entry.passed {
+                xml += "/>\n"
+                continue
+            }
+            let element = entry.kind == "error" ? "error" : "failure"
+            let text = (["\(entry.file):\(entry.line)"] + entry.details).joined(separator: "\n")
+            xml += ">\n      <\(element) message=\"\(Self.escape(entry.details.first ?? entry.name))\" type=\"\(entry.kind)\">"
+                + "\(Self.escape(text))</\(element)>\n    </testcase>\n"
+        }
+        xml += "  </testsuite>\n</testsuites>\n"
+        return xml
+    }
+
+    /// Text for an XML attribute or element: the five entities escaped, and characters XML
+    /// 1.0 cannot hold (controls other than tab, newline, return) written as `\u{…}`.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20 || (0xFFFE...0xFFFF).contains(scalar.value):
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A TAP description on one line; `#` escaped (it would start a directive).
+    static func tapDescription(_ text: String) -> String {
+        text.replacing("\\", with: "\\\\").replacing("#", with: "\\#").replacing("\n", with: " ").replacing("\r", with: " ")
+    }
+
+    /// A YAML string, double-quoted with JSON escapes (valid YAML).
+    static func yamlString(_ text: String) -> String { JSONValue.string(text).jsonText }
+}
