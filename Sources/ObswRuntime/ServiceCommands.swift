@@ -64,6 +64,16 @@ enum ServiceCommands {
             run: execution),
         ServiceCommand(
             spec: CommandSpec(
+                "triage", usage: "triage GRAPH [TARGET...] [--since DURATION|TIME] [--until TIME]",
+                "group FAILED executions by the state that failed and its error (times, ids, numbers masked), largest first",
+                arguments: 1...Int.max, kinds: [.graph, .execution],
+                options: [
+                    .init("since", .timeOrAgo, "without targets: the FAILED ones started since this time, or this long ago (30d)"),
+                    .init("until", .timeOrAgo, "without targets: the FAILED ones started before this time"),
+                ]),
+            run: triage),
+        ServiceCommand(
+            spec: CommandSpec(
                 "start", usage: "start GRAPH --bucket BUCKET --object KEY [--input NAME=VALUE]...",
                 "start an execution of a workflow for one object", arguments: 1...1, kinds: [.graph],
                 options: [
@@ -194,6 +204,41 @@ enum ServiceCommands {
         return try call.blocking { () throws(ScriptError) in
             Records.value(try await ServiceHost.mapped { () throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name) })
         }
+    }
+
+    /// Reads each FAILED execution (the targets, or every FAILED one of the graph) and
+    /// groups them by cause: records `{state, error, count, executions, sample}`.
+    static func triage(_ call: ServiceCall) throws(ScriptError) -> Value {
+        let arguments = call.arguments
+        let graph = try arguments.string(at: 0, "the workflow name")
+        let given = try arguments.targets(from: 1).distinctInOrder()
+        let window = TimeWindow(since: arguments.instant("since"), until: arguments.instant("until"))
+        if !given.isEmpty, window != TimeWindow() {
+            throw arguments.fail("--since and --until choose which FAILED executions to read; with targets given, leave them out")
+        }
+        let client = try call.client().retrying(call.client().retryPolicy.forBulkWork)
+        let progress = call.progress
+        let started = ContinuousClock.now
+        let (groups, notFailed, read) = try call.blocking { () throws(ScriptError) in
+            var names = given
+            if names.isEmpty {
+                names = try await ServiceHost.mapped { () throws(OBSWorkflowError) in
+                    try await client.executions(
+                        graph: graph, state: .failed, window: window == TimeWindow() ? nil : window
+                    ).collect().compactMap(\.executionName)
+                }
+            }
+            let details = try await forEach(names, concurrency: 16) { name async throws(OBSWorkflowError) in
+                try await client.execution(graph: graph, name: name)
+            }
+            let byName = Dictionary(details, uniquingKeysWith: { first, _ in first })
+            let (groups, notFailed) = Triage.group(names.compactMap { name in byName[name].map { (name, $0) } })
+            return (groups, notFailed, names.count)
+        }
+        var summary = "triage \(graph): \(read - notFailed.count) FAILED execution\(read - notFailed.count == 1 ? "" : "s") in \(groups.count) group\(groups.count == 1 ? "" : "s")"
+        if !notFailed.isEmpty { summary += "; \(notFailed.count) not FAILED left out" }
+        progress.finish(summary + " in \((ContinuousClock.now - started).elapsedText)")
+        return .list(groups.map(\.value))
     }
 
     static func start(_ call: ServiceCall) throws(ScriptError) -> Value {

@@ -37,8 +37,9 @@ import Testing
             let late = await f.run("let s = \"DONE\"\nexecutions thumbnails --state $s")
             #expect(late.error?.message == "executions: --state takes RUNNING, SUCCESS, FAILED, TIMEOUT or CANCELLED, not 'DONE'")
 
+            // The state that failed has status FAILED in the detail, and failed_states names it.
             let name = failed[0]["execution_name"]!.displayText
-            let detail2 = await f.run("let d = execution thumbnails \(name)\nd.state_map.publish.status")
+            let detail2 = await f.run("let d = execution thumbnails \(name)\nd.state_map[d.failed_states[0].name].status")
             #expect(detail2.value == "FAILED")
         }
     }

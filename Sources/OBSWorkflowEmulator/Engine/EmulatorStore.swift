@@ -234,7 +234,7 @@ final class EmulatorStore: Sendable {
             }
             let run = ExecutionRun(
                 name: executionName, type: type, bucket: bucket, object: object, inputs: inputs, failure: failure,
-                durations: durations, failureStep: record.graph.failureStep,
+                durations: durations, failureStep: record.graph.failureStep(forObject: object),
                 attempts: [ExecutionRun.Attempt(start: now, fromStep: 0)])
             record.executions[executionName] = run
             let key = type.rawValue + executionName
@@ -384,9 +384,19 @@ final class EmulatorStore: Sendable {
         return graph
     }
 
-    /// What the service says failed, per state: the same text on both faces.
+    /// What the service says failed, per state: the same text on both faces. The object key
+    /// picks the kind — `timeout` or `upstream` in it, else a plain failure — and the
+    /// numbers and ids in the text vary with the key, as real ones do from run to run.
     static func failureMessage(state: String, object: String) -> String {
-        "States.ActionFailed: simulated failure of \(state) for \(object)"
+        let h = SplitMix.hash(object)
+        if object.contains("timeout") {
+            return "States.Timeout: \(state) timed out after \(30_000 + Int(h % 1000)) ms on host-\(Int((h >> 10) % 40) + 1)"
+        }
+        if object.contains("upstream") {
+            let id = String(h, radix: 16)
+            return "States.ActionFailed: \(state) got HTTP 503 from its function (request \(String(repeating: "0", count: 16 - id.count) + id))"
+        }
+        return "States.ActionFailed: simulated failure of \(state) for \(object)"
     }
 
     /// Restores that took effect, per execution (only those with at least one).

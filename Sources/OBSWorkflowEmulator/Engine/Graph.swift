@@ -22,6 +22,12 @@ struct Graph: Sendable {
     /// Where `fail-*` executions fail: the last OPERATION state.
     var failureStep: Int? { steps.lastIndex(where: { $0.type == "OPERATION" }) }
 
+    /// Where an execution of `object` fails: the state its key names with `-in-STATE`
+    /// (`photos/1-fail-once-in-make-thumbnail.jpg`), else the last OPERATION state.
+    func failureStep(forObject object: String) -> Int? {
+        steps.indices.first { object.contains("-in-" + steps[$0].name) } ?? failureStep
+    }
+
     /// Default simulated time of an OPERATION state.
     static let operationMilliseconds = 400
     /// The longest DELAY state the emulator simulates.

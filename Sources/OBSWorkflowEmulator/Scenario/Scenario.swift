@@ -19,7 +19,7 @@ import OBSWorkflow
 ///
 /// `states` are OPERATION states run in order. `seed` makes `count` executions started over
 /// the past `over` (default 6h; `30d` spreads them over a month): `failed` of them FAILED (`fail_always` of those for good, the rest
-/// `fail-once`), `running` still RUNNING for a long while, the rest SUCCESS. `executions`
+/// `fail-once`; a third in the first state, and with several error texts), `running` still RUNNING for a long while, the rest SUCCESS. `executions`
 /// adds explicit ones (`bucket` defaults to `demo`, `started_ago` to `0s`).
 public struct Scenario: Sendable {
     public struct Seed: Sendable {
@@ -163,7 +163,11 @@ public struct Scenario: Sendable {
                     plan.append((Int(random.nextUnit() * 120_000), "\(base).\(ext)", true))
                 } else if roll < seed.running + seed.failed {
                     let always = random.nextUnit() < seed.failAlways
-                    plan.append((60_000 + Int(random.nextUnit() * Double(seed.spanMilliseconds)), "\(base)-\(always ? "fail-always" : "fail-once").\(ext)", false))
+                    // Several causes, as in a real incident: a third fail in the first state,
+                    // and the error texts vary (timeouts, upstream 503s, plain failures).
+                    let cause = ["", "-timeout", "-upstream", ""][i % 4]
+                    let place = i % 3 == 0 && spec.states.count > 1 ? "-in-\(spec.states[0])" : ""
+                    plan.append((60_000 + Int(random.nextUnit() * Double(seed.spanMilliseconds)), "\(base)-\(always ? "fail-always" : "fail-once")\(cause)\(place).\(ext)", false))
                 } else {
                     plan.append((60_000 + Int(random.nextUnit() * Double(seed.spanMilliseconds)), "\(base).\(ext)", false))
                 }

@@ -1,0 +1,66 @@
+import OBSWorkflow
+import ObswLang
+
+/// Groups FAILED executions by cause: the state that failed and its error text with the
+/// parts that differ from run to run masked — times, ids, numbers — so "timed out after
+/// 30012 ms on host-17" and "timed out after 30001 ms on host-3" are one cause. The
+/// largest group comes first.
+struct Triage {
+    /// One cause and the executions that share it.
+    struct Group {
+        var state: String
+        /// The error text with times, ids and numbers masked (`<time>`, `<id>`, `<n>`).
+        var error: String
+        var executions: [String]
+        /// One execution's error as the service wrote it.
+        var sample: String
+
+        var value: Value {
+            [
+                "state": .string(state), "error": .string(error), "count": .int(executions.count),
+                "executions": .list(executions.map(Value.string)), "sample": .string(sample),
+            ]
+        }
+    }
+
+    /// Groups executions' details; those not FAILED are left out (their names returned).
+    static func group(_ details: [(name: String, info: ExecutionInfo)]) -> (groups: [Group], notFailed: [String]) {
+        var groups: [String: Group] = [:]
+        var order: [String] = []
+        var notFailed: [String] = []
+        for (name, info) in details {
+            guard info.state == .failed else {
+                notFailed.append(name)
+                continue
+            }
+            // An execution whose service names no failed state still has a cause to show.
+            let failed = info.failedStates.first ?? (name: "(unknown state)", error: nil)
+            let raw = failed.error ?? "(no error text)"
+            let pattern = mask(raw)
+            let key = failed.name + "\u{0}" + pattern
+            if groups[key] == nil {
+                order.append(key)
+                groups[key] = Group(state: failed.name, error: pattern, executions: [], sample: raw)
+            }
+            groups[key]!.executions.append(name)
+        }
+        // Largest first; ties in the order they were first seen (stable).
+        let sorted = order.enumerated().sorted { a, b in
+            let (x, y) = (groups[a.element]!.executions.count, groups[b.element]!.executions.count)
+            return x != y ? x > y : a.offset < b.offset
+        }
+        return (sorted.map { groups[$0.element]! }, notFailed)
+    }
+
+    /// The error text with what varies between runs of the same cause masked: ISO times,
+    /// UUIDs and long hex ids, then numbers.
+    static func mask(_ text: String) -> String {
+        var text = text
+        text.replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/, with: "<time>")
+        text.replace(/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/, with: "<id>")
+        // A hex run of six or more holding a digit and a letter is an id (request ids, hashes).
+        text.replace(/\b(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{6,}\b/, with: "<id>")
+        text.replace(/\d+(\.\d+)?/, with: "<n>")
+        return text
+    }
+}
