@@ -10,13 +10,24 @@ import Synchronization
 /// request rate, stops starting new resumes past an error budget, and returns one result
 /// record per target: `{execution_name, outcome, restored_at, execution_urn, reason}` with
 /// outcome `resumed`, `skipped` (not FAILED), `failed`, `planned` (--dry-run) or
-/// `not_attempted` (stopped first: Ctrl-C, the error budget, a journal that cannot be written).
+/// `not_attempted` (stopped first: Ctrl-C, the error budget, a journal that cannot be
+/// written, a canary that failed again too often).
 struct BulkResume {
     struct Options: Sendable {
         var concurrency: Int
         var requestsPerSecond: Int?
         var maxErrors: Int?
         var dryRun: Bool
+        /// Resume this many first, wait for them, and go on only if few failed again.
+        var canary: Canary?
+    }
+
+    /// `--canary N [--max-refail P%] [--canary-timeout D]`.
+    struct Canary: Sendable {
+        var count: Int
+        /// The share of canaries (0-100) that may fail again for the rest to be resumed.
+        var maxRefailPercent: Double
+        var timeoutMilliseconds: Int
     }
 
     let client: any WorkflowService
@@ -88,7 +99,13 @@ struct BulkResume {
             // Failures found while checking count toward the error budget too.
             let checkFailures = results.values.count { $0.outcome == .failed }
             // The resume adds to this table rather than returning a second one to merge.
-            let outcome = await resume(eligible, failuresSoFar: checkFailures, adding: results, failedAt: failedAt)
+            var outcome: ResumeOutcome
+            if let canary = options.canary, eligible.count > canary.count {
+                outcome = try await resumeAfterCanary(
+                    canary, eligible, failuresSoFar: checkFailures, adding: results, failedAt: failedAt)
+            } else {
+                outcome = await resume(eligible, failuresSoFar: checkFailures, adding: results, failedAt: failedAt)
+            }
             results = outcome.results
             if let journal, let problem = journal.flush() {
                 // Nothing may be reported as protected that is not.
@@ -329,6 +346,77 @@ struct BulkResume {
             }
             return ResumeOutcome(results: results, abort: s.stop)
         }
+    }
+
+    /// Resumes the first `canary.count` targets, waits for them to finish, and resumes the
+    /// rest only if at most `maxRefailPercent` of them failed again; otherwise the rest are
+    /// `not_attempted` and the outcome's error names the canaries that failed again and where.
+    func resumeAfterCanary(
+        _ canary: Canary, _ eligible: [String], failuresSoFar: Int, adding earlier: [String: ResumeResult],
+        failedAt: [String: String]
+    ) async throws(ScriptError) -> ResumeOutcome {
+        let first = Array(eligible.prefix(canary.count)), rest = Array(eligible.dropFirst(canary.count))
+        progress.note("resume \(graph): canary of \(first.count), then \(rest.count) more if at most \(Self.percentText(canary.maxRefailPercent)) fail again")
+        var outcome = await resume(first, failuresSoFar: failuresSoFar, adding: earlier, failedAt: failedAt)
+        func stopped(_ why: String, _ error: ScriptError) -> ResumeOutcome {
+            var results = outcome.results
+            for name in rest where results[name] == nil { results[name] = ResumeResult(name, .notAttempted, reason: why) }
+            return ResumeOutcome(results: results, abort: error)
+        }
+        if let abort = outcome.abort { return stopped(abort.kind == .interrupted ? "interrupted before it was attempted" : abort.message, abort) }
+        let resumed = first.filter { outcome.results[$0]?.outcome == .resumed }
+        // Only canaries that were resumed can tell whether resuming helps.
+        guard !resumed.isEmpty else {
+            let why = "canary: none of the \(first.count) canaries could be resumed"
+            return stopped(why, ScriptError(.runtime, "resume \(graph): \(why); the other \(rest.count) were not attempted", code: .serviceError))
+        }
+        let waiter = Waiter(
+            client: client, graph: graph,
+            options: .init(untilSuccess: false, timeoutMilliseconds: canary.timeoutMilliseconds, intervalMilliseconds: 2000),
+            progress: progress)
+        let finals: [Execution]
+        do {
+            finals = try await waiter.run(resumed)
+        } catch {
+            let why = error.kind == .interrupted
+                ? "interrupted while waiting for the canary" : "canary: \(error.message)"
+            return stopped(why, error.kind == .interrupted ? error : ScriptError(.runtime, "resume \(graph): \(why); the other \(rest.count) were not attempted", code: error.code))
+        }
+        let failedAgain = finals.filter { $0.state != .success }
+        for execution in finals {
+            guard let name = execution.executionName, var record = outcome.results[name] else { continue }
+            let place = Self.where(execution)
+            record.reason = "canary: \(execution.state?.rawValue ?? "unknown")" + (place.isEmpty ? "" : " in \(place)")
+            outcome.results[name] = record
+        }
+        let share = Double(failedAgain.count) * 100 / Double(resumed.count)
+        guard share <= canary.maxRefailPercent else {
+            let why = "canary: \(failedAgain.count) of \(resumed.count) failed again (\(Self.percentText(share)), more than --max-refail \(Self.percentText(canary.maxRefailPercent)))"
+            var error = ScriptError(.runtime, "resume \(graph): \(why); the other \(rest.count) were not attempted", code: .serviceError)
+            error.details["failed_again"] = .list(failedAgain.map { execution in
+                let failed = execution.json.objects("failed_states").first
+                return [
+                    "execution_name": .string(execution.executionName ?? ""),
+                    "execution_state": .string(execution.state?.rawValue ?? ""),
+                    "state": failed?.string("name").map(Value.string) ?? .null,
+                    "error": failed?.string("error").map(Value.string) ?? .null,
+                ]
+            })
+            return stopped(why, error)
+        }
+        progress.note("resume \(graph): canary passed (\(failedAgain.count) of \(resumed.count) failed again); resuming the other \(rest.count)")
+        let failures = outcome.results.values.count { $0.outcome == .failed }
+        return await resume(rest, failuresSoFar: failures, adding: outcome.results, failedAt: failedAt)
+    }
+
+    /// Where a finished execution failed, from its `failed_states`: `publish: boom`.
+    static func `where`(_ execution: Execution) -> String {
+        guard let failed = execution.json.objects("failed_states").first else { return "" }
+        return [failed.string("name"), failed.string("error")].compactMap { $0 }.joined(separator: ": ")
+    }
+
+    static func percentText(_ share: Double) -> String {
+        share == share.rounded() ? "\(Int(share))%" : "\((share * 10).rounded() / 10)%"
     }
 
     /// Intents written ahead of the resumes in batches (one fsync each): the batch after the

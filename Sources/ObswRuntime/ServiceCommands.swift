@@ -85,13 +85,16 @@ enum ServiceCommands {
         ServiceCommand(
             spec: CommandSpec(
                 "resume",
-                usage: "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--dry-run] [--journal FILE] [--wait-lock]",
+                usage: "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--canary N [--max-refail P%] [--canary-timeout D]] [--dry-run] [--journal FILE] [--wait-lock]",
                 "resume FAILED executions from the state that failed; one result per target", arguments: 2...Int.max,
                 kinds: [.graph, .execution],
                 options: [
                     .init("concurrency", .int(1...1024), default: "8", "resume up to N at once (default 8)"),
                     .init("rps", .int(1...100_000), "at most N resume calls a second"),
                     .init("max-errors", .int(0...Int.max), "stop starting new resumes after N failures"),
+                    .init("canary", .int(1...Int.max), "resume N first, wait for them, and go on only if few failed again"),
+                    .init("max-refail", .percent, default: "50%", "with --canary: the share of canaries that may fail again (default 50%)"),
+                    .init("canary-timeout", .duration, default: "15m", "with --canary: how long to wait for the canaries (default 15m)"),
                     .init("dry-run", .flag, "check eligibility and report 'planned'; change nothing"),
                     .init(
                         "journal", .string, value: "FILE",
@@ -270,11 +273,19 @@ enum ServiceCommands {
     static func resume(_ call: ServiceCall) throws(ScriptError) -> Value {
         let arguments = call.arguments, invocation = call.invocation, progress = call.progress
         let graph = try arguments.string(at: 0, "the workflow name")
+        if arguments.number("canary") == nil, invocation.option("max-refail") != nil || invocation.option("canary-timeout") != nil {
+            throw arguments.fail("--max-refail and --canary-timeout go with --canary N")
+        }
         let options = BulkResume.Options(
             concurrency: arguments.number("concurrency") ?? 8,
             requestsPerSecond: arguments.number("rps"),
             maxErrors: arguments.number("max-errors"),
-            dryRun: invocation.flag("dry-run"))
+            dryRun: invocation.flag("dry-run"),
+            canary: arguments.number("canary").map { count in
+                BulkResume.Canary(
+                    count: count, maxRefailPercent: arguments.share("max-refail") ?? 50,
+                    timeoutMilliseconds: arguments.milliseconds("canary-timeout") ?? 15 * 60_000)
+            })
         let (targets, knownURNs, _) = try arguments.targetRecords(from: 1)
         let client = try call.client()
         let journal = try Journal.forResume(
@@ -373,6 +384,12 @@ struct Arguments {
         case .duration(let ago)?: return WallClock.nowMilliseconds() - ago
         default: return nil
         }
+    }
+
+    /// A `.percent` option, 0 to 100.
+    func share(_ option: String) -> Double? {
+        guard case .float(let share)? = self.option(option) else { return nil }
+        return share
     }
 
     /// A `.duration` option, in milliseconds.

@@ -131,6 +131,8 @@ public enum OptionType: Sendable, Equatable {
     case choice([String])
     /// A point in time: an ISO-8601 UTC time, or a time value.
     case time
+    /// A share from 0 to 100: `50`, `50%` or `"12.5%"`; the checked value is a float.
+    case percent
     /// A point in time, or a duration meaning that long before the call (`--since 30d`):
     /// the checked value is a time or a duration (the handler subtracts it from now).
     case timeOrAgo
@@ -146,6 +148,7 @@ public enum OptionType: Sendable, Equatable {
         case .choice(let values): values.joined(separator: "|")
         case .time: "TIME"
         case .timeOrAgo: "DURATION|TIME"
+        case .percent: "P%"
         }
     }
 
@@ -218,6 +221,20 @@ public enum OptionType: Sendable, Equatable {
             default:
                 return .failure(Mismatch(accepted: "an ISO-8601 UTC time like 2026-11-24T13:00:00Z", shown: value.literalText))
             }
+        case .percent:
+            var share: Double?
+            switch value {
+            case .int(let n): share = Double(n)
+            case .float(let d): share = d
+            case .string(let s):
+                let text = s.hasSuffix("%") ? String(s.dropLast()) : s
+                share = Double(text).flatMap { $0.isFinite ? $0 : nil }
+            default: share = nil
+            }
+            guard let share, (0...100).contains(share) else {
+                return .failure(Mismatch(accepted: "a percentage from 0% to 100%", shown: value.literalText))
+            }
+            return .success(.float(share))
         case .timeOrAgo:
             if case .success(let time) = OptionType.time.accept(value) { return .success(time) }
             if case .success(let ago) = OptionType.duration.accept(value) { return .success(ago) }
