@@ -172,3 +172,15 @@ public enum SDKPython {
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
     }
 }
+
+/// Everything `process` writes to `output` until it ends, read (and waited for) on a
+/// thread of its own, not one of the concurrency pool's few.
+public func transcript(of process: Process, from output: Pipe) async -> String {
+    await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+        Thread {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            done.resume(returning: text)
+        }.start()
+    }
+}

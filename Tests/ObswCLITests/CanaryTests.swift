@@ -107,13 +107,7 @@ import Testing
             kill(run.processIdentifier, SIGINT)
         }
         killer.start()
-        let transcript = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
-            Thread {
-                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                run.waitUntilExit()
-                done.resume(returning: text)
-            }.start()
-        }
+        let transcript = await transcript(of: run, from: output)
         #expect(run.terminationStatus == 130, "\(transcript)")
         #expect(transcript.contains("1 resumed, 3 not_attempted"), "\(transcript)")
         let restores = try await EmulatorControl.restores(emulator.endpoint)

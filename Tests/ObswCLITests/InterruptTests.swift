@@ -42,14 +42,7 @@ import Testing
             run.terminate()
         }
         killer.start()
-        // Read and wait on a thread of its own, not one of the concurrency pool's few.
-        let transcript = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
-            Thread {
-                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                run.waitUntilExit()
-                done.resume(returning: text)
-            }.start()
-        }
+        let transcript = await transcript(of: run, from: output)
         #expect(run.terminationStatus == 130, "\(transcript)")
         #expect(!transcript.contains("not reached"))
         // Targets never attempted say so: `not_attempted` (`skipped` means "not FAILED").
