@@ -21,6 +21,8 @@ public struct EmulatorConfiguration: Sendable {
     /// How far the emulator's clock runs ahead of this machine's (negative: behind), to
     /// rehearse what a client with a skewed clock sees.
     public var clockOffsetMilliseconds = 0
+    /// Restores a second the emulator grants before refusing with 429 (`--rate-limit`).
+    public var restoreRateLimit: Int?
     /// The project the DWR v3 face serves under `/v3/{project_id}/...`.
     public var projectID = EmulatorConfiguration.demoProjectID
 
@@ -75,7 +77,8 @@ public final class WorkflowEmulator: Sendable {
         let faults = FaultInjector(spec: configuration.faults)
         let dispatcher = Dispatcher(
             store: store, authenticator: Authenticator(credentials: configuration.credentials), faults: faults,
-            maxBodyBytes: configuration.maxBodyBytes, clock: clock, projectID: configuration.projectID)
+            maxBodyBytes: configuration.maxBodyBytes, clock: clock, projectID: configuration.projectID,
+            quota: configuration.restoreRateLimit.map(Quota.init(perSecond:)))
 
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let failure = Mutex<(any Error)?>(nil)

@@ -44,6 +44,13 @@ enum CommandLineOrder {
         if leading.contains(where: { $0 == "-c" || $0.hasPrefix("-c=") }) {
             throw UsageError(description: "-c CODE runs code instead of a subcommand; it cannot be combined with '\(subcommand)'")
         }
+        if subcommand == "emulator" {
+            // The emulator's own --project-id (the project it serves), not the connection's.
+            return [subcommand] + rest.map { argument in
+                argument == "--project-id" ? "--emulator-project-id"
+                    : argument.hasPrefix("--project-id=") ? "--emulator-project-id=" + argument.dropFirst(13) : argument
+            }
+        }
         return [subcommand] + leading + (subcommand == "run" ? try normalizeRun(rest) : rest)
     }
 

@@ -46,6 +46,17 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "The project id the DWR v3 face serves (default: a printed demo id).")
     var projectID: String?
 
+    /// `--project-id` as the command line arrives here: the argument parser would give the
+    /// top-level (connection) option of that name precedence, so `CommandLineOrder` renames
+    /// it after `emulator`.
+    @Option(name: .customLong("emulator-project-id"), help: .hidden)
+    var renamedProjectID: String?
+
+    var servedProjectID: String? { renamedProjectID ?? projectID }
+
+    @Option(help: "A restore quota: refuse restores above N a second with 429 and Retry-After, as a throttled service does.")
+    var rateLimit: Int?
+
     func validate() throws {
         guard (accessKey == nil) == (secretKey == nil) else {
             throw ValidationError("--access-key and --secret-key go together")
@@ -54,7 +65,10 @@ struct EmulatorCommand: AsyncParsableCommand {
             throw ValidationError("--speed must be a number from 0.0001 to 10000, not \(speed)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
-        if let projectID {
+        if let rateLimit, !(1...1_000_000).contains(rateLimit) {
+            throw ValidationError("--rate-limit must be 1 to 1000000 restores a second, not \(rateLimit)")
+        }
+        if let projectID = servedProjectID {
             guard !projectID.isEmpty, projectID.utf8.count <= 64, projectID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
             else {
                 throw ValidationError("--project-id must be 1-64 letters, digits, '-' or '_', not '\(projectID)'")
@@ -82,7 +96,8 @@ struct EmulatorCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = EmulatorConfiguration(host: host, port: port, speed: speed)
         configuration.clockOffsetMilliseconds = clockOffset.flatMap(Self.offsetMilliseconds) ?? 0
-        if let projectID { configuration.projectID = projectID }
+        if let projectID = servedProjectID { configuration.projectID = projectID }
+        configuration.restoreRateLimit = rateLimit
         if let accessKey, let secretKey {
             configuration.credentials = [Credentials(accessKeyID: accessKey, secretAccessKey: Secret(secretKey))]
         }
@@ -103,13 +118,14 @@ struct EmulatorCommand: AsyncParsableCommand {
         let key = configuration.credentials[0]
         var lines = ["obsw emulator: serving the Data+ workflow API on \(emulator.endpoint)"]
         lines.append("  DWR v3:            \(emulator.endpoint)/v3/\(configuration.projectID)/... (--service dwr)")
-        lines.append("  project id:        \(configuration.projectID)" + (projectID == nil ? "   (demo id)" : ""))
+        lines.append("  project id:        \(configuration.projectID)" + (servedProjectID == nil ? "   (demo id)" : ""))
         lines.append("  access key id:     \(key.accessKeyID)")
         if accessKey == nil {
             lines.append("  secret access key: \(key.secretAccessKey.reveal())   (demo pair, accepted only by this emulator)")
         }
         if !configuration.faults.description.isEmpty { lines.append("  faults:            \(configuration.faults)") }
         if speed != 1 { lines.append("  speed:             \(speed)x") }
+        if let rateLimit { lines.append("  restore quota:     \(rateLimit)/s (429 above it)") }
         if let clockOffset { lines.append("  clock offset:      \(clockOffset) from this machine's clock") }
         lines.append("  control:           \(emulator.endpoint)/-/emulator")
         if !(host == "127.0.0.1" || host == "localhost" || host == "::1") {

@@ -236,3 +236,51 @@ func dwrRequest(
         status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
         body: buffer.readBytes(length: buffer.readableBytes) ?? [])
 }
+
+/// `--rate-limit N`: restores above N a second are refused with 429 and Retry-After on both
+/// faces; reads are not limited.
+@Suite(.timeLimit(.minutes(2))) struct QuotaTests {
+    @Test func restoresAboveTheQuotaAreRefusedWithRetryAfter() async throws {
+        var configuration = EmulatorConfiguration(scenario: Scenario(graphs: [
+            .init(name: "bulk", states: ["work"], seed: .init(count: 60, failed: 1, failAlways: 0, running: 0))
+        ]))
+        configuration.restoreRateLimit = 10
+        let emulator = try await WorkflowEmulator.start(configuration)
+        let outcome = try await afterwards({ () async throws -> (Int, Int, RawAnswer?, RawAnswer?) in
+            var granted = 0, refused = 0
+            var v2Refusal: RawAnswer?, v3Refusal: RawAnswer?
+            // A burst of 40 restores at once: a tenth of a second's worth passes (1), the rest wait.
+            for index in 1...40 {
+                let name = EmulatorStoreNames.name(index)
+                let answer = index % 2 == 0
+                    ? try await rawRequest(emulator, "PUT", "/v2/workflowexecutions/\(name)?x-workflow-graph-name=bulk")
+                    : try await dwrRequest(emulator, "POST", "/v3/\(EmulatorConfiguration.demoProjectID)/workflows/bulk/workflowexecution/\(name)/retry")
+                if answer.status == 200 { granted += 1 }
+                if answer.status == 429 {
+                    refused += 1
+                    if index % 2 == 0 { v2Refusal = answer } else { v3Refusal = answer }
+                }
+            }
+            // Reads are never limited.
+            for _ in 0..<20 {
+                #expect(try await rawRequest(emulator, "GET", "/v2/workflowexecutions?x-workflow-graph-name=bulk").status == 200)
+            }
+            return (granted, refused, v2Refusal, v3Refusal)
+        }) {
+            await emulator.stop()
+        }
+        let (granted, refused, v2, v3) = outcome
+        #expect(granted + refused == 40)
+        #expect(granted >= 1 && granted <= 15, "a burst gets about the quota's worth: \(granted)")
+        #expect(v2?.header("Retry-After") == "1" && v2?.code == "SYS.0011", "\(String(describing: v2?.json))")
+        #expect(v3?.header("Retry-After") == "1" && v3?.json?.string("error_code") == "APIG.0308", "\(String(describing: v3?.json))")
+    }
+}
+
+/// The emulator's execution names (`exec-0001`, ...).
+enum EmulatorStoreNames {
+    static func name(_ number: Int) -> String {
+        let digits = String(number)
+        return "exec-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}

@@ -54,6 +54,23 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
+    /// `--project-id` after `emulator` is the project it serves (not the connection's option
+    /// of the same name), and a DWR client of that project is served.
+    @Test func theDWRFaceServesTheProjectGiven() async throws {
+        let (process, endpoint, banner) = try await startEmulator(["--project-id", "my-project_1"])
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        #expect(banner.contains("project id:        my-project_1\n"), "\(banner)")
+        #expect(banner.contains("/v3/my-project_1/..."), "\(banner)")
+        let result = try await runObswInBackground(
+            ["--service", "dwr", "--endpoint", endpoint, "--project-id", "my-project_1", "-o", "jsonl", "-c", "graphs"],
+            environment: ["HOME": "/nonexistent", "HUAWEICLOUD_SDK_AK": "OBSWEMULATORDEMOKEY", "HUAWEICLOUD_SDK_SK": "obsw-emulator-demo-secret-key"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == 2)
+    }
+
     @Test func badOptionsAreRefused() async throws {
         let keyAlone = try await runObswInBackground(["emulator", "--access-key", "K"])
         #expect(keyAlone.status != 0 && keyAlone.stderr.contains("--access-key and --secret-key go together"))
@@ -66,6 +83,14 @@ import Testing
         #expect(offset.status == 2 && offset.stderr.contains("--clock-offset '99999999999999999h' is not a duration"), "\(offset.stderr)")
         let century = try await runObswInBackground(["emulator", "--clock-offset=-1000000h"])
         #expect(century.status == 2 && century.stderr.contains("within 100 years"), "\(century.stderr)")
+        for quota in ["0", "-5", "99999999999"] {
+            let result = try await runObswInBackground(["emulator", "--rate-limit=\(quota)"])
+            #expect(result.status == 2 && result.stderr.contains("--rate-limit must be 1 to 1000000"), "\(quota): \(result.stderr)")
+        }
+        let notANumber = try await runObswInBackground(["emulator", "--rate-limit", "lots"])
+        #expect(notANumber.status == 2, "\(notANumber.stderr)")
+        let projectID = try await runObswInBackground(["emulator", "--project-id", "a/b"])
+        #expect(projectID.status == 2 && projectID.stderr.contains("--project-id must be 1-64 letters"), "\(projectID.stderr)")
         for speed in ["1e-300", "0", "1e300", "nan"] {
             let result = try await runObswInBackground(["emulator", "--speed", speed])
             #expect(result.status == 2 && result.stderr.contains("--speed must be a number from 0.0001 to 10000"), "\(speed): \(result.stderr)")

@@ -4,7 +4,8 @@ import OBSWorkflow
 /// The control endpoint under `/-/emulator`, for tests and operators; not part of the API
 /// and not signed (the emulator listens on loopback).
 ///
-/// - `GET /-/emulator` — speed, faults in force, faults injected so far
+/// - `GET /-/emulator` — speed, faults in force, faults injected so far, and with
+///   `--rate-limit` the restore quota with the restores it granted and refused
 /// - `GET|PUT /-/emulator/faults` — read or replace the fault spec (`{"spec": "500=0.2,..."}`)
 /// - `GET|DELETE /-/emulator/restores` — per-execution counts of restores that took effect
 /// - `GET|DELETE /-/emulator/dwr-requests` — signed v3 requests answered, by operation
@@ -14,13 +15,22 @@ struct Control {
     let store: EmulatorStore
     let faults: FaultInjector
     let dwrRequests: RequestCounter
+    let quota: Quota?
 
     func handle(method: String, path: String, body: [UInt8]) throws -> Answer {
         switch (path, method) {
         case (Self.prefix, "GET"):
-            return .ok([
+            var state: JSONObject = [
                 "speed": .double(store.speed), "faults": .string(faults.spec.description), "injected": injected(),
-            ])
+            ]
+            if let quota {
+                let counts = quota.counts
+                state["quota"] = [
+                    "restores_per_second": .int(quota.perSecond), "granted": .int(counts.granted), "refused": .int(counts.refused),
+                    "granted_per_second": .double((counts.grantedPerSecond * 10).rounded() / 10),
+                ]
+            }
+            return .ok(state)
         case (Self.prefix + "/faults", "GET"):
             return .ok(["spec": .string(faults.spec.description), "injected": injected()])
         case (Self.prefix + "/faults", "PUT"):

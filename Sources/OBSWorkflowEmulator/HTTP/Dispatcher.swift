@@ -35,6 +35,8 @@ struct Dispatcher: HTTPResponder {
     let projectID: String
     let requestIDs = RequestIDs()
     let dwrRequests = RequestCounter()
+    /// `--rate-limit`: the restore quota, when one is set.
+    let quota: Quota?
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let maxBodyBytes = self.maxBodyBytes
@@ -67,7 +69,8 @@ struct Dispatcher: HTTPResponder {
         }
         if path.hasPrefix(Control.prefix) {
             let body = try await request.readBody()
-            return try Control(store: store, faults: faults, dwrRequests: dwrRequests).handle(method: request.method, path: path, body: body)
+            return try Control(store: store, faults: faults, dwrRequests: dwrRequests, quota: quota)
+                .handle(method: request.method, path: path, body: body)
         }
         let method = request.method
         let headers = request.headers
@@ -90,7 +93,8 @@ struct Dispatcher: HTTPResponder {
         let now = clock()
         if path.hasPrefix(DWRFace.prefix) {
             return try await DWRFace(
-                store: store, authenticator: authenticator, faults: faults, projectID: projectID, counter: dwrRequests)
+                store: store, authenticator: authenticator, faults: faults, projectID: projectID, counter: dwrRequests,
+                quota: quota)
                 .handle(request, path: path, query: query, now: now)
         }
         try authenticator.check(method: method, target: target, headers: headers, bucket: bucket, nowSeconds: now / 1000)
@@ -179,6 +183,7 @@ struct Dispatcher: HTTPResponder {
             return .ok(try store.execution(graph: graph, name: name, now: now).responseBody.objectValue!)
         case ("workflowexecutions", "PUT") where hasName:
             guard let graph = value(API.graphName) else { throw EmulatorError.badRequest("x-workflow-graph-name is required") }
+            if let quota, !quota.take() { return quota.refusal }
             let restored = try store.restore(graph: graph, name: name, now: now)
             if faults.drawRestoreDrop(target: target) { try await request.drop() }
             return .ok(restored.json)

@@ -87,7 +87,7 @@ public enum EmulatorFuzzEntry {
         return Dispatcher(
             store: store, authenticator: Authenticator(credentials: [EmulatorConfiguration.demoCredentials]),
             faults: FaultInjector(spec: .none), maxBodyBytes: 64 * 1024, clock: { WallClock.nowMilliseconds() },
-            projectID: EmulatorConfiguration.demoProjectID)
+            projectID: EmulatorConfiguration.demoProjectID, quota: nil)
     }
 
     static func split(_ bytes: [UInt8]) -> (head: ArraySlice<UInt8>, body: [UInt8]) {
