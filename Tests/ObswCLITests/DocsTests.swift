@@ -2,14 +2,15 @@ import Foundation
 import OBSWTestSupport
 import Testing
 
-/// Every ```obsw block in docs/language.md runs and passes, so the reference stays true.
+/// Every ```obsw block in docs/language.md runs and passes, and every ```obsw-service block
+/// there and in docs/incident.md runs against the embedded emulator, so the docs stay true.
 @Suite(.timeLimit(.minutes(5))) struct DocsTests {
     static let blocks: [String] = examples(fence: "```obsw")
-    static let serviceBlocks: [String] = examples(fence: "```obsw-service")
+    static let serviceBlocks: [String] = examples(fence: "```obsw-service") + examples(fence: "```obsw-service", in: "docs/incident.md")
 
-    static func examples(fence: String) -> [String] {
+    static func examples(fence: String, in file: String = "docs/language.md") -> [String] {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/language.md")
+            .deletingLastPathComponent().appendingPathComponent(file)
         guard let text = try? String(contentsOf: path, encoding: .utf8) else { return [] }
         var blocks: [String] = []
         var current: [String]?
@@ -26,7 +27,7 @@ import Testing
 
     @Test func referenceHasExamples() {
         #expect(Self.blocks.count >= 7)
-        #expect(Self.serviceBlocks.count >= 1)
+        #expect(Self.serviceBlocks.count >= 3, "language.md's and incident.md's")
     }
 
     @Test(arguments: serviceBlocks)
