@@ -102,6 +102,9 @@ extension Duration {
         return Int(ms) + Int(attoseconds / 1_000_000_000_000_000)
     }
 
+    /// Seconds as a fraction, for rates and reports.
+    public var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
     /// `1m30s`, `500ms`: exact (`DurationText` `.exact`).
     public var formattedSeconds: String { DurationText.format(milliseconds: wholeMilliseconds) }
 

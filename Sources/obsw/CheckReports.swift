@@ -40,7 +40,7 @@ final class CheckReports {
     /// One check that ran, located by the runner.
     func record(_ check: CheckResult, file: String, line: Int) {
         let now = ContinuousClock.now
-        let seconds = Double((now - last).components.attoseconds) / 1e18 + Double((now - last).components.seconds)
+        let seconds = (now - last).secondsValue
         last = now
         let name = check.message.flatMap { $0.isEmpty ? nil : $0 } ?? check.text
         add(Entry(
@@ -90,8 +90,7 @@ final class CheckReports {
     func junit(suiteName: String) -> String {
         let failures = entries.count { !$0.passed && $0.kind != "error" }
         let errors = entries.count { !$0.passed && $0.kind == "error" }
-        let total = (ContinuousClock.now - started)
-        let seconds = String(format: "%.3f", Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18)
+        let seconds = String(format: "%.3f", (ContinuousClock.now - started).secondsValue)
         let counts = "tests=\"\(entries.count)\" failures=\"\(failures)\" errors=\"\(errors)\""
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"obsw\" \(counts) time=\"\(seconds)\">\n"

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import OBSWorkflow
-import OBSWorkflowEmulator
+@testable import OBSWorkflowEmulator
 import OBSWTestSupport
 import Testing
 
@@ -255,7 +255,7 @@ func dwrRequest(
             var index = 0
             while (v2Refusal == nil || v3Refusal == nil) && index < 60 {
                 index += 1
-                let name = EmulatorStoreNames.name(index)
+                let name = EmulatorStore.executionName(index)
                 let answer = index % 2 == 0
                     ? try await rawRequest(emulator, "PUT", "/v2/workflowexecutions/\(name)?x-workflow-graph-name=bulk")
                     : try await dwrRequest(emulator, "POST", "/v3/\(EmulatorConfiguration.demoProjectID)/workflows/bulk/workflowexecution/\(name)/retry")
@@ -280,13 +280,5 @@ func dwrRequest(
         #expect(Double(granted) <= 1 + Double(elapsed.components.seconds) + 1, "\(granted) granted in \(elapsed)")
         #expect(v2?.header("Retry-After") == "1" && v2?.code == "SYS.0011", "\(String(describing: v2?.json))")
         #expect(v3?.header("Retry-After") == "1" && v3?.json?.string("error_code") == "APIG.0308", "\(String(describing: v3?.json))")
-    }
-}
-
-/// The emulator's execution names (`exec-0001`, ...).
-enum EmulatorStoreNames {
-    static func name(_ number: Int) -> String {
-        let digits = String(number)
-        return "exec-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }

@@ -63,7 +63,7 @@ public final class DWRWorkflowClient: Sendable {
         }
         let request = WorkflowRequest.DWR.listWorkflows(projectID: projectID, prefix: prefix, offset: offset, limit: limit)
         let page = DWRPage(json: try await object(request))
-        try page.requireList("graphs", operation: request.summary)
+        try requireList(page.json, "graphs", operation: request.summary, absentWhenEmpty: true)
         return page
     }
 
@@ -86,7 +86,7 @@ public final class DWRWorkflowClient: Sendable {
             projectID: projectID, graph: graph, status: status, startTime: startTime, endTime: endTime, offset: offset,
             limit: limit)
         let page = DWRPage(json: try await object(request))
-        try page.requireList("executions", operation: request.summary)
+        try requireList(page.json, "executions", operation: request.summary, absentWhenEmpty: true)
         return page
     }
 
@@ -95,24 +95,13 @@ public final class DWRWorkflowClient: Sendable {
     /// The JSON object of a successful answer.
     func object(_ request: WorkflowRequest) async throws(OBSWorkflowError) -> JSONObject {
         let answer = try await transport.send(request, retry: retry)
-        let body: JSONValue
-        do { body = try JSONParser.parse(answer.body) } catch {
-            let reason = answer.body.isEmpty ? "the body is empty" : "the body is not JSON (\(error))"
-            throw .invalidResponse(
-                InvalidResponseError(operation: request.summary, status: answer.status, requestID: answer.requestID, reason: reason))
-        }
-        guard let object = body.objectValue else {
+        guard let object = try decode(answer, request).objectValue else {
             throw .invalidResponse(
                 InvalidResponseError(
                     operation: request.summary, status: answer.status, requestID: answer.requestID,
                     reason: "expected a JSON object"))
         }
         return object
-    }
-
-    /// An empty name would address the list resource instead of one item.
-    func validateName(_ name: String, _ what: String) throws(OBSWorkflowError) {
-        if name.isEmpty { throw .invalidArgument("the \(what) name is empty") }
     }
 }
 
@@ -126,20 +115,6 @@ public struct DWRPage: APIRecord {
     public var nextOffset: Int? { json.int("next_offset") }
     public var executions: [Execution] { json.objects("executions").map(DWRRecords.execution) }
     public var workflows: [Workflow] { json.objects("graphs").map(Workflow.init(json:)) }
-
-    /// The items must be a list of records: a broken answer is never an empty listing.
-    func requireList(_ key: String, operation: String) throws(OBSWorkflowError) {
-        switch json[key] {
-        case .array(let items)? where items.allSatisfy({ $0.objectValue != nil }): return
-        case .array?: throw .invalidResponse(InvalidResponseError(operation: operation, status: 200, reason: "the \(key) list holds something that is not a record"))
-        case nil, .null?:
-            // DWR leaves out an empty list; an answer with neither list nor count is broken.
-            if json["count"] != nil { return }
-            throw .invalidResponse(InvalidResponseError(operation: operation, status: 200, reason: "the answer has no \(key) list"))
-        case let other?:
-            throw .invalidResponse(InvalidResponseError(operation: operation, status: 200, reason: "\(key) is not a list but \(other.jsonText.prefix(40))"))
-        }
-    }
 
     /// The offset of the next page; an answer marked truncated without one that moves
     /// forward is broken (following it would loop).

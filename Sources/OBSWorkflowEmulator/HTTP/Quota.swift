@@ -1,3 +1,4 @@
+import OBSWorkflow
 import Synchronization
 
 /// `obsw emulator --rate-limit N`: the service's restore quota. Restores above N a second
@@ -30,8 +31,7 @@ final class Quota: Sendable {
         return state.withLock { s in
             let elapsed = now - s.last
             s.last = now
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            s.tokens = min(capacity, s.tokens + seconds * perSecond)
+            s.tokens = min(capacity, s.tokens + elapsed.secondsValue * perSecond)
             guard s.tokens >= 1 else {
                 s.refused += 1
                 return false
@@ -49,9 +49,7 @@ final class Quota: Sendable {
     var counts: (granted: Int, refused: Int, grantedPerSecond: Double) {
         state.withLock { s in
             guard let first = s.firstGrant, let last = s.lastGrant, last > first else { return (s.granted, s.refused, 0) }
-            let span = last - first
-            let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
-            return (s.granted, s.refused, Double(s.granted - 1) / seconds)
+            return (s.granted, s.refused, Double(s.granted - 1) / (last - first).secondsValue)
         }
     }
 
