@@ -39,6 +39,8 @@ struct BulkResume {
     let journal: Journal?
     /// URNs the targets came with: a result whose URN is the same reuses that string.
     let knownURNs: [String: String]
+    /// The call's pace: the service's quota found from its 429s, `--rps` as a ceiling.
+    let pacing: Pacing
 
     init(
         client: any WorkflowService, graph: String, options: Options, progress: ProgressReporter,
@@ -47,8 +49,9 @@ struct BulkResume {
         self.knownURNs = knownURNs
         self.interrupt = interrupt
         self.journal = journal
+        pacing = Pacing(resumeCeiling: options.requestsPerSecond)
         // Bulk work during an incident retries harder than a single interactive call.
-        self.client = client.retrying(client.retryPolicy.forBulkWork)
+        self.client = client.retrying(client.retryPolicy.forBulkWork).paced(by: pacing)
         self.graph = graph
         self.options = options
         self.progress = progress
@@ -257,7 +260,6 @@ struct BulkResume {
             IntentBatches(journal: $0, graph: self.graph, names: names, failedAt: failedAt, batchSize: max(32, 2 * options.concurrency))
         }
         table = [:]  // so the shared copy is the only one, and grows in place
-        let limiter = options.requestsPerSecond.map { RateLimiter(perSecond: $0) }
         let client = self.client, graph = self.graph, maxErrors = options.maxErrors, progress = self.progress
         let journal = self.journal, knownURNs = self.knownURNs
         let total = names.count
@@ -278,7 +280,6 @@ struct BulkResume {
                         }
                         guard let index else { return }
                         let name = names[index]
-                        if let limiter { await limiter.acquire() }
                         // No restore is sent unless the journal holds its intent.
                         if let journal, let intents, await !intents.durable(index) {
                             let why = "the journal \(journal.path) could not be written (\(journal.failure ?? "unknown error"))"
@@ -315,6 +316,7 @@ struct BulkResume {
                         }
                         if record.outcome == .resumed || failed { journal?.record(graph: graph, record) }
                         let live = progress.isLive
+                        let pace = live ? pacing.resumes.status : nil
                         let line: String? = state.withLock { s in
                             s.results[name] = record
                             if failed { s.failures += 1 }
@@ -331,7 +333,7 @@ struct BulkResume {
                             let seconds = Double(elapsed.wholeMilliseconds) / 1000 + 0.001
                             let done = s.results.count - earlier.count
                             return "resume \(graph): \(done)/\(total) — \(s.resumed) resumed, \(s.skipped) skipped, \(s.failures) failed, "
-                                + "\(Int(Double(done) / seconds))/s, \(elapsed.elapsedText)"
+                                + "\(Int(Double(done) / seconds))/s\(pace.map(Self.paceText) ?? ""), \(elapsed.elapsedText)"
                         }
                         if let line { progress.update(line) }
                     }
@@ -415,6 +417,19 @@ struct BulkResume {
         return [failed.string("name"), failed.string("error")].compactMap { $0 }.joined(separator: ": ")
     }
 
+    /// `, paced to 243/s, 12 throttled` for the progress line, once the service has refused.
+    static func paceText(_ status: Pacer.Status) -> String {
+        guard status.refused > 0, let rate = status.rate else { return "" }
+        return " (paced to \(Int(rate.rounded()))/s, \(status.refused) throttled)"
+    }
+
+    /// `; 57 throttled (429/503) and retried, paced to 243/s` for the summary, when the
+    /// service refused any.
+    static func throttleText(_ status: Pacer.Status) -> String {
+        guard status.refused > 0 else { return "" }
+        return "; \(status.refused) throttled (429/503) and retried" + (status.rate.map { ", paced to \(Int($0.rounded()))/s" } ?? "")
+    }
+
     static func percentText(_ share: Double) -> String {
         share == share.rounded() ? "\(Int(share))%" : "\((share * 10).rounded() / 10)%"
     }
@@ -492,6 +507,7 @@ struct BulkResume {
     func summary(_ results: [ResumeResult], started: ContinuousClock.Instant) -> String {
         let tally = ResumeTally(results)
         var line = "resume \(graph): \(tally.text) in \((ContinuousClock.now - started).elapsedText)"
+        line += Self.throttleText(pacing.resumes.status)
         // Only worth naming when something was resumed; passed to --journal, it skips those.
         if let journal, journal.isAutomatic, tally[.resumed] > 0 { line += "; journal \(journal.path)" }
         return line
@@ -530,21 +546,6 @@ func forEach<Result: Sendable>(
         throw Errors.script(error)
     } catch {
         throw ScriptError(.interrupted, "interrupted", code: .interrupted)
-    }
-}
-
-/// At most `perSecond` acquisitions a second, spaced evenly.
-actor RateLimiter {
-    let interval: Duration
-    var nextSlot = ContinuousClock.now
-
-    init(perSecond: Int) { interval = .nanoseconds(1_000_000_000 / Int64(max(1, perSecond))) }
-
-    func acquire() async {
-        let now = ContinuousClock.now
-        let slot = max(now, nextSlot)
-        nextSlot = slot + interval
-        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
     }
 }
 

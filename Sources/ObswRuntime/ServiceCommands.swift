@@ -90,7 +90,7 @@ enum ServiceCommands {
                 kinds: [.graph, .execution],
                 options: [
                     .init("concurrency", .int(1...1024), default: "8", "resume up to N at once (default 8)"),
-                    .init("rps", .int(1...100_000), "at most N resume calls a second"),
+                    .init("rps", .int(1...100_000), "at most N resume calls a second (without it, the pace the service allows)"),
                     .init("max-errors", .int(0...Int.max), "stop starting new resumes after N failures"),
                     .init("canary", .int(1...Int.max), "resume N first, wait for them, and go on only if few failed again"),
                     .init("max-refail", .percent, default: "50%", "with --canary: the share of canaries that may fail again (default 50%)"),

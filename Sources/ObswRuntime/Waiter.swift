@@ -21,7 +21,8 @@ struct Waiter {
     let progress: ProgressReporter
 
     init(client: any WorkflowService, graph: String, options: Options, progress: ProgressReporter) {
-        self.client = client.retrying(client.retryPolicy.forBulkWork)
+        // Polling slows to what the service allows when it throttles reads.
+        self.client = client.retrying(client.retryPolicy.forBulkWork).paced(by: Pacing())
         self.graph = graph
         self.options = options
         self.progress = progress

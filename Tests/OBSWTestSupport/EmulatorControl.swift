@@ -98,6 +98,13 @@ public enum EmulatorControl {
     }
 
 
+    /// The restore quota's record (`--rate-limit`): restores granted and refused, and the
+    /// granted ones a second from the first to the last.
+    public static func quota(_ endpoint: String) async throws -> (granted: Int, refused: Int, grantedPerSecond: Double) {
+        let quota = try await read(endpoint + "/-/emulator")["quota"]
+        return (quota?["granted"]?.intValue ?? -1, quota?["refused"]?.intValue ?? -1, quota?["granted_per_second"]?.doubleValue ?? -1)
+    }
+
     static func read(_ url: String) async throws -> JSONValue {
         let (data, _) = try await URLSession.shared.data(from: URL(string: url)!)
         return try JSONParser.parse(Array(data))

@@ -25,6 +25,10 @@ public final class OBSWorkflowClient: Sendable {
         OBSWorkflowClient(transport: transport, retry: policy)
     }
 
+    public func paced(by pacing: Pacing) -> OBSWorkflowClient {
+        OBSWorkflowClient(transport: transport.paced(by: pacing), retry: retryPolicy)
+    }
+
     /// The retry policy in force for this client's calls.
     public var retryPolicy: RetryPolicy { retry ?? transport.settings.retry }
 

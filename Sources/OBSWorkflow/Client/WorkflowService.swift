@@ -14,6 +14,9 @@ public protocol WorkflowService: Sendable {
     var retryPolicy: RetryPolicy { get }
     /// The same service with another retry policy (bulk work retries harder).
     func retrying(_ policy: RetryPolicy) -> Self
+    /// The same service with every attempt paced by `pacing` (shared by one bulk call's
+    /// workers): it finds the rate the service sustains from its 429/503 answers.
+    func paced(by pacing: Pacing) -> Self
     /// How far back a listing without a start time reaches.
     var listingWindow: ListingWindow { get }
 

@@ -139,6 +139,10 @@ extension DWRWorkflowClient: WorkflowService {
         DWRWorkflowClient(transport: transport, projectID: projectID, retry: policy)
     }
 
+    public func paced(by pacing: Pacing) -> DWRWorkflowClient {
+        DWRWorkflowClient(transport: transport.paced(by: pacing), projectID: projectID, retry: retryPolicy)
+    }
+
     public func workflows(prefix: String, pageSize: Int) -> Paginated<Workflow> {
         let limit = min(max(pageSize, 1), DWRAPI.workflowLimitRange.upperBound)
         return Paginated { [self] cursor throws(OBSWorkflowError) in

@@ -57,6 +57,8 @@ public final class HTTPTransport: Sendable {
     public let settings: TransportSettings
     private let client: HTTPClient
     private let logger: Logger
+    /// The pace of a bulk call's requests (`paced(by:)`); nil sends as fast as asked.
+    private let pacing: Pacing?
 
     public init(settings: TransportSettings, logger: Logger = Logger(label: "obsw.client")) throws(ConfigurationError) {
         if settings.endpoint.scheme == .http, !settings.endpoint.isLoopback, !settings.allowInsecureHTTP {
@@ -64,6 +66,7 @@ public final class HTTPTransport: Sendable {
         }
         self.settings = settings
         self.logger = logger
+        pacing = nil
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(
@@ -78,6 +81,19 @@ public final class HTTPTransport: Sendable {
         // its attributes for every request (~3 % of a bulk resume's CPU).
         configuration.tracing.tracer = nil
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    private init(sharing transport: HTTPTransport, pacing: Pacing) {
+        settings = transport.settings
+        client = transport.client
+        logger = transport.logger
+        self.pacing = pacing
+    }
+
+    /// The same connections, with each attempt paced by `pacing` (shared by the workers of
+    /// one bulk call). Shut down the transport it came from, not this view.
+    public func paced(by pacing: Pacing) -> HTTPTransport {
+        HTTPTransport(sharing: self, pacing: pacing)
     }
 
     /// Closes the pooled connections. Call once, when done with the transport.
@@ -108,7 +124,14 @@ public final class HTTPTransport: Sendable {
         var generator = SystemRandomNumberGenerator()
         var attempt = 1
         while true {
-            let outcome = await self.attempt(request)
+            let outcome: AttemptOutcome
+            if let pacer = pacing?.pacer(for: request) {
+                let ticket = await pacer.acquire()
+                outcome = await self.attempt(request)
+                pacer.record(outcome, ticket)
+            } else {
+                outcome = await self.attempt(request)
+            }
             if let result = try await onOutcome(outcome, attempt) { return result }
             guard attempt < policy.maxAttempts, policy.isRetryable(outcome, replay: request.replay),
                 let delay = policy.delay(

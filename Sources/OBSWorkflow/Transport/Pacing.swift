@@ -1,0 +1,230 @@
+import Synchronization
+
+/// The pace of one bulk call's requests, shared by all its workers: one `Pacer` for resumes
+/// and one for everything else (reads), because services quota them separately.
+public final class Pacing: Sendable {
+    public let resumes: Pacer
+    public let reads: Pacer
+
+    /// - Parameter resumeCeiling: resumes a second never to exceed (`--rps`), or nil.
+    public init(resumeCeiling: Int? = nil) {
+        resumes = Pacer(ceiling: resumeCeiling)
+        reads = Pacer()
+    }
+
+    func pacer(for request: WorkflowRequest) -> Pacer {
+        request.replay == .restore ? resumes : reads
+    }
+}
+
+/// Finds and keeps the rate a service sustains. Unpaced (or at the ceiling) until the
+/// service first refuses with 429 or 503; then a slow start (see `Phase`) finds the
+/// neighbourhood of the quota; from then on each refusal lowers the pace to what the
+/// service was found to accept, less `decrease`, and between refusals the pace climbs back
+/// along CUBIC's curve (RFC 9438): quickly to that rate (in `recovery`), flat near it, then
+/// faster and faster above it — so a low estimate is outgrown in seconds, and near the
+/// quota it probes about once every two or three seconds.
+///
+/// What the service accepts is the pace in force times the share of its recent answers
+/// that were accepted: over a quota, a service accepts exactly its quota, so at a pace of
+/// 2.5·R two answers in five are accepted. Shares, unlike counts, hold when the workers
+/// send less than the pace allows (all asleep in a `Retry-After`). A decision waits for
+/// `evidence` answers at the pace in force; refusals of requests paced before the last
+/// decrease belong to the congestion already answered (each request carries its pace's
+/// `epoch`) and do not lower it again.
+///
+/// Measured through `obsw emulator --rate-limit` (BENCHMARKS.md): at 250/s, 0.96-0.99 of
+/// the quota with 1.3-1.4 % refused; at 100/s about 0.9 of it with ~4 % refused, most of
+/// them the first burst of `--concurrency` requests, sent before anything was known.
+public final class Pacer: Sendable {
+    /// The share of the accepted rate given up on a refusal (CUBIC's β is 0.3; a quota is
+    /// a hard line, not a shared queue, so a smaller step wastes less).
+    static let decrease = 0.1
+    /// Time to climb back to the accepted rate after a decrease (CUBIC's K), seconds.
+    static let recovery = 1.0
+    /// The curve's constant: rate(t) = peak · (1 + c·(t − K)³), c = decrease / K³.
+    static let curve = decrease / (recovery * recovery * recovery)
+    static let slowest = 1.0
+    /// Answers at a pace before a refusal may change it, and how many recent ones the
+    /// accepted share is taken over.
+    static let evidence = 8
+    static let recent = 32
+    /// One decision never cuts the pace by more than this (a share from few answers is noisy).
+    static let smallestShare = 0.25
+
+    /// What `acquire` hands out and `record` takes back: the pace the request was sent at.
+    public struct Ticket: Sendable {
+        let epoch: Int
+    }
+
+    /// The pace now, for progress lines and summaries.
+    public struct Status: Sendable, Equatable {
+        /// Requests a second; nil while unpaced.
+        public var rate: Double?
+        /// Answers 429 or 503 that were absorbed (retried after `Retry-After`).
+        public var refused: Int
+        public var sent: Int
+    }
+
+    enum Phase {
+        /// As fast as the workers go (or at the ceiling): the service has not refused.
+        case unpaced
+        /// After the first refusal: from the answers the first burst got, a second, each
+        /// accepted answer raising the rate by `1 / doubling` — doubling every `doubling`
+        /// while the workers use it (TCP's slow start, which grows on acknowledgements, not
+        /// on time: the workers may all be asleep in a `Retry-After`) — until refused again.
+        /// The first burst says little about a rate: it was sent all at once, into whatever
+        /// the quota had saved.
+        case slowStart(rate: Double)
+        /// Along the curve around `peak`.
+        case paced
+    }
+
+    /// How fast slow start doubles, seconds.
+    static let doubling = 0.1
+
+    private struct State {
+        var phase = Phase.unpaced
+        var acceptedUnpaced = 0
+        var epoch = 0
+        var epochStart: ContinuousClock.Instant?
+        /// The rate the service was found to accept at the last decrease.
+        var peak = 0.0
+        var nextSlot = ContinuousClock.now
+        /// Bookings of an older generation are void; `bookedRate`: the rate when it began.
+        var generation = 0
+        var bookedRate = 0.0
+        /// The last `recent` answers at this pace: true when accepted (a ring).
+        var answers: [Bool] = []
+        var nextAnswer = 0
+        var epochAnswers = 0
+        var refused = 0
+        var sent = 0
+    }
+
+    private let state = Mutex(State())
+    let ceiling: Double?
+
+    public init(ceiling: Int? = nil) {
+        self.ceiling = ceiling.map { Double(max(1, $0)) }
+    }
+
+    /// Waits for this request's turn. Turns are booked ahead (one worker after another),
+    /// and a booking is void when the pace changes (`generation`): a worker wakes at least
+    /// every `nap` to check, so turns booked at a slow pace do not hold it once faster, and
+    /// turns booked at a fast pace do not go out after the service said it was too fast.
+    public func acquire() async -> Ticket {
+        var booking: (slot: ContinuousClock.Instant, generation: Int)?
+        var counted = false
+        while true {
+            let now = ContinuousClock.now
+            let turn: Result<Ticket, Booking> = state.withLock { s in
+                if !counted {
+                    s.sent += 1
+                    counted = true
+                }
+                if let booking, booking.generation == s.generation {
+                    return now >= booking.slot ? .success(Ticket(epoch: s.epoch)) : .failure(Booking(booking))
+                }
+                guard let rate = rate(s, at: now) else { return .success(Ticket(epoch: s.epoch)) }
+                let slot = max(s.nextSlot, now)
+                s.nextSlot = slot + .nanoseconds(Int64(1e9 / rate))
+                return slot > now ? .failure(Booking((slot, s.generation))) : .success(Ticket(epoch: s.epoch))
+            }
+            switch turn {
+            case .success(let ticket): return ticket
+            case .failure(let wait):
+                booking = wait.value
+                do {
+                    try await Task.sleep(until: min(wait.value.slot, now + Self.nap), clock: .continuous)
+                } catch {
+                    return state.withLock { s in Ticket(epoch: s.epoch) }  // cancelled: the attempt says so
+                }
+            }
+        }
+    }
+
+    /// A turn booked for later (an `Error` only to travel in `Result`).
+    private struct Booking: Error {
+        let value: (slot: ContinuousClock.Instant, generation: Int)
+        init(_ value: (slot: ContinuousClock.Instant, generation: Int)) { self.value = value }
+    }
+
+    /// How long a waiting worker sleeps at most before checking its turn again.
+    static let nap = Duration.milliseconds(50)
+
+    /// What the request of `ticket` got: a 429 or 503 lowers the pace; any other answer
+    /// counts as accepted. A request that got no answer says nothing about the quota.
+    public func record(_ outcome: AttemptOutcome, _ ticket: Ticket) {
+        guard case .answered(let answer) = outcome else { return }
+        let accepted = answer.status != 429 && answer.status != 503
+        let now = ContinuousClock.now
+        state.withLock { s in
+            if !accepted { s.refused += 1 }
+            // Sent at a pace already lowered from: the same congestion.
+            guard ticket.epoch == s.epoch else { return }
+            if case .unpaced = s.phase {
+                if accepted {
+                    s.acceptedUnpaced += 1
+                    return
+                }
+                s.phase = .slowStart(rate: max(Self.slowest, Double(s.acceptedUnpaced)))
+                newEpoch(&s, at: now)
+                return
+            }
+            if s.answers.count < Self.recent {
+                s.answers.append(accepted)
+            } else {
+                s.answers[s.nextAnswer] = accepted
+                s.nextAnswer = (s.nextAnswer + 1) % Self.recent
+            }
+            s.epochAnswers += 1
+            if accepted, case .slowStart(let rate) = s.phase {
+                s.phase = .slowStart(rate: rate + 1 / Self.doubling)
+                // Turns booked at a quarter less are void.
+                if rate + 1 / Self.doubling >= s.bookedRate * 1.25 { newGeneration(&s, at: now) }
+            }
+            guard !accepted, s.epochAnswers >= Self.evidence else { return }
+            let share = max(Self.smallestShare, Double(s.answers.count { $0 }) / Double(s.answers.count))
+            let pace = rate(s, at: now) ?? Self.slowest
+            s.peak = max(Self.slowest, pace * share)
+            s.phase = .paced
+            newEpoch(&s, at: now)
+        }
+    }
+
+    private func newEpoch(_ s: inout State, at now: ContinuousClock.Instant) {
+        s.epoch += 1
+        s.epochStart = now
+        newGeneration(&s, at: now)
+        s.answers.removeAll(keepingCapacity: true)
+        s.nextAnswer = 0
+        s.epochAnswers = 0
+    }
+
+    /// The turns booked so far are void; they are booked again from now.
+    private func newGeneration(_ s: inout State, at now: ContinuousClock.Instant) {
+        s.generation += 1
+        s.nextSlot = now
+        s.bookedRate = rate(s, at: now) ?? 0
+    }
+
+    public var status: Status {
+        let now = ContinuousClock.now
+        return state.withLock { s in Status(rate: rate(s, at: now), refused: s.refused, sent: s.sent) }
+    }
+
+    /// The pace at `now`: nil while unpaced.
+    private func rate(_ s: State, at now: ContinuousClock.Instant) -> Double? {
+        let t = (now - (s.epochStart ?? now)).secondsValue
+        let rate: Double
+        switch s.phase {
+        case .unpaced: return ceiling
+        case .slowStart(let slowRate): rate = slowRate
+        case .paced:
+            let x = t - Self.recovery
+            rate = max(Self.slowest, s.peak * (1 + Self.curve * x * x * x))
+        }
+        return ceiling.map { min($0, rate) } ?? rate
+    }
+}
