@@ -264,6 +264,21 @@ struct BulkResume {
         let journal = self.journal, knownURNs = self.knownURNs
         let total = names.count
         let started = ContinuousClock.now
+        // Each second in which the service refused resumes leaves a pace line in the journal.
+        let pacing = self.pacing
+        let sampler = journal.map { journal in
+            Task {
+                var recorded = 0
+                func sample() {
+                    let status = pacing.resumes.status
+                    guard status.refused > recorded else { return }
+                    journal.recordPace(graph: graph, status)
+                    recorded = status.refused
+                }
+                while (try? await Task.sleep(for: .seconds(1))) != nil { sample() }
+                sample()
+            }
+        }
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<min(options.concurrency, max(1, names.count)) {
                 group.addTask {
@@ -340,6 +355,9 @@ struct BulkResume {
                 }
             }
         }
+        // Its last line is written before the journal is flushed.
+        sampler?.cancel()
+        await sampler?.value
         return state.withLock { s in
             var results = s.results
             if let stop = s.stop {

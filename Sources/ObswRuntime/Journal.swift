@@ -15,7 +15,11 @@ import Glibc
 /// ```
 /// {"graph":"thumbnails","execution_name":"exec-0003","intent":"resume","at":"…"}
 /// {"graph":"thumbnails","execution_name":"exec-0003","outcome":"resumed","restored_at":"…","at":"…"}
+/// {"graph":"thumbnails","pace":243,"throttled":41,"at":"…"}
 /// ```
+///
+/// A pace line is written each second in which the service refused resumes (429/503):
+/// the pace then and the refusals so far, for `obsw report`'s chart.
 ///
 /// The protocol: before a restore is sent, its *intent* line is on disk (written and
 /// fsynced; intents that arrive together share one fsync). The outcome line follows within
@@ -141,6 +145,7 @@ final class Journal: @unchecked Sendable {
                 if header["local"] == .bool(true) { result.local = true }
                 continue
             }
+            if parsed?["throttled"] != nil { continue }  // a pace line: nothing to settle
             guard let entry = parsed, let name = entry.string("execution_name"),
                 let at = entry.string("at").flatMap(WireDate.parseISO8601)
             else {
@@ -198,7 +203,21 @@ final class Journal: @unchecked Sendable {
         var fields = [("outcome", result.outcome.rawValue)]
         if let restoredAt = result.restoredAt { fields.append(("restored_at", WireDate.iso8601(epochMilliseconds: restoredAt))) }
         if let reason = result.reason { fields.append(("reason", reason)) }
-        let line = Self.line(graph: graph, name: result.execution, fields: fields, at: WallClock.nowMilliseconds())
+        append(Self.line(graph: graph, name: result.execution, fields: fields, at: WallClock.nowMilliseconds()))
+    }
+
+    /// Appends a pace line: the pace in force (requests a second, when paced) and the
+    /// refusals absorbed so far. Written with the outcomes, within 50 ms.
+    func recordPace(graph: String, _ status: Pacer.Status) {
+        var line = Array(#"{"graph":"#.utf8)
+        JSONValue.writeString(graph, to: &line)
+        line += Array(",\"pace\":\(status.rate.map { String(Int($0.rounded())) } ?? "null"),\"throttled\":\(status.refused),\"at\":".utf8)
+        JSONValue.writeString(WireDate.iso8601(epochMilliseconds: WallClock.nowMilliseconds()), to: &line)
+        line += Array("}\n".utf8)
+        append(line)
+    }
+
+    private func append(_ line: [UInt8]) {
         let schedule = pending.withLock { p -> Bool in
             guard p.failure == nil else { return false }
             p.lines += line

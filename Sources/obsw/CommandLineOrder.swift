@@ -17,9 +17,9 @@ enum CommandLineOrder {
     static let runValueOptions: Set<String> = ["--var", "--junit"]
     static let runFlags: Set<String> = ["--tap"]
 
-    static let subcommands: Set<String> = ["run", "check", "config", "emulator", "version", "completion", "manual"]
+    static let subcommands: Set<String> = ["run", "check", "config", "report", "emulator", "version", "completion", "manual"]
     /// Subcommands that take the global options.
-    static let connecting: Set<String> = ["run", "check", "config"]
+    static let connecting: Set<String> = ["run", "check", "config", "report"]
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String

@@ -58,6 +58,7 @@ struct ManualCommand: ParsableCommand {
             "obsw run [OPTIONS] FILE [ARG...] [-- ARG...]",
             "obsw check FILE...",
             "obsw config [OPTIONS]",
+            "obsw report [OPTIONS] [JOURNAL] --html FILE",
             "obsw emulator [OPTIONS]",
             "obsw completion bash|zsh|fish",
             "obsw version",
@@ -70,11 +71,9 @@ struct ManualCommand: ParsableCommand {
         roff.append(".SH OPTIONS")
         roff += preformatted(Obsw.helpMessage(columns: 80))
         roff.append(".SH COMMANDS")
-        for (name, command) in [
-            ("run", RunCommand.self), ("check", CheckCommand.self), ("config", Config.self), ("emulator", EmulatorCommand.self),
-            ("completion", CompletionCommand.self), ("version", VersionCommand.self),
-        ] as [(String, any ParsableCommand.Type)] {
-            roff.append(".SS obsw \(name)")
+        // Every subcommand obsw declares and shows in its help, in its order there.
+        for command in Obsw.configuration.subcommands where command.configuration.shouldDisplay {
+            roff.append(".SS obsw \(command._commandName)")
             roff += preformatted(Obsw.helpMessage(for: command, columns: 80))
         }
         roff.append(".SH LANGUAGE COMMANDS")

@@ -19,7 +19,7 @@ struct Obsw: AsyncParsableCommand {
             """,
         version: ObswVersion.current,
         subcommands: [
-            RunCommand.self, CheckCommand.self, Config.self, EmulatorCommand.self, VersionCommand.self,
+            RunCommand.self, CheckCommand.self, Config.self, ReportCommand.self, EmulatorCommand.self, VersionCommand.self,
             CompletionCommand.self, ManualCommand.self,
         ]
     )

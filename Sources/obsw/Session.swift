@@ -23,24 +23,7 @@ final class Session: @unchecked Sendable {
         }
         let resolvedLocal = local?.0
         host = ServiceHost(progress: .standardError()) { () throws(ScriptError) in
-            do {
-                let configuration = try resolvedLocal ?? connection.resolve()
-                let (endpoint, credentials) = try configuration.requireEndpointAndCredentials()
-                if connection.allowInsecureHTTP, endpoint.scheme == .http, !endpoint.isLoopback {
-                    printNote("warning: plain http to \(endpoint.host): requests and answers travel unencrypted (--allow-insecure-http)")
-                }
-                let settings = TransportSettings(
-                    endpoint: endpoint, credentials: credentials, requestTimeout: connection.requestTimeoutDuration,
-                    maxConnections: 128, allowInsecureHTTP: connection.allowInsecureHTTP)
-                switch configuration.service {
-                case .obs: return try OBSWorkflowClient(settings: settings, logger: ProcessSetup.clientLogger)
-                case .dwr:
-                    return try DWRWorkflowClient(
-                        settings: settings, projectID: configuration.projectID ?? "", logger: ProcessSetup.clientLogger)
-                }
-            } catch {
-                throw ScriptError(.runtime, "\(error)", code: .badArgument)
-            }
+            try connection.client(for: resolvedLocal)
         }
         host.isLocal = connection.local
     }
@@ -49,6 +32,30 @@ final class Session: @unchecked Sendable {
     func close() async {
         await host.service?.shutdown()
         await emulator?.stop()
+    }
+}
+
+extension ConnectionOptions {
+    /// A client of the configured service (`local`: the settings of the embedded emulator).
+    func client(for local: ResolvedConfiguration? = nil) throws(ScriptError) -> any WorkflowService {
+        do {
+            let configuration = try local ?? resolve()
+            let (endpoint, credentials) = try configuration.requireEndpointAndCredentials()
+            if allowInsecureHTTP, endpoint.scheme == .http, !endpoint.isLoopback {
+                printNote("warning: plain http to \(endpoint.host): requests and answers travel unencrypted (--allow-insecure-http)")
+            }
+            let settings = TransportSettings(
+                endpoint: endpoint, credentials: credentials, requestTimeout: requestTimeoutDuration,
+                maxConnections: 128, allowInsecureHTTP: allowInsecureHTTP)
+            switch configuration.service {
+            case .obs: return try OBSWorkflowClient(settings: settings, logger: ProcessSetup.clientLogger)
+            case .dwr:
+                return try DWRWorkflowClient(
+                    settings: settings, projectID: configuration.projectID ?? "", logger: ProcessSetup.clientLogger)
+            }
+        } catch {
+            throw ScriptError(.runtime, "\(error)", code: .badArgument)
+        }
     }
 }
 

@@ -1,0 +1,122 @@
+import ObswJSON
+import ObswLang
+import OBSWorkflow
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bulk resume's journal read whole, for `obsw report`: which executions were resumed
+/// and when, what came of each, and how the service's refusals went — in the order the
+/// journal recorded them. (A resume reads a journal differently: `Journal.contents` keeps
+/// only what decides what to send.)
+public struct JournalHistory: Sendable {
+    /// One execution of one graph: its last intent and its last outcome.
+    public struct Entry: Sendable {
+        public var graph: String
+        public var name: String
+        /// When its resume was about to be sent (epoch ms); nil if only an outcome is recorded.
+        public var intentAt: Int?
+        /// `resumed`, `failed`, `skipped` …; nil: sent, and nothing recorded after (a kill).
+        public var outcome: String?
+        public var reason: String?
+        /// When the outcome was recorded (epoch ms).
+        public var outcomeAt: Int?
+    }
+
+    /// A pace line: the pace in force and the refusals absorbed so far.
+    public struct PaceSample: Sendable {
+        public var graph: String
+        public var at: Int
+        public var pace: Int?
+        public var throttled: Int
+    }
+
+    public var path: String
+    public var endpoints: [String] = []
+    /// Written against the embedded emulator (`--local`).
+    public var local = false
+    public var entries: [Entry] = []
+    public var pace: [PaceSample] = []
+    /// Lines that are not journal entries (a torn last line after a crash, or garbage).
+    public var unreadable = 0
+
+    /// Reads the journal at `path`; an error says why it cannot be read or holds no entry.
+    public static func read(_ path: String) throws(ScriptError) -> JournalHistory {
+        guard let bytes = Engine.readFile(path) else {
+            throw ScriptError(.runtime, "cannot read the journal \(path): \(String(cString: strerror(errno)))", code: .badArgument)
+        }
+        var history = JournalHistory(path: path)
+        var index: [String: Int] = [:]
+        for line in bytes.split(separator: 0x0A) {
+            guard let entry = try? JSONParser.parse(Array(line)).objectValue else {
+                history.unreadable += 1
+                continue
+            }
+            if entry["obsw_journal"] != nil {
+                if let endpoint = entry.string("endpoint"), !history.endpoints.contains(endpoint) { history.endpoints.append(endpoint) }
+                if entry["local"] == .bool(true) { history.local = true }
+                continue
+            }
+            guard let graph = entry.string("graph"), let at = entry.string("at").flatMap(WireDate.parseISO8601) else {
+                history.unreadable += 1
+                continue
+            }
+            if let throttled = entry.int("throttled") {
+                history.pace.append(PaceSample(graph: graph, at: at, pace: entry.int("pace"), throttled: throttled))
+                continue
+            }
+            guard let name = entry.string("execution_name") else {
+                history.unreadable += 1
+                continue
+            }
+            let key = graph + "\u{0}" + name
+            let position = index[key] ?? {
+                history.entries.append(Entry(graph: graph, name: name))
+                index[key] = history.entries.count - 1
+                return history.entries.count - 1
+            }()
+            if entry.string("intent") == "resume" {
+                history.entries[position].intentAt = at
+            } else if let outcome = entry.string("outcome") {
+                // A later run's outcome replaces an earlier one (a failure, then resumed).
+                history.entries[position].outcome = outcome
+                history.entries[position].reason = entry.string("reason")
+                history.entries[position].outcomeAt = at
+            } else {
+                history.unreadable += 1
+            }
+        }
+        guard !history.entries.isEmpty else {
+            throw ScriptError(
+                .runtime, "the journal \(path) records no resume\(history.unreadable == 1 ? " (1 line could not be read)" : history.unreadable > 1 ? " (\(history.unreadable) lines could not be read)" : "")",
+                code: .badArgument)
+        }
+        return history
+    }
+
+    /// Where resumes keep their journals by themselves (`--local`: the rehearsals').
+    public static func folder(environment: [String: String], local: Bool) -> String {
+        Journal.directory(environment: environment, isLocal: local)
+    }
+
+    /// The newest journal a resume kept by itself (`--local`: of the rehearsals), if any.
+    public static func latest(environment: [String: String], local: Bool) -> String? {
+        let folder = folder(environment: environment, local: local)
+        guard let directory = opendir(folder) else { return nil }
+        defer { closedir(directory) }
+        var newest: (path: String, modified: Int)?
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasSuffix(".jsonl") else { continue }
+            let path = folder + "/" + name
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            let modified = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+            if newest == nil || modified > newest!.modified || (modified == newest!.modified && path > newest!.path) {
+                newest = (path, modified)
+            }
+        }
+        return newest?.path
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import OBSWorkflow
+import ObswLang
+import ObswRuntime
+
+/// `obsw report [JOURNAL] --html FILE`: a bulk resume's journal and a final read of its
+/// executions as one self-contained HTML page, for the incident's ticket and postmortem.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Write an HTML report of a bulk resume from its journal.",
+        discussion: """
+            JOURNAL is a resume's journal (the summary of every resume names it); without it, \
+            the newest one obsw kept by itself (with --local: of the rehearsals). Each execution \
+            in it is read once more from the service for its state now, unless --offline. The page \
+            needs nothing else to open: no network, no external scripts, styles or fonts.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Write the report to FILE (HTML).") var html: String
+
+    @Flag(help: "Do not read the executions: report what the journal says alone.") var offline = false
+
+    @Argument(help: "The journal (default: the newest one obsw kept).") var journal: String?
+
+    func validate() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: html, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ValidationError("--html \(html) is a directory; give a file name")
+        }
+        let folder = URL(fileURLWithPath: html).deletingLastPathComponent().path
+        guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+            throw ValidationError("--html \(html): cannot write in \(folder.isEmpty ? "." : folder)")
+        }
+    }
+
+    func run() async throws {
+        let path: String
+        if let journal {
+            path = journal
+        } else if let latest = JournalHistory.latest(environment: currentEnvironment(), local: connection.local) {
+            path = latest
+            printNote("report of the newest journal: \(latest)")
+        } else {
+            printError("no journal given, and obsw has kept none\(connection.local ? " of --local rehearsals" : "") (under \(JournalHistory.folder(environment: currentEnvironment(), local: connection.local))); name one: obsw report JOURNAL --html FILE")
+            throw ExitCode(2)
+        }
+        let history: JournalHistory
+        do { history = try JournalHistory.read(path) } catch {
+            printError(error.message)
+            throw ExitCode(2)
+        }
+        let (finals, note) = await finalStates(history)
+        if let note { printNote(note) }
+        let report = IncidentReport(history: history, finals: finals, finalNote: note)
+        do {
+            try Data(report.html().utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+        } catch {
+            printError("cannot write \(html): \(error.localizedDescription)")
+            throw ExitCode(3)
+        }
+        printNote("wrote \(html): \(report.summary)")
+    }
+
+    /// The executions as they are now, or why they were not read.
+    func finalStates(_ history: JournalHistory) async -> ([String: ExecutionInfo], String?) {
+        if offline { return ([:], "final states not read (--offline)") }
+        if history.local {
+            return ([:], "final states not read: the journal was written against the embedded emulator (--local), which is gone")
+        }
+        if connection.local {
+            return ([:], "final states not read: --local starts a new emulator, not the service the journal was written against")
+        }
+        let client: any WorkflowService
+        do { client = try connection.client() } catch {
+            return ([:], "final states not read: \(error.message)")
+        }
+        // A journal of another service says nothing about this one's executions.
+        if !history.endpoints.isEmpty, !history.endpoints.contains(client.endpointDescription) {
+            await client.shutdown()
+            return ([:], "final states not read: the journal was written against \(history.endpoints.joined(separator: ", ")), not \(client.endpointDescription) (choose it with --endpoint or --profile)")
+        }
+        let (finals, note) = await IncidentReport.readFinals(history, client: client)
+        await client.shutdown()
+        return (finals, note.map { "final states: \($0)" })
+    }
+}
