@@ -1,0 +1,71 @@
+import Testing
+
+@testable import OBSWorkflow
+
+/// The pacer's decisions, answer by answer. Its clock is the real one, so these check what
+/// does not depend on how fast the machine is; the rates it reaches against a real quota
+/// are checked in PacingTests (through the emulator) and measured by scripts/bench.
+@Suite(.timeLimit(.minutes(1))) struct PacerTests {
+    static func answer(_ status: Int) -> AttemptOutcome { .answered(HTTPAnswer(status: status, headers: [], body: [])) }
+
+    @Test func unpacedUntilTheServiceRefuses() async {
+        let pacer = Pacer()
+        for _ in 0..<20 {
+            let ticket = await pacer.acquire()
+            pacer.record(Self.answer(200), ticket)
+        }
+        // Not answering at all says nothing about a quota.
+        pacer.record(.failed(TransportFailure(kind: .timedOut, reason: "no answer")), await pacer.acquire())
+        #expect(pacer.status == Pacer.Status(rate: nil, refused: 0, sent: 21))
+    }
+
+    @Test func aCeilingHoldsFromTheStart() async {
+        let pacer = Pacer(ceiling: 40)
+        _ = await pacer.acquire()
+        #expect(pacer.status.rate == 40)
+    }
+
+    @Test func theFirstRefusalStartsSlowFromWhatTheBurstGotAndOnlyOnce() async {
+        let pacer = Pacer()
+        // A burst of 12 sent at once: 5 accepted, then refusals.
+        var tickets: [Pacer.Ticket] = []
+        for _ in 0..<12 { tickets.append(await pacer.acquire()) }
+        for ticket in tickets.prefix(5) { pacer.record(Self.answer(200), ticket) }
+        pacer.record(Self.answer(429), tickets[5])
+        #expect(pacer.status.rate == 5, "slow start from the 5 the burst got, a second")
+        // The rest of the burst was sent at the old pace: counted, but no further decrease.
+        for ticket in tickets.dropFirst(6) { pacer.record(Self.answer(503), ticket) }
+        #expect(pacer.status == Pacer.Status(rate: 5, refused: 7, sent: 12))
+        // Each answer accepted at the new pace adds 1/doubling (10) a second.
+        for _ in 0..<3 {
+            pacer.record(Self.answer(200), Pacer.Ticket(epoch: 1))
+        }
+        #expect(pacer.status.rate == 35)
+    }
+
+    @Test func aRefusalAtAPaceCutsItToTheShareTheServiceAccepted() async throws {
+        let pacer = Pacer()
+        pacer.record(Self.answer(200), await pacer.acquire())
+        pacer.record(Self.answer(429), await pacer.acquire())  // slow start from 1 a second
+        // Slow start to 1 + 15 × 10 = 151 a second; then refusals.
+        for _ in 0..<15 { pacer.record(Self.answer(200), Pacer.Ticket(epoch: 1)) }
+        #expect(pacer.status.rate == 151)
+        for _ in 0..<4 { pacer.record(Self.answer(429), Pacer.Ticket(epoch: 1)) }
+        // With `evidence` answers at the pace already in, the first refusal decides.
+        let rate = try #require(pacer.status.rate)
+        // 15 of 16 answers accepted at 151/s → peak ≈ 141.6; the curve restarts at 0.9 of it.
+        #expect(abs(rate - 0.9 * 151 * 15 / 16) < 2, "\(rate)")
+        // Refusals of requests sent at 151/s do not cut again.
+        for _ in 0..<10 { pacer.record(Self.answer(429), Pacer.Ticket(epoch: 1)) }
+        #expect(abs((pacer.status.rate ?? 0) - rate) < 2)
+        #expect(pacer.status.refused == 15)
+    }
+
+    @Test func aCutNeverGoesBelowAQuarterOrOneASecond() async throws {
+        let pacer = Pacer(ceiling: 8)
+        pacer.record(Self.answer(429), await pacer.acquire())  // at the ceiling: slow start from 1
+        for _ in 0..<8 { pacer.record(Self.answer(429), Pacer.Ticket(epoch: 1)) }
+        let rate = try #require(pacer.status.rate)
+        #expect(rate >= Pacer.slowest && rate <= 1, "\(rate)")
+    }
+}
