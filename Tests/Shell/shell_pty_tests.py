@@ -414,6 +414,32 @@ def test_dash_c_on_a_terminal_shows_a_table():
     child.close()
     assert child.exitstatus == 0, child.exitstatus
 
+def test_a_throttled_resume_shows_its_pace_on_the_live_line():
+    # A quota of 5 restores a second (a bucket of one): the first burst of 8 is refused.
+    import re
+    import subprocess
+    scenario = os.path.join(tempfile.mkdtemp(prefix="obsw-pty-quota-"), "quota.json")
+    with open(scenario, "w") as f:
+        f.write('{"graphs": [{"name": "bulk", "states": ["work"], "seed": {"count": 30, "failed": 1, "fail_always": 0, "running": 0}}]}')
+    emulator = subprocess.Popen([BINARY, "emulator", "--port", "0", "--scenario", scenario, "--rate-limit", "5"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        banner = ""
+        while "control:" not in banner:
+            banner += emulator.stdout.readline()
+        endpoint = re.search(r"API on (http://[\d.:]+)", banner).group(1)
+        child = spawn("-c", "let f = executions bulk --state FAILED\nresume bulk $f --concurrency 8",
+                      extra_env={"OBS_ENDPOINT": endpoint, "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY",
+                                 "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key"})
+        child.timeout = 60
+        # The live line: counts, the rate, the pace and the refusals absorbed so far.
+        child.expect(r"resume bulk: \d+/30 — \d+ resumed, 0 skipped, 0 failed, \d+/s \(paced to \d+/s, [1-9]\d* throttled\)")
+        child.expect(r"resume bulk: 30 resumed in [\d.]+m?s; ([1-9]\d*) throttled \(429/503\) and retried, paced to \d+/s")
+        child.expect(pexpect.EOF)
+    finally:
+        emulator.terminate()
+        emulator.wait()
+
 
 def test_errors_keep_the_shell_running():
     child = spawn()
