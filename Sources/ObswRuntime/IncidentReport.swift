@@ -25,8 +25,9 @@ public struct IncidentReport: Sendable {
     static func key(_ graph: String, _ name: String) -> String { graph + "\u{0}" + name }
 
     /// Reads each execution of the journal, 16 at once. Those that cannot be read are left
-    /// out; the note says how many and the first reason. An authentication error stops the
-    /// reading (every other read would fail the same way).
+    /// out; the note says how many and the first reason. An authentication error, or 16
+    /// failures before any read succeeded (the service is down or unreachable), stops the
+    /// reading: every other read would fail the same way, each after its retries.
     public static func readFinals(_ history: JournalHistory, client: any WorkflowService) async -> (finals: [String: ExecutionInfo], note: String?) {
         let entries = history.entries
         var finals: [String: ExecutionInfo] = [:]
@@ -47,21 +48,24 @@ public struct IncidentReport: Sendable {
                 }
             }
             for _ in 0..<16 { start() }
+            var stopped = false
             while let (key, result) = await group.next() {
+                guard !stopped else { continue }
                 switch result {
                 case .success(let info): finals[key] = info
                 case .failure(let error):
                     failures += 1
                     if firstProblem == nil { firstProblem = error.description }
-                    if Errors.isAuthentication(error) {
+                    if Errors.isAuthentication(error) || (finals.isEmpty && failures >= 16) {
+                        stopped = true
                         group.cancelAll()
-                        failures = entries.count - finals.count
                         next = entries.count
                     }
                 }
                 start()
             }
         }
+        if failures > 0 { failures = entries.count - finals.count }
         let note = failures == 0 ? nil : "\(failures) of \(entries.count) executions could not be read now (\(firstProblem ?? "unknown error")); their final state is unknown"
         return (finals, note)
     }

@@ -42,6 +42,9 @@ struct ReportCommand: AsyncParsableCommand {
         } else if let latest = JournalHistory.latest(environment: currentEnvironment(), local: connection.local) {
             path = latest
             printNote("report of the newest journal: \(latest)")
+        } else if !connection.local, let rehearsal = JournalHistory.latest(environment: currentEnvironment(), local: true) {
+            printError("no journal given, and obsw has kept none of resumes against a service; the newest of a --local rehearsal is \(rehearsal): add --local, or name it")
+            throw ExitCode(2)
         } else {
             printError("no journal given, and obsw has kept none\(connection.local ? " of --local rehearsals" : "") (under \(JournalHistory.folder(environment: currentEnvironment(), local: connection.local))); name one: obsw report JOURNAL --html FILE")
             throw ExitCode(2)

@@ -127,6 +127,31 @@ import Testing
         #expect(elsewhere.stderr.contains("final states not read: the journal was written against https://workflow.example.com, not http://127.0.0.1:9"), "\(elsewhere.stderr)")
     }
 
+    /// The service the journal names is down: the report is still written, quickly — the
+    /// reading stops after 16 failures with none read — and says why states are unknown.
+    @Test func aServiceThatIsDownLeavesTheStatesUnknown() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let refusing = try RefusingPort()
+        var lines = [#"{"obsw_journal":1,"endpoint":"\#(refusing.endpoint)","local":false,"at":"2026-12-01T10:00:00.000Z"}"#]
+        for index in 1...200 {
+            lines.append(#"{"graph":"thumbnails","execution_name":"exec-\#(index)","outcome":"resumed","at":"2026-12-01T10:00:01.000Z"}"#)
+        }
+        let journal = dir.write("down.jsonl", lines.joined(separator: "\n") + "\n")
+        let page = dir.path + "/down.html"
+        var environment = environment(dir)
+        environment["OBS_ENDPOINT"] = refusing.endpoint
+        let started = ContinuousClock.now
+        let result = try await runObswInBackground(["report", journal, "--html", page], environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("final states: 200 of 200 executions could not be read now (get execution exec-"), "\(result.stderr)")
+        #expect(result.stderr.contains("connection refused"), "\(result.stderr)")
+        // 16 reads and their retries, not 200: well under the 200 × ~1 s it would take.
+        #expect(ContinuousClock.now - started < .seconds(60))
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("id=\"final-note\">final states: 200 of 200 executions could not be read now"))
+    }
+
     @Test func badInputGetsAClearErrorAndNoPage() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -147,6 +172,13 @@ import Testing
         let intoDirectory = try await report([empty, "--html", dir.path])
         #expect(intoDirectory.status == 2)
         #expect(intoDirectory.stderr.contains("is a directory; give a file name"), "\(intoDirectory.stderr)")
+        // After a rehearsal only: where its journal is.
+        let rehearsal = try await runObswInBackground(
+            ["--local", "-c", "let f = executions thumbnails --state FAILED\nlet r = resume thumbnails $f"], environment: environment(dir))
+        #expect(rehearsal.status == 0, "\(rehearsal.stderr)")
+        let hint = try await report(["--html", page])
+        #expect(hint.status == 2)
+        #expect(hint.stderr.contains("the newest of a --local rehearsal is \(dir.path)/.local/state/obsw/journal/local/thumbnails-"), "\(hint.stderr)")
         let noHTML = try await report([empty])
         #expect(noHTML.status == 2)
         #expect(noHTML.stderr.contains("--html"), "\(noHTML.stderr)")
