@@ -31,6 +31,41 @@ import Testing
         #expect(Self.lastLine(result.stderr) == "2 passed, 0 failed")
     }
 
+    /// Pacing and the report on DWR: a resume through the quota of the v3 face, then the
+    /// report reads each execution again from the same service (its journal names
+    /// `…/v3/PROJECT`) and groups what failed again.
+    @Test func aThrottledResumeAndItsReportOnDWR() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let scenario = dir.write("dwr.json", """
+            {"graphs": [{"name": "bulk", "states": ["fetch", "publish"], "seed": {"count": 80, "failed": 1, "fail_always": 0.25, "running": 0}}]}
+            """)
+        let emulator = try await EmulatorProcess.start(["--scenario", scenario, "--speed", "0.05", "--rate-limit", "20"])
+        defer { emulator.stop() }
+        let environment = Self.sdkEnvironment(emulator, dir)
+        let run = try await runObswInBackground(
+            ["--service", "dwr", "--endpoint", emulator.endpoint, "-c", """
+                let f = executions bulk --state FAILED
+                let r = resume bulk $f --concurrency 8
+                let w = wait bulk $f --timeout 2m
+                print len([e for e in w if e.execution_state == "FAILED"])
+                """], environment: environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        let refused = try await EmulatorControl.quota(emulator.endpoint).refused
+        #expect(run.stderr.contains("80 resumed in"), "\(run.stderr)")
+        if refused > 0 { #expect(run.stderr.contains("; \(refused) throttled (429/503) and retried, paced to"), "\(run.stderr)") }
+        let failedAgain = try #require(Int(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(run.stdout)")
+        let page = dir.path + "/dwr.html"
+        let report = try await runObswInBackground(
+            ["--service", "dwr", "--endpoint", emulator.endpoint, "report", "--html", page], environment: environment)
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stderr.contains("wrote \(page): 80 executions (80 resumed); now \(80 - failedAgain) SUCCESS, \(failedAgain) FAILED"), "\(report.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("/v3/\(Self.project)</code>"), "the journal names the DWR service")
+        #expect(failedAgain > 0, "a quarter of the scenario's executions fail again")
+        #expect(html.contains("<tr class=\"group\">"), "what failed again is grouped by cause")
+    }
+
     @Test(
         .enabled(if: SharedFiles.present, "needs ../shared/examples beside the checkout (as in CI)"),
         arguments: ["recover-failed.obsw", "bulk-resume.obsw", "errors.obsw", "language-tour.obsw"])
