@@ -33,8 +33,11 @@ import Testing
             result.stderr.firstMatch(of: /2400 resumed in \S+; (\d+) throttled \(429\/503\) and retried, paced to (\d+)\/s/), "\(result.stderr)")
         #expect(Int(summary.1) == quota.refused, "the summary says \(summary.1) throttled; the emulator refused \(quota.refused)")
         #expect((100...400).contains(Int(summary.2) ?? 0), "paced to \(summary.2)/s through a quota of 200/s")
-        // scripts/bench measures 0.96-0.99 of the quota with ~1.4 % refused; here, margins.
-        #expect(quota.grantedPerSecond >= 0.6 * 200, "restores a second through a quota of 200: \(quota.grantedPerSecond)")
+        // scripts/bench measures 0.94 of the quota with 1.1 % refused (250/s, release); here,
+        // margins for a debug build on a machine the other tests load (unpaced, obsw got
+        // 0.15 of a quota: every worker asleep in Retry-After most of the time).
+        print("pacing through a quota of 200/s: \(quota.grantedPerSecond) granted a second, \(quota.refused) of \(quota.granted + quota.refused) refused")
+        #expect(quota.grantedPerSecond >= 0.5 * 200, "restores a second through a quota of 200: \(quota.grantedPerSecond)")
         #expect(Double(quota.refused) <= 0.05 * Double(quota.granted + quota.refused), "refused \(quota.refused) of \(quota.granted + quota.refused)")
     }
 
