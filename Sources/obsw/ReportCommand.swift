@@ -24,29 +24,21 @@ struct ReportCommand: AsyncParsableCommand {
 
     @Argument(help: "The journal (default: the newest one obsw kept).") var journal: String?
 
-    func validate() throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: html, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ValidationError("--html \(html) is a directory; give a file name")
-        }
-        let folder = URL(fileURLWithPath: html).deletingLastPathComponent().path
-        guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
-            throw ValidationError("--html \(html): cannot write in \(folder.isEmpty ? "." : folder)")
-        }
-    }
+    func validate() throws { try checkOutputFile(html, option: "--html") }
 
     func run() async throws {
+        let environment = currentEnvironment()
         let path: String
         if let journal {
             path = journal
-        } else if let latest = JournalHistory.latest(environment: currentEnvironment(), local: connection.local) {
+        } else if let latest = JournalHistory.latest(environment: environment, local: connection.local) {
             path = latest
             printNote("report of the newest journal: \(latest)")
-        } else if !connection.local, let rehearsal = JournalHistory.latest(environment: currentEnvironment(), local: true) {
+        } else if !connection.local, let rehearsal = JournalHistory.latest(environment: environment, local: true) {
             printError("no journal given, and obsw has kept none of resumes against a service; the newest of a --local rehearsal is \(rehearsal): add --local, or name it")
             throw ExitCode(2)
         } else {
-            printError("no journal given, and obsw has kept none\(connection.local ? " of --local rehearsals" : "") (under \(JournalHistory.folder(environment: currentEnvironment(), local: connection.local))); name one: obsw report JOURNAL --html FILE")
+            printError("no journal given, and obsw has kept none\(connection.local ? " of --local rehearsals" : "") (under \(JournalHistory.folder(environment: environment, local: connection.local))); name one: obsw report JOURNAL --html FILE")
             throw ExitCode(2)
         }
         let history: JournalHistory

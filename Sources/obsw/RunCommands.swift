@@ -35,19 +35,9 @@ struct RunCommand: AsyncParsableCommand {
         if tap, let output = options.output, output != .none {
             throw ValidationError("--tap writes standard output; it cannot be combined with --output \(output.rawValue)")
         }
-        if let junit {
-            // Refused before anything runs or is sent: a report that cannot be written would
-            // leave CI without results after the work was done.
-            let url = URL(fileURLWithPath: junit)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: junit, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw ValidationError("--junit \(junit) is a directory; give a file name")
-            }
-            let folder = url.deletingLastPathComponent().path
-            guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
-                throw ValidationError("--junit \(junit): cannot write in \(folder.isEmpty ? "." : folder)")
-            }
-        }
+        // Refused before anything runs or is sent: a report that cannot be written would
+        // leave CI without results after the work was done.
+        if let junit { try checkOutputFile(junit, option: "--junit") }
     }
 
     /// What follows FILE; `CommandLineOrder` puts it after a `--`.
@@ -66,6 +56,19 @@ struct RunCommand: AsyncParsableCommand {
         let status = runner.run(SourceFile(name: file, bytes: bytes), arguments: arguments, variables: vars)
         await session.close()
         throw ExitCode(status)
+    }
+}
+
+/// A file a command will write (`--junit`, `--html`): not a directory, in a folder this
+/// user can write — checked before any work, so none is lost to a report that cannot be kept.
+func checkOutputFile(_ path: String, option: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw ValidationError("\(option) \(path) is a directory; give a file name")
+    }
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+        throw ValidationError("\(option) \(path): cannot write in \(folder.isEmpty ? "." : folder)")
     }
 }
 
