@@ -112,6 +112,12 @@ public struct EmulatorProcess {
         return EmulatorProcess(process: process, endpoint: endpoint, banner: banner)
     }
 
+    /// The emulator's demo keys as obsw reads them from the environment.
+    public static let demoCredentials = ["OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key"]
+
+    /// What obsw needs to use this emulator (Data+): its endpoint and the demo keys.
+    public var clientEnvironment: [String: String] { Self.demoCredentials.merging(["OBS_ENDPOINT": endpoint]) { a, _ in a } }
+
     /// SIGTERM, and wait for it to end.
     public func stop() {
         process.terminate()

@@ -13,10 +13,7 @@ import Testing
         defer { emulator.stop() }
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let environment = [
-            "HOME": "/nonexistent", "XDG_STATE_HOME": dir.path, "OBS_ENDPOINT": emulator.endpoint,
-            "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key",
-        ]
+        let environment = emulator.clientEnvironment.merging(["HOME": "/nonexistent", "XDG_STATE_HOME": dir.path]) { a, _ in a }
         let first = try await runObswInBackground(
             ["-c", "let failed = executions thumbnails --state FAILED\nresume thumbnails [failed[i] for i in range(5)]"], environment: environment)
         #expect(first.status == 0, "\(first.stderr)")

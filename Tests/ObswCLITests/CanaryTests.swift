@@ -92,10 +92,7 @@ import Testing
         let run = Process()
         run.executableURL = obswBinary
         run.arguments = ["run", script]
-        run.environment = [
-            "PATH": "/usr/bin:/bin", "HOME": dir.path, "OBS_ENDPOINT": emulator.endpoint,
-            "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key",
-        ]
+        run.environment = emulator.clientEnvironment.merging(["PATH": "/usr/bin:/bin", "HOME": dir.path]) { a, _ in a }
         let output = Pipe()
         run.standardOutput = output
         run.standardError = output

@@ -30,10 +30,7 @@ import Testing
         let emulator = try await EmulatorProcess.start(["--scenario", scenario, "--speed", "0.01", "--faults", Self.faults])
         defer { emulator.stop() }
         #expect(!emulator.endpoint.isEmpty, "\(emulator.banner)")
-        let environment = [
-            "HOME": "/nonexistent", "OBS_ENDPOINT": emulator.endpoint,
-            "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key",
-        ]
+        let environment = emulator.clientEnvironment.merging(["HOME": "/nonexistent"]) { a, _ in a }
 
         let run = try await runObswInBackground(
             ["--output", "jsonl", "-c", "let failed = executions bulk --state FAILED\nresume bulk $failed --concurrency 64"],

@@ -25,10 +25,7 @@ import Testing
         let run = Process()
         run.executableURL = obswBinary
         run.arguments = ["run", script]
-        run.environment = [
-            "PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "OBS_ENDPOINT": endpoint,
-            "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key",
-        ]
+        run.environment = emulator.clientEnvironment.merging(["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]) { a, _ in a }
         let output = Pipe()
         run.standardOutput = output
         run.standardError = output

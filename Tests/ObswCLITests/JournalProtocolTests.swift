@@ -10,8 +10,6 @@ import Testing
 /// it: a full disk, kill -9 at any moment, and two resumes of one graph at once. The
 /// emulator runs as a process of its own and counts every restore that took effect.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct JournalProtocolTests {
-    static let credentials = ["OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key"]
-
     /// An emulator with `count` FAILED executions of graph `bulk`. `failAlways`: a resumed
     /// execution fails again at once (at `speed`), so a second resume would be accepted —
     /// exactly what a rerun must not send.
@@ -26,7 +24,7 @@ import Testing
     }
 
     func environment(_ emulator: EmulatorProcess, _ dir: TemporaryDirectory) -> [String: String] {
-        Self.credentials.merging(["OBS_ENDPOINT": emulator.endpoint, "HOME": dir.path, "XDG_STATE_HOME": dir.path + "/state"]) { a, _ in a }
+        emulator.clientEnvironment.merging(["HOME": dir.path, "XDG_STATE_HOME": dir.path + "/state"]) { a, _ in a }
     }
 
     static let resumeAll = "let failed = executions bulk --state FAILED\nlet r = resume bulk $failed --concurrency 16 --journal "

@@ -6,8 +6,6 @@ import Testing
 /// with few refusals. The margins are generous (a loaded machine, a debug build); the exact
 /// figures come from `scripts/bench --only quota` (BENCHMARKS.md).
 @Suite(.timeLimit(.minutes(5))) struct PacingTests {
-    static let credentials = ["OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key"]
-
     func emulator(executions count: Int, quota: Int, _ dir: TemporaryDirectory) async throws -> EmulatorProcess {
         let scenario = dir.write("quota.json", """
             {"graphs": [{"name": "bulk", "states": ["work"], "seed": {"count": \(count), "failed": 1, "fail_always": 0, "running": 0}}]}
@@ -24,7 +22,7 @@ import Testing
         defer { emulator.stop() }
         let result = try await runObswInBackground(
             ["-c", "let f = executions bulk --state FAILED\nlet r = resume bulk $f --concurrency 32\nexpect len([x for x in r if x.outcome == \"resumed\"]) == 2400"],
-            environment: Self.credentials.merging(["HOME": dir.path, "OBS_ENDPOINT": emulator.endpoint]) { a, _ in a })
+            environment: emulator.clientEnvironment.merging(["HOME": dir.path]) { a, _ in a })
         #expect(result.status == 0, "\(result.stderr)")
         let quota = try await EmulatorControl.quota(emulator.endpoint)
         #expect(quota.granted == 2400)
@@ -48,7 +46,7 @@ import Testing
         defer { emulator.stop() }
         let result = try await runObswInBackground(
             ["-c", "let f = executions bulk --state FAILED\nresume bulk $f --concurrency 16 --rps 40"],
-            environment: Self.credentials.merging(["HOME": dir.path, "OBS_ENDPOINT": emulator.endpoint]) { a, _ in a })
+            environment: emulator.clientEnvironment.merging(["HOME": dir.path]) { a, _ in a })
         #expect(result.status == 0, "\(result.stderr)")
         let quota = try await EmulatorControl.quota(emulator.endpoint)
         #expect(quota.granted == 120 && quota.refused == 0, "\(quota)")

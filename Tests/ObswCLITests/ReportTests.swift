@@ -6,12 +6,8 @@ import Testing
 /// executions as one self-contained page — checked as the browser renders it (headless
 /// Chromium runs its script), and from journals written by hand for the edge cases.
 @Suite(.timeLimit(.minutes(5))) struct ReportTests {
-    static let credentials = ["OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key"]
-
     func environment(_ dir: TemporaryDirectory, _ emulator: EmulatorProcess? = nil) -> [String: String] {
-        var environment = Self.credentials.merging(["HOME": dir.path, "PATH": "/usr/bin:/bin"]) { a, _ in a }
-        if let emulator { environment["OBS_ENDPOINT"] = emulator.endpoint }
-        return environment
+        (emulator?.clientEnvironment ?? EmulatorProcess.demoCredentials).merging(["HOME": dir.path, "PATH": "/usr/bin:/bin"]) { a, _ in a }
     }
 
     /// Chromium from Debian's packages (`.ci/run` installs it when missing).
