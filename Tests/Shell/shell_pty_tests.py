@@ -6,7 +6,9 @@ Each test drives the real binary with pexpect, synchronised on the numbered prom
 per test and closes with "N passed, N failed"; exits 1 on any failure.
 """
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +51,24 @@ def finish(child):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, f"exit status {child.exitstatus}, signal {child.signalstatus}"
+
+
+def start_emulator(*arguments):
+    """`obsw emulator` in a process of its own; returns it and its endpoint once it serves."""
+    emulator = subprocess.Popen([BINARY, "emulator", "--port", "0", *arguments],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    banner = ""
+    while "control:" not in banner:
+        line = emulator.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the emulator did not start:\n{banner}")
+        banner += line
+    return emulator, re.search(r"API on (http://[\d.:]+)", banner).group(1)
+
+
+def emulator_env(endpoint):
+    return {"OBS_ENDPOINT": endpoint, "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY",
+            "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key"}
 
 
 def test_prompt_and_table():
@@ -194,18 +214,10 @@ def test_ctrl_c_cancels_a_running_command_and_clears_a_line():
 
 def test_ctrl_c_during_a_bulk_resume_returns_to_the_prompt_with_counts():
     # An emulator of its own whose every answer takes 300 ms, so the resume is still going.
-    import re
-    import subprocess
     import urllib.request
-    emulator = subprocess.Popen([BINARY, "emulator", "--port", "0", "--faults", "slow=1,slow-ms=300"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    emulator, endpoint = start_emulator("--faults", "slow=1,slow-ms=300")
     try:
-        banner = ""
-        while "control:" not in banner:
-            banner += emulator.stdout.readline()
-        endpoint = re.search(r"API on (http://[\d.:]+)", banner).group(1)
-        child = spawn(extra_env={"OBS_ENDPOINT": endpoint, "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY",
-                                 "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key"})
+        child = spawn(extra_env=emulator_env(endpoint))
         prompt(child, 1)
         child.sendline("let failed = executions thumbnails --state FAILED")
         prompt(child, 2)
@@ -416,21 +428,13 @@ def test_dash_c_on_a_terminal_shows_a_table():
 
 def test_a_throttled_resume_shows_its_pace_on_the_live_line():
     # A quota of 5 restores a second (a bucket of one): the first burst of 8 is refused.
-    import re
-    import subprocess
     scenario = os.path.join(tempfile.mkdtemp(prefix="obsw-pty-quota-"), "quota.json")
     with open(scenario, "w") as f:
         f.write('{"graphs": [{"name": "bulk", "states": ["work"], "seed": {"count": 30, "failed": 1, "fail_always": 0, "running": 0}}]}')
-    emulator = subprocess.Popen([BINARY, "emulator", "--port", "0", "--scenario", scenario, "--rate-limit", "5"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    emulator, endpoint = start_emulator("--scenario", scenario, "--rate-limit", "5")
     try:
-        banner = ""
-        while "control:" not in banner:
-            banner += emulator.stdout.readline()
-        endpoint = re.search(r"API on (http://[\d.:]+)", banner).group(1)
         child = spawn("-c", "let f = executions bulk --state FAILED\nresume bulk $f --concurrency 8",
-                      extra_env={"OBS_ENDPOINT": endpoint, "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY",
-                                 "OBS_SECRET_ACCESS_KEY": "obsw-emulator-demo-secret-key"})
+                      extra_env=emulator_env(endpoint))
         child.timeout = 60
         # The live line: counts, the rate, the pace and the refusals absorbed so far.
         child.expect(r"resume bulk: \d+/30 — \d+ resumed, 0 skipped, 0 failed, \d+/s \(paced to \d+/s, [1-9]\d* throttled\)")
