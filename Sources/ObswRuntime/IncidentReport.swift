@@ -9,7 +9,7 @@ import ObswLang
 /// filtered (also from the address: `report.html#q=timeout&outcome=resumed&final=FAILED`).
 public struct IncidentReport: Sendable {
     public let history: JournalHistory
-    /// The current record of each execution, by `graph \0 name`; missing when not read.
+    /// The current record of each execution, by its entry's `key`; missing when not read.
     public let finals: [String: ExecutionInfo]
     /// Why the final states are missing or partial, when they are.
     public let finalNote: String?
@@ -21,8 +21,6 @@ public struct IncidentReport: Sendable {
         self.finalNote = finalNote
         self.generatedAt = generatedAt
     }
-
-    static func key(_ graph: String, _ name: String) -> String { graph + "\u{0}" + name }
 
     /// Reads each execution of the journal, 16 at once. Those that cannot be read are left
     /// out; the note says how many and the first reason. An authentication error, or 16
@@ -41,9 +39,9 @@ public struct IncidentReport: Sendable {
                 next += 1
                 group.addTask {
                     do throws(OBSWorkflowError) {
-                        return (key(entry.graph, entry.name), .success(try await client.execution(graph: entry.graph, name: entry.name)))
+                        return (entry.key, .success(try await client.execution(graph: entry.graph, name: entry.name)))
                     } catch {
-                        return (key(entry.graph, entry.name), .failure(error))
+                        return (entry.key, .failure(error))
                     }
                 }
             }
@@ -83,7 +81,7 @@ public struct IncidentReport: Sendable {
     /// The executions' states now.
     var finalCounts: [(String, Int)] {
         var counts: [String: Int] = [:]
-        for entry in history.entries { counts[finals[Self.key(entry.graph, entry.name)]?.state?.rawValue ?? "unknown", default: 0] += 1 }
+        for entry in history.entries { counts[finals[entry.key]?.state?.rawValue ?? "unknown", default: 0] += 1 }
         return Self.ordered(counts, first: ["SUCCESS", "RUNNING", "FAILED"])
     }
 
@@ -95,7 +93,7 @@ public struct IncidentReport: Sendable {
     /// The resumed executions that are FAILED now, grouped by cause.
     var failedAgain: [Triage.Group] {
         let details = history.entries.compactMap { entry -> (name: String, info: ExecutionInfo)? in
-            guard entry.outcome == "resumed", let info = finals[Self.key(entry.graph, entry.name)], info.state == .failed else { return nil }
+            guard entry.outcome == "resumed", let info = finals[entry.key], info.state == .failed else { return nil }
             return (entry.name, info)
         }
         return Triage.group(details).groups
@@ -268,7 +266,7 @@ public struct IncidentReport: Sendable {
 
             """
         for entry in history.entries {
-            let info = finals[Self.key(entry.graph, entry.name)]
+            let info = finals[entry.key]
             let outcome = entry.outcome ?? "unrecorded"
             let state = info?.state?.rawValue ?? (finals.isEmpty ? "" : "unknown")
             let failed = info?.state == .failed ? info?.failedStates.first : nil

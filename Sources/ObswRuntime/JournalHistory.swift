@@ -22,6 +22,10 @@ public struct JournalHistory: Sendable {
         public var reason: String?
         /// When the outcome was recorded (epoch ms).
         public var outcomeAt: Int?
+
+        /// One execution of one graph, as a dictionary key.
+        public var key: String { Self.key(graph: graph, name: name) }
+        static func key(graph: String, name: String) -> String { graph + "\u{0}" + name }
     }
 
     /// A pace line: the pace in force and the refusals absorbed so far.
@@ -70,7 +74,7 @@ public struct JournalHistory: Sendable {
                 history.unreadable += 1
                 continue
             }
-            let key = graph + "\u{0}" + name
+            let key = Entry.key(graph: graph, name: name)
             let position = index[key] ?? {
                 history.entries.append(Entry(graph: graph, name: name))
                 index[key] = history.entries.count - 1
