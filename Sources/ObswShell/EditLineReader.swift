@@ -45,6 +45,10 @@ public final class EditLineReader: LineReader {
         shim_el_bind(editLine, "^R", "em-inc-search-prev")
         hasTerminal = tcgetattr(0, &original) == 0
         Self.installInterruptHandler()
+        // Before the first prompt too: libedit shows the prompt while the terminal is still
+        // in line mode and leaves it only at the first key, so a Ctrl-D typed as the prompt
+        // appears was taken by the line discipline and reached the shell as a NUL key.
+        holdTypeAhead()
     }
 
     /// Between lines: keys wait in the terminal, unechoed, for the next prompt.

@@ -416,6 +416,27 @@ def test_prompt_names_the_profile():
     finish(child)
 
 
+def test_ctrl_d_the_moment_the_first_prompt_shows_ends_the_shell():
+    # libedit draws the prompt before it leaves line mode; a Ctrl-D typed in that gap was
+    # taken by the terminal's line discipline and reached the shell as a NUL key (the shell
+    # then waited for more). Under strace, which slows each system call, the gap is wide
+    # enough that the old shell missed 6 Ctrl-Ds of 10; without strace it is microseconds.
+    traced = shutil.which("strace") and subprocess.run(
+        ["strace", "-o", "/dev/null", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    if not traced:
+        print("note: strace cannot trace here; the Ctrl-D test runs without widening the gap")
+    env = {"TERM": "xterm", "LANG": "C.UTF-8", "HOME": STATE, "XDG_STATE_HOME": STATE, "PATH": "/usr/bin:/bin"}
+    command, arguments = ("strace", ["-f", "-o", "/dev/null", BINARY]) if traced else (BINARY, [])
+    for _ in range(10):
+        child = pexpect.spawn(command, arguments, env=env, encoding="utf-8", timeout=15, dimensions=(40, 160))
+        child.delaybeforesend = None
+        prompt(child, 1)
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF, timeout=10)
+        child.close()
+        assert child.exitstatus == 0, f"exit status {child.exitstatus}, signal {child.signalstatus}"
+
+
 def test_dash_c_on_a_terminal_shows_a_table():
     # Piped, -c prints no value unless --output is given (CommandLineTests); on a terminal it
     # shows the value as the shell would.
