@@ -31,6 +31,12 @@ static inline int shim_el_bind(EditLine *el, const char *key, const char *name) 
     return el_set(el, EL_BIND, key, name, NULL);
 }
 
+// Between lines libedit gives the terminal back in line mode with echo; for type-ahead the
+// shell wants neither (keys typed in line mode are echoed, and Ctrl-D becomes end-of-file).
+static inline int shim_el_keep_keys_raw_between_lines(EditLine *el) {
+    return el_set(el, EL_SETTY, "-x", "-icanon", "-echo", NULL);
+}
+
 static inline int shim_history_set_size(History *h, int size) {
     HistEvent ev;
     return history(h, &ev, H_SETSIZE, size);

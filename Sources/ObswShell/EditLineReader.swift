@@ -24,6 +24,8 @@ public final class EditLineReader: LineReader {
     public init(programName: String, completer: Completer, historyEntries: [String], historySize: Int) {
         shim_use_utf8_locale()
         self.completer = completer
+        // Before libedit changes the terminal.
+        hasTerminal = tcgetattr(0, &original) == 0
         editLine = el_init(programName, shim_stdin(), shim_stdout(), shim_stderr())
         history = history_init()
         shim_history_set_size(history, Int32(max(historySize, 1)))
@@ -43,24 +45,11 @@ public final class EditLineReader: LineReader {
         }
         shim_el_bind(editLine, "^I", "obsw-complete")
         shim_el_bind(editLine, "^R", "em-inc-search-prev")
-        hasTerminal = tcgetattr(0, &original) == 0
+        // libedit's mode between lines (and before the first prompt, which it draws before
+        // it leaves that mode): no line discipline and no echo. In line mode a Ctrl-D typed
+        // as a prompt appeared became end-of-file, and reached the shell as a NUL key.
+        shim_el_keep_keys_raw_between_lines(editLine)
         Self.installInterruptHandler()
-        // Before the first prompt too: libedit shows the prompt while the terminal is still
-        // in line mode and leaves it only at the first key, so a Ctrl-D typed as the prompt
-        // appears was taken by the line discipline and reached the shell as a NUL key.
-        holdTypeAhead()
-    }
-
-    /// Between lines: keys wait in the terminal, unechoed, for the next prompt.
-    private func holdTypeAhead() {
-        guard hasTerminal else { return }
-        var held = original
-        held.c_lflag &= ~tcflag_t(ICANON | ECHO)
-        withUnsafeMutableBytes(of: &held.c_cc) { cc in
-            cc[Int(VMIN)] = 1
-            cc[Int(VTIME)] = 0
-        }
-        tcsetattr(0, TCSANOW, &held)
     }
 
     public func suspend() {
@@ -75,8 +64,9 @@ public final class EditLineReader: LineReader {
     static func installInterruptHandler() { _ = obsw_install_sigint() }
 
     deinit {
-        suspend()
+        // The terminal's own settings go back last, after libedit's cleanup.
         el_end(editLine)
+        suspend()
         history_end(history)
         free(prompt)
     }
@@ -88,7 +78,6 @@ public final class EditLineReader: LineReader {
         _ = obsw_take_interrupt()
         var count: Int32 = 0
         let result = el_gets(editLine, &count)
-        holdTypeAhead()
         if obsw_take_interrupt() != 0 || (result == nil && count == -1 && errno == EINTR) {
             writeOut("\n")
             return .interrupted
