@@ -162,11 +162,10 @@ public final class InterruptWatcher: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
-    /// - Parameter discardPending: drop a Ctrl-C that arrived before (the shell: one typed at
-    ///   the prompt was already handled there); a script keeps it.
-    public init(flag: InterruptFlag, discardPending: Bool = true) {
+    /// A Ctrl-C that arrived before is kept: the shell's line reader took any typed at the
+    /// prompt, so one pending here was pressed after Enter, to stop what is starting.
+    public init(flag: InterruptFlag) {
         self.flag = flag
-        if discardPending { _ = EditLineReader.takeInterrupt() }
         let thread = Thread { [self] in
             while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
                 if EditLineReader.takeInterrupt() { self.flag.raise() }

@@ -92,7 +92,7 @@ final class ScriptRunner: EngineDelegate {
         engine.tracksIgnoredFailures = true
         // Ctrl-C or SIGTERM: stop starting new work, let calls in flight finish, exit 130.
         EditLineReader.installScriptInterruptHandlers()
-        let watcher = InterruptWatcher(flag: engine.interrupt, discardPending: false)
+        let watcher = InterruptWatcher(flag: engine.interrupt)
         let status = EngineThread.run {
             let status = self.outcomeStatus(self.engine.run(file))
             self.engine.releaseGlobals()  // on this thread's large stack: values may be deeply nested
