@@ -20,6 +20,8 @@ public final class EditLineReader: LineReader {
     /// The terminal's settings when the shell started; given back at exit and to a pager.
     private var original = termios()
     private var hasTerminal = false
+    /// The terminal was given its own settings (a pager); the next read takes it back.
+    private var suspended = false
 
     public init(programName: String, completer: Completer, historyEntries: [String], historySize: Int) {
         shim_use_utf8_locale()
@@ -55,6 +57,7 @@ public final class EditLineReader: LineReader {
     public func suspend() {
         guard hasTerminal else { return }
         tcsetattr(0, TCSANOW, &original)
+        suspended = true
     }
 
     /// For scripts (no terminal to read): SIGINT and SIGTERM set the flag.
@@ -76,6 +79,10 @@ public final class EditLineReader: LineReader {
         prompt = strdup(text)
         fflush(shim_stdout())
         _ = obsw_take_interrupt()
+        if suspended {
+            shim_el_keep_keys_raw_between_lines(editLine)  // applies at once
+            suspended = false
+        }
         var count: Int32 = 0
         let result = el_gets(editLine, &count)
         if obsw_take_interrupt() != 0 || (result == nil && count == -1 && errno == EINTR) {
