@@ -76,14 +76,16 @@ final class ScriptRunner: EngineDelegate {
         reports.record(check, file: file, line: line)
     }
 
+    /// The file and line of `span` (line 0 when the file is not known).
     func place(_ span: Span) -> (file: String, line: Int) {
         guard let file = engine.sources.file(span.file) else { return ("<unknown>", 0) }
         return (file.name, file.location(of: Int(span.start)).line)
     }
 
+    /// `file:line`, as messages name a place.
     func location(_ span: Span) -> String {
-        guard let file = engine.sources.file(span.file) else { return "<unknown>" }
-        return "\(file.name):\(file.location(of: Int(span.start)).line)"
+        let (file, line) = place(span)
+        return line > 0 ? "\(file):\(line)" : file
     }
 
     /// Runs a whole program and returns the exit status.
