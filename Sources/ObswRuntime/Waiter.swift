@@ -30,21 +30,29 @@ struct Waiter {
 
     static let individualLimit = 20
 
+    /// Where RUNNING executions are listed from: the service's whole listing, a window from
+    /// the earliest start of the targets (a service that lists only recent ones), or not
+    /// yet (a target's start is still unknown: the first round reads each one).
+    enum RunningListing: Equatable {
+        case everything
+        case window(TimeWindow)
+        case notYet
+    }
+
     /// The final record of each target, in target order (values are made by the command).
     /// `startedAt`: start times known from the records given as targets.
     func run(_ targets: [String], startedAt known: [String: Int] = [:]) async throws(ScriptError) -> [Execution] {
         let distinct = targets.distinctInOrder()
         var starts = known
         let windowed = if case .serviceDefault = client.listingWindow { true } else { false }
-        /// The window to list RUNNING ones in: nil when any target's start is unknown.
-        func listingWindow() -> TimeWindow?? {
-            guard windowed else { return .some(nil) }
+        func runningListing() -> RunningListing {
+            guard windowed else { return .everything }
             var earliest = Int.max
             for name in distinct {
-                guard let start = starts[name] else { return nil }
+                guard let start = starts[name] else { return .notYet }
                 earliest = min(earliest, start)
             }
-            return .some(TimeWindow(since: earliest - 1000))
+            return .window(TimeWindow(since: earliest - 1000))
         }
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(options.timeoutMilliseconds)
@@ -52,7 +60,9 @@ struct Waiter {
         var delay = min(250, options.intervalMilliseconds)
         while true {
             var pending = distinct.filter { finished[$0] == nil }
-            if pending.count > Self.individualLimit, let window = listingWindow() {
+            let listing = runningListing()
+            if pending.count > Self.individualLimit, listing != .notYet {
+                let window: TimeWindow? = if case .window(let window) = listing { window } else { nil }
                 // Those not RUNNING any more have finished: read just them.
                 var running: Set<String> = []
                 do {
