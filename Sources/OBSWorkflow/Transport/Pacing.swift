@@ -33,9 +33,8 @@ public final class Pacing: Sendable {
 /// decrease belong to the congestion already answered (each request carries its pace's
 /// `epoch`) and do not lower it again.
 ///
-/// Measured through `obsw emulator --rate-limit` (BENCHMARKS.md, row 6): at 250/s, 0.94 of
-/// the quota with 1.1 % refused (medians); at 100/s 0.90 with 3.8 % refused, most of them
-/// the first burst of `--concurrency` requests, sent before anything was known.
+/// Measured through `obsw emulator --rate-limit` in BENCHMARKS.md, row 6. At 100/s most of
+/// the refusals are the first burst of `--concurrency` requests, sent before anything was known.
 public final class Pacer: Sendable {
     /// The share of the accepted rate given up on a refusal (CUBIC's β is 0.3; a quota is
     /// a hard line, not a shared queue, so a smaller step wastes less).
