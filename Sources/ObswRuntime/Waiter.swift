@@ -60,8 +60,8 @@ struct Waiter {
         var delay = min(250, options.intervalMilliseconds)
         while true {
             var pending = distinct.filter { finished[$0] == nil }
-            let listing = runningListing()
-            if pending.count > Self.individualLimit, listing != .notYet {
+            // Only when there are many to read: finding the window walks every target.
+            if pending.count > Self.individualLimit, case let listing = runningListing(), listing != .notYet {
                 let window: TimeWindow? = if case .window(let window) = listing { window } else { nil }
                 // Those not RUNNING any more have finished: read just them.
                 var running: Set<String> = []
