@@ -21,11 +21,17 @@ STATE = tempfile.mkdtemp(prefix="obsw-pty-")
 HISTORY = os.path.join(STATE, "obsw", "history")
 
 
-def spawn(*arguments, state=STATE, extra_env=None):
+def environment(state=STATE, extra_env=None):
     env = {"TERM": "xterm", "LANG": "C.UTF-8", "HOME": STATE, "XDG_STATE_HOME": state, "PATH": "/usr/bin:/bin"}
     env.update(extra_env or {})
-    child = pexpect.spawn(BINARY, list(arguments), env=env, encoding="utf-8", timeout=15, dimensions=(40, 160))
-    return child
+    return env
+
+
+def spawn(*arguments, state=STATE, extra_env=None, under=()):
+    """obsw in a pseudo-terminal; `under`: a command to run it under (strace ...)."""
+    command = [*under, BINARY, *arguments]
+    return pexpect.spawn(command[0], command[1:], env=environment(state, extra_env), encoding="utf-8",
+                         timeout=15, dimensions=(40, 160))
 
 
 def prompt(child, n):
@@ -46,9 +52,9 @@ def tab_until(child, pattern, tries=20):
     raise AssertionError(f"Tab never offered {pattern!r}")
 
 
-def finish(child):
+def finish(child, timeout=-1):
     child.sendcontrol("d")
-    child.expect(pexpect.EOF)
+    child.expect(pexpect.EOF, timeout=timeout)
     child.close()
     assert child.exitstatus == 0, f"exit status {child.exitstatus}, signal {child.signalstatus}"
 
@@ -293,8 +299,7 @@ def test_type_ahead_is_kept_while_a_command_runs():
     assert child.exitstatus == 0, (child.exitstatus, child.signalstatus)
     # The terminal is given back as it was: line editing and echo on after obsw ends, even
     # when it ends in the middle of held type-ahead.
-    env = {"TERM": "xterm", "LANG": "C.UTF-8", "HOME": STATE, "XDG_STATE_HOME": STATE, "PATH": "/usr/bin:/bin"}
-    shell = pexpect.spawn("/bin/sh", ["-c", f"'{BINARY}'; stty -a"], env=env, encoding="utf-8", timeout=15)
+    shell = pexpect.spawn("/bin/sh", ["-c", f"'{BINARY}'; stty -a"], env=environment(), encoding="utf-8", timeout=15)
     prompt(shell, 1)
     shell.sendline("sleep 500ms")
     shell.sendline("exit 4")
@@ -426,24 +431,19 @@ def test_ctrl_d_the_moment_the_first_prompt_shows_ends_the_shell():
         ["strace", "-o", "/dev/null", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     if not traced:
         print("note: strace cannot trace here; the Ctrl-D test runs without widening the gap")
-    env = {"TERM": "xterm", "LANG": "C.UTF-8", "HOME": STATE, "XDG_STATE_HOME": STATE, "PATH": "/usr/bin:/bin"}
-    command, arguments = ("strace", ["-f", "-o", "/dev/null", BINARY]) if traced else (BINARY, [])
+    tracer = ("strace", "-f", "-o", "/dev/null") if traced else ()
     for attempt in range(10):
         # Every other time at the prompt after a pager, which gives the terminal its own
         # settings (there the gap did not show in 10 traced tries: this checks the path works).
         paged = attempt % 2 == 1
-        child = pexpect.spawn(command, arguments, env={**env, "PAGER": "sed s/^/PAGED:/"},
-                              encoding="utf-8", timeout=15, dimensions=(40, 160))
+        child = spawn(extra_env={"PAGER": "sed s/^/PAGED:/"}, under=tracer)
         child.delaybeforesend = None
         prompt(child, 1)
         if paged:
             child.sendline('[{"i": i} for i in range(60)]')
             child.expect_exact("PAGED:")
             prompt(child, 2)
-        child.sendcontrol("d")
-        child.expect(pexpect.EOF, timeout=10)
-        child.close()
-        assert child.exitstatus == 0, f"exit status {child.exitstatus}, signal {child.signalstatus}"
+        finish(child, timeout=10)
 
 
 def test_dash_c_on_a_terminal_shows_a_table():
