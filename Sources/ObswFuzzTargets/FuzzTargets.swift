@@ -2,6 +2,8 @@ import OBSWorkflow
 import OBSWorkflowEmulator
 import ObswJSON
 import ObswLang
+import ObswRuntime
+import ObswText
 
 /// Every fuzz target by name: what `obsw-fuzz` (libFuzzer, `scripts/fuzz TARGET`) and the
 /// corpus replay test (`FuzzTargetsTests`) drive. Each takes arbitrary bytes from outside;
@@ -14,6 +16,7 @@ public enum FuzzTargets {
         ("durations", durations),
         ("config", config),
         ("emulator", EmulatorFuzzEntry.handle),
+        ("output", OutputLines.check),
     ]
 
     public static func named(_ name: String) -> (@Sendable ([UInt8]) -> Void)? { all.first { $0.name == name }?.run }

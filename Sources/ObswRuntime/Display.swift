@@ -1,7 +1,10 @@
 import ObswLang
+import ObswText
 
 /// How the shell shows a value: a list of records as an aligned table, one record as
 /// aligned `key  value` lines (nested records indented), anything else in literal form.
+/// Names and texts from the service reach a terminal here: every control in them is shown
+/// (`\u{1b}`, `\r`), never obeyed (`Escape.terminal`).
 public enum Display {
     /// Cells longer than this are cut with `…`, so one long URN does not widen every row.
     public static let maximumCellWidth = 48
@@ -25,7 +28,8 @@ public enum Display {
         case .map(let m) where !m.isEmpty:
             return record(m, indent: "", palette: palette)
         case .string(let s):
-            return s
+            // A string shown as it is, lines and all; but no control reaches the terminal.
+            return Escape.terminalLines(s)
         default:
             return value.literalText
         }
@@ -59,7 +63,7 @@ public enum Display {
         var hidden: [String] = []
         var used = 0
         for key in ordered {
-            let w = max(key.count, rows.map { cell($0[key]).count }.max() ?? 0)
+            let w = max(Escape.terminal(key).count, rows.map { cell($0[key]).count }.max() ?? 0)
             if columns.isEmpty || used + 2 + w <= maximum {
                 columns.append(key)
                 used += (columns.count == 1 ? 0 : 2) + w
@@ -68,8 +72,9 @@ public enum Display {
             }
         }
         let cells = rows.map { row in columns.map { cell(row[$0]) } }
+        let headers = columns.map(Escape.terminal)
         let widths = columns.indices.map { i in
-            max(columns[i].count, cells.map { $0[i].count }.max() ?? 0)
+            max(headers[i].count, cells.map { $0[i].count }.max() ?? 0)
         }
         let coloured = columns.map { stateColumns.contains($0) && palette.enabled }
         func line(_ values: [String], body: Bool = true) -> String {
@@ -81,7 +86,7 @@ public enum Display {
             }
             return text
         }
-        var lines = [line(columns, body: false), line(widths.map { String(repeating: "-", count: $0) }, body: false)]
+        var lines = [line(headers, body: false), line(widths.map { String(repeating: "-", count: $0) }, body: false)]
         lines += cells.map { line($0) }
         var footer = "(\(rows.count) \(rows.count == 1 ? "row" : "rows")"
         if !hidden.isEmpty { footer += "; not shown: \(hidden.joined(separator: ", "))" }
@@ -107,17 +112,18 @@ public enum Display {
         case .time: text = value.displayText  // ISO-8601, as print shows it
         default: text = value.literalText
         }
-        let flat = text.replacing("\n", with: " ")
+        let flat = Escape.terminal(text)
         return flat.count > maximumCellWidth ? String(flat.prefix(maximumCellWidth - 1)) + "…" : flat
     }
 
     static func record(_ map: ValueMap, indent: String, palette: Palette = .plain) -> String {
-        let width = map.keys.map(\.count).max() ?? 0
+        let width = map.keys.map { Escape.terminal($0).count }.max() ?? 0
         // An execution's state is what an operator looks for first.
         let keys = map["execution_state"] == nil ? Array(map.keys) : ["execution_state"] + map.keys.filter { $0 != "execution_state" }
         return keys.map { key -> String in
             let value = map[key] ?? .null
-            let label = indent + key
+            let shownKey = Escape.terminal(key)
+            let label = indent + shownKey
             if case .map(let inner) = value, !inner.isEmpty {
                 return label + ":\n" + record(inner, indent: indent + "  ", palette: palette)
             }
@@ -128,8 +134,9 @@ public enum Display {
             case .time: text = value.displayText
             default: text = value.literalText
             }
+            text = Escape.terminal(text)
             if stateColumns.contains(key), let style = Palette.style(ofState: text) { text = palette.paint(text, style) }
-            return label + String(repeating: " ", count: width - key.count + 2) + text
+            return label + String(repeating: " ", count: width - shownKey.count + 2) + text
         }.joined(separator: "\n")
     }
 }

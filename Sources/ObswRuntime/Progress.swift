@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ObswText
 import Synchronization
 
 /// One self-rewriting status line on standard error while a long command runs, when that
@@ -35,20 +36,21 @@ public final class ProgressReporter: Sendable {
             last = now
             return true
         }
-        if draw { emit("\r\u{1B}[K" + line) }
+        // The line names executions and quotes the service: its controls are shown, not obeyed.
+        if draw { emit("\r\u{1B}[K" + Escape.terminal(line)) }
     }
 
     /// A one-line note on standard error (not in silent mode).
     func note(_ text: String) {
         guard enabled else { return }
         if live { emit("\r\u{1B}[K") }
-        emit("obsw: " + text + "\n")
+        emit("obsw: " + Escape.terminalLines(text) + "\n")
     }
 
     func finish(_ summary: String?) {
         guard enabled else { return }
         if live { emit("\r\u{1B}[K") }
-        if let summary { emit(summary + "\n") }
+        if let summary { emit(Escape.terminalLines(summary) + "\n") }
     }
 
     private func emit(_ text: String) { writeAll(2, Array(text.utf8)) }

@@ -1,4 +1,5 @@
 import ObswLang
+import ObswText
 
 /// Tab completion: command names, keywords, builtins and variables where a statement or an
 /// expression starts; `--options` of the command being typed and their values (`--state F`
@@ -56,6 +57,9 @@ public final class Completer: @unchecked Sendable {
         }
 
         var candidates: [String]
+        // Names from the service: inserted as one quoted argument when they are not a plain
+        // word (`exec-2;print "x"` must never become code), matched as typed or quoted.
+        var names: [String] = []
         let command = words.first.flatMap { catalog.command(named: $0) }
         if word.hasPrefix("$") {
             candidates = variables().map { "$" + $0 }
@@ -76,16 +80,23 @@ public final class Completer: @unchecked Sendable {
             // What the argument being typed names, as the command declares it.
             switch command.kind(ofArgument: positionalCount(words)) {
             case .helpTopic: candidates = catalog.commands.map(\.name) + LanguageHelp.topicNames
-            case .graph: candidates = graphs()
+            case .graph:
+                candidates = []
+                names = graphs()
             case .execution:
                 let graphIndex = command.argumentKinds.firstIndex { if case .graph = $0 { true } else { false } }
-                candidates = graphIndex.flatMap { positional(words, $0) }.map { executions($0, command.name) } ?? []
+                candidates = []
+                names = graphIndex.flatMap { positional(words, $0) }.map { executions($0, command.name) } ?? []
             case .other: candidates = []
             }
         } else {
             candidates = []
         }
-        let matching = Set(candidates.filter { $0.hasPrefix(word) })
+        var matching = Set(candidates.filter { $0.hasPrefix(word) })
+        for name in names {
+            let inserted = Escape.languageWord(name)
+            if inserted.hasPrefix(word) || name.hasPrefix(word) { matching.insert(inserted) }
+        }
         return (prefix + word, matching.map { prefix + $0 }.sorted())
     }
 
@@ -114,9 +125,10 @@ public final class Completer: @unchecked Sendable {
         return index < all.count ? all[index] : nil
     }
 
-    /// The longest text all candidates share beyond `word`.
+    /// The longest text all candidates share beyond `word` (none when a candidate replaces
+    /// the word rather than extending it: a quoted name for an unquoted prefix).
     public static func commonExtension(_ word: String, _ candidates: [String]) -> String {
-        guard var common = candidates.first else { return "" }
+        guard var common = candidates.first, candidates.allSatisfy({ $0.hasPrefix(word) }) else { return "" }
         for c in candidates.dropFirst() {
             while !c.hasPrefix(common) { common.removeLast() }
         }

@@ -1,6 +1,7 @@
 import CLibEdit
 import CShellSignals
 import ObswRuntime
+import ObswText
 
 #if canImport(Glibc)
 import Glibc
@@ -112,8 +113,15 @@ public final class EditLineReader: LineReader {
         guard !candidates.isEmpty else { return UInt8(CC_REFRESH_BEEP) }
         if candidates.count == 1 {
             // A word ends with a space; a call (`len(`) goes on inside its brackets.
-            let ending = candidates[0].hasSuffix("(") ? "" : " "
-            el_insertstr(el, String(candidates[0].dropFirst(word.count)) + ending)
+            let candidate = candidates[0]
+            let ending = candidate.hasSuffix("(") ? "" : " "
+            if candidate.hasPrefix(word) {
+                el_insertstr(el, String(candidate.dropFirst(word.count)) + ending)
+            } else {
+                // A name that had to be quoted replaces what was typed of it.
+                el_deletestr(el, Int32(word.unicodeScalars.count))
+                el_insertstr(el, candidate + ending)
+            }
             return UInt8(CC_REFRESH)
         }
         let common = Completer.commonExtension(word, candidates)
@@ -121,7 +129,7 @@ public final class EditLineReader: LineReader {
             el_insertstr(el, common)
             return UInt8(CC_REFRESH)
         }
-        writeOut("\n" + candidates.joined(separator: "  ") + "\n")
+        writeOut("\n" + candidates.map(Escape.terminal).joined(separator: "  ") + "\n")
         return UInt8(CC_REDISPLAY)
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import ObswLang
+import ObswText
 import ObswRuntime
 
 #if canImport(Glibc)
@@ -110,7 +111,7 @@ public final class Shell: EngineDelegate {
                 kept = ""
             }
             if error.kind == .interrupted {
-                writeError("\n" + (error.message.hasPrefix("interrupted") ? error.message : "interrupted: \(error.message)") + kept)
+                writeError("\n" + Escape.terminal(error.message.hasPrefix("interrupted") ? error.message : "interrupted: \(error.message)") + kept)
             } else {
                 var diagnostic = error.diagnostic
                 if error.kind != .runtime { diagnostic.message = "\(error.kind.rawValue) error: \(error.message)" }
@@ -151,7 +152,7 @@ public final class Shell: EngineDelegate {
     }
 
     public func checkFailed(_ failure: CheckResult) {
-        writeError(failure.report.joined(separator: "\n"))
+        writeError(failure.report.map(Escape.terminal).joined(separator: "\n"))
     }
 }
 

@@ -1,7 +1,11 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import ObswLang
 import ObswRuntime
 import ObswShell
+import ObswSystem
+import ObswText
 
 /// Runs scripts for `obsw run`, `obsw -c` and piped input: prints output, check failures and
 /// errors in the runner's format, and turns the outcome into the documented exit status.
@@ -31,12 +35,12 @@ final class ScriptRunner: EngineDelegate {
         engine.delegate = self
     }
 
-    /// Reports every check as JUnit XML to `junitPath` and/or TAP 14 on standard output
+    /// Reports every check as JUnit XML to `junit` and/or TAP 14 on standard output
     /// (then `print` goes to standard error, and TAP replaces the closing summary).
-    func reportChecks(junitPath: String?, tap: Bool) {
-        guard junitPath != nil || tap else { return }
+    func reportChecks(junit: OutputFile?, tap: Bool) {
+        guard junit != nil || tap else { return }
         engine.reportsEveryCheck = true
-        reports = CheckReports(junitPath: junitPath, tap: tap) { [unowned self] text in self.output.append(text) }
+        reports = CheckReports(junit: junit, tap: tap) { [unowned self] text in self.output.append(text) }
     }
 
     /// Standard output belongs to something else than `print` (one JSON document, or TAP).
@@ -63,8 +67,9 @@ final class ScriptRunner: EngineDelegate {
     func checkFailed(_ failure: CheckResult) {
         report(failure)
         output.flush()
-        var lines = failure.report
-        lines[0] = "\(location(failure.span)): " + lines[0]
+        // The report quotes values, which may hold a service's text: shown, never obeyed.
+        var lines = failure.report.map(Escape.terminal)
+        lines[0] = "\(Escape.terminal(location(failure.span))): " + lines[0]
         writeError(lines.joined(separator: "\n"))
     }
 
@@ -152,7 +157,7 @@ final class ScriptRunner: EngineDelegate {
         guard !ignored.isEmpty else { return false }
         output.flush()
         for failure in ignored {
-            writeError("\(location(failure.span)): \(errorPalette.paint("error:", .error)) \(failure.message); the result was not kept, so obsw exits 3 "
+            writeError("\(Escape.terminal(location(failure.span))): \(errorPalette.paint("error:", .error)) \(Escape.terminal(failure.message)); the result was not kept, so obsw exits 3 "
                 + "(keep it, e.g. let results = ..., to decide in the script)")
         }
         return true

@@ -83,40 +83,6 @@ enum OutputFormat: String, CaseIterable {
     }
 }
 
-/// `--output tsv`: a header of field names, then one line per record, for `cut`, `sort` and
-/// spreadsheets. A tab or newline inside a value is written as `\t` or `\n`.
-enum TabSeparated {
-    static func render(_ value: Value) -> String {
-        switch value {
-        case .null: return ""
-        case .list(let items):
-            let records = items.compactMap { if case .map(let m) = $0 { m } else { nil } }
-            guard records.count == items.count, !records.isEmpty else {
-                return items.map { field($0) + "\n" }.joined()
-            }
-            let keys = Display.fieldNames(records)
-            var text = keys.joined(separator: "\t") + "\n"
-            for record in records { text += keys.map { field(record[$0] ?? .null) }.joined(separator: "\t") + "\n" }
-            return text
-        case .map(let m):
-            return m.map { key, value in field(.string(key)) + "\t" + field(value) + "\n" }.joined()
-        default:
-            return field(value) + "\n"
-        }
-    }
-
-    static func field(_ value: Value) -> String {
-        let text: String
-        switch value {
-        case .null: text = ""
-        case .string(let s): text = s
-        case .list, .map: text = JSONBridge.jsonLenient(value).jsonText
-        default: text = value.displayText
-        }
-        return text.replacing("\\", with: "\\\\").replacing("\t", with: "\\t").replacing("\n", with: "\\n").replacing("\r", with: "\\r")
-    }
-}
-
 /// `--color`: whether text for a terminal is coloured.
 enum ColorChoice: String, CaseIterable, ExpressibleByArgument {
     case auto, always, never

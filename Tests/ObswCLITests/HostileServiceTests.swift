@@ -12,6 +12,32 @@ import Testing
         ["HOME": "/nonexistent", "OBS_ENDPOINT": endpoint, "OBS_ACCESS_KEY_ID": "OBSWEMULATORDEMOKEY", "OBS_SECRET_ACCESS_KEY": secret]
     }
 
+    /// Names and error texts from the service reached the terminal unchanged: an OSC title
+    /// change, a screen clear, a bare CR. In tables, records and diagnostics every control
+    /// is now shown (`\u{1b}`, `\r`), never obeyed.
+    @Test func controlsFromTheServiceAreShownNotObeyed() async throws {
+        let hostile = #"thumb\u001b]0;owned\u0007\u001b[2J\rX\r\nforged\u009b31m"#
+        let server = try await TestHTTPServer.start { request, _ in
+            if request.target.hasPrefix("/v2/workflows/broken") {
+                return .json(400, #"{"error_code":"WF.0001","error_msg":"bad \#(hostile)"}"#)
+            }
+            return .json(200, #"{"count":1,"graphs":[{"name":"\#(hostile)","description":"\#(hostile)"}]}"#)
+        }
+        defer { Task { await server.stop() } }
+        let shown = #"thumb\u{1b}]0;owned\u{7}\u{1b}[2J\rX\r\nforged\u{9b}31m"#
+        for format in ["table", "tsv"] {
+            let table = try await runObswInBackground(["-c", "graphs", "-o", format], environment: environment(server.endpoint))
+            #expect(table.status == 0, "\(table.stderr)")
+            #expect(!table.stdout.unicodeScalars.contains { $0 == "\u{1b}" || $0 == "\r" || $0 == "\u{9b}" }, "\(table.stdout.debugDescription)")
+            // A table cuts long cells (48 characters); TSV keeps them whole.
+            #expect(table.stdout.contains(format == "tsv" ? shown : String(shown.prefix(40))), "\(format): \(table.stdout)")
+        }
+        let error = try await runObswInBackground(["-c", "graph broken"], environment: environment(server.endpoint))
+        #expect(error.status == 3)
+        #expect(!error.stderr.unicodeScalars.contains { $0 == "\u{1b}" || $0 == "\r" || $0 == "\u{9b}" }, "\(error.stderr.debugDescription)")
+        #expect(error.stderr.contains("bad " + shown), "\(error.stderr)")
+    }
+
     @Test func wrongKeyIsExplainedWithTheFix() async throws {
         let emulator = try await EmulatorProcess.start()
         defer { emulator.stop() }

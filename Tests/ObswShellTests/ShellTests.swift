@@ -8,6 +8,18 @@ final class NoHost: CommandHost {
     func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value { .null }
 }
 
+/// Records the commands it is asked to run (for the completion test).
+final class RecordingHost: CommandHost, @unchecked Sendable {
+    let catalog: any CommandCatalog = StaticCatalog([
+        CommandSpec("execution", usage: "execution GRAPH NAME", "", arguments: 2...2, kinds: [.graph, .execution])
+    ])
+    var calls: [CommandInvocation] = []
+    func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value {
+        calls.append(invocation)
+        return .null
+    }
+}
+
 @Suite(.timeLimit(.minutes(5))) struct ShellTests {
     @Test func continuationPromptsAndExit() {
         let reader = PlainLineReader(text: "let xs = [\n1,\n2]\nfor x in xs {\nprint $x\n}\nexit 4\nprint \"never\"\n")
@@ -43,6 +55,30 @@ final class NoHost: CommandHost {
         #expect(completer.complete("help exe").candidates == ["executions"])
         #expect(completer.complete("help dur").candidates == ["duration"])
         #expect(completer.complete("help wh").candidates == ["while"])
+    }
+
+    /// A name from the service that is not a plain word completes quoted: typed or not, it
+    /// becomes one argument, never code (`exec-0002;print "PWNED"` once completed as is).
+    @Test func completionQuotesNamesThatAreNotWords() throws {
+        let hostile = #"exec-0002;print "PWNED""#
+        let completer = Completer(
+            catalog: StaticCatalog([CommandSpec("execution", usage: "", "", arguments: 2...2, kinds: [.graph, .execution])]),
+            variables: { [] }, graphs: { ["thumbnails"] }, executions: { _, _ in [hostile, "exec-0003", "a b\u{1b}[2J"] })
+        let quoted = #""exec-0002;print \"PWNED\"""#
+        #expect(completer.complete("execution thumbnails exec-0002").candidates == [quoted])
+        #expect(completer.complete("execution thumbnails \"exec-0002").candidates == [quoted])
+        #expect(completer.complete("execution thumbnails exec-000").candidates == [quoted, "exec-0003"])
+        #expect(completer.complete("execution thumbnails a").candidates == [#""a b\u{1b}[2J""#])
+        // Nothing to extend in common when a candidate replaces the word.
+        #expect(Completer.commonExtension("exec-000", [quoted, "exec-0003"]) == "")
+        // The completed line names one execution: the quoted text is a single string argument.
+        let host = RecordingHost()
+        let engine = Engine(host: host)
+        guard case .finished = engine.run(SourceFile(name: "t", text: "execution thumbnails \(quoted)")) else {
+            Issue.record("the completed line did not run")
+            return
+        }
+        #expect(host.calls.map(\.positional) == [[.string("thumbnails"), .string(hostile)]])
     }
 
     @Test func historyKeepsLinesSafelyAndCompacts() throws {

@@ -1,6 +1,6 @@
 """End-to-end tests of the interactive shell in a pseudo-terminal.
 
-Usage: shell_pty_tests.py OBSW_BINARY
+Usage: shell_pty_tests.py OBSW_BINARY   (OBSW_PTY_ONLY=WORD runs only the tests whose name holds WORD)
 Each test drives the real binary with pexpect, synchronised on the numbered prompt
 ("[N]> "), with TERM=xterm, a UTF-8 locale and a private history folder. Prints one line
 per test and closes with "N passed, N failed"; exits 1 on any failure.
@@ -490,9 +490,65 @@ def test_errors_keep_the_shell_running():
     finish(child)
 
 
+def hostile_service():
+    """A v2 service whose only FAILED execution has a name that is code in obsw's language:
+    `exec-0002;print "PWNED"`. Answers listings, and reads of any execution."""
+    import http.server
+    import json
+    import threading
+    import urllib.parse
+    name = 'exec-0002;print "PWNED"'
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.startswith("/v2/workflowexecutions?"):
+                body = {"count": 1, "is_truncated": False, "executions": [
+                    {"execution_name": name, "execution_state": "FAILED", "execution_type": "APICALL",
+                     "started_at": "2026-12-01T10:00:00.000Z", "stopped_at": "2026-12-01T10:01:00.000Z"}]}
+            else:
+                requested = urllib.parse.unquote(self.path.split("?")[0].rsplit("/", 1)[-1])
+                body = {"execution_info": {"execution_name": requested, "execution_state": "FAILED", "state_map": {}}}
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *arguments):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def test_a_name_from_the_service_completes_as_one_quoted_argument():
+    # Tab once inserted a service's name verbatim: `exec-0002;print "PWNED"` completed as
+    # code, and Enter ran the second statement. Now a name that is not a plain word is
+    # inserted quoted, replacing what was typed of it, and names one execution.
+    server, endpoint = hostile_service()
+    try:
+        child = spawn(extra_env=emulator_env(endpoint))
+        prompt(child, 1)
+        child.send("execution thumbnails exec-0002")
+        # libedit inserts the opening quote in place, then the rest: the tail shows whole.
+        tab_until(child, re.escape(';print \\"PWNED\\"" '))
+        child.send("\r")
+        child.expect(r"execution_name\s+exec-0002;print \"PWNED\"")
+        prompt(child, 2)
+        assert not re.search(r"^PWNED\r?$", child.before, re.MULTILINE), child.before
+        finish(child)
+    finally:
+        server.shutdown()
+
+
 tests = [value for name, value in sorted(globals().items()) if name.startswith("test_")]
 passed = failed = 0
+only = os.environ.get("OBSW_PTY_ONLY")
 for test in tests:
+    if only and only not in test.__name__:
+        continue
     try:
         test()
         passed += 1

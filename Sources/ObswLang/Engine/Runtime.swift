@@ -156,6 +156,19 @@ public struct CheckResult: Sendable {
     public var left: Value?
     public var right: Value?
 
+    public init(
+        passed: Bool = false, hard: Bool, span: Span = .none, text: String, message: String? = nil, left: Value? = nil,
+        right: Value? = nil
+    ) {
+        self.passed = passed
+        self.hard = hard
+        self.span = span
+        self.text = text
+        self.message = message
+        self.left = left
+        self.right = right
+    }
+
     /// `assert failed: TEXT`, then the message and both sides when known, indented: what the
     /// runner (after a location) and the shell print.
     public var report: [String] {

@@ -1,3 +1,4 @@
+import ObswText
 import ObswJSON
 import OrderedCollections
 
@@ -201,21 +202,8 @@ extension Value {
         return "\(d)"
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "$": out += "\\$"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
+    /// The language's literal for a string; controls shown as `\u{1b}` (one place: `Escape`).
+    static func quote(_ s: String) -> String { Escape.languageString(s) }
 
     static func isBareKey(_ key: String) -> Bool {
         guard let first = key.utf8.first, first == UInt8(ascii: "_") || (first | 0x20 >= 97 && first | 0x20 <= 122) else {

@@ -300,6 +300,32 @@ public struct Lexer {
         return errorToken(start, .unexpectedCharacter, "'$' must be followed by a name, '(' or '{'")
     }
 
+    /// After `\u`: `{` 1 to 6 hex digits `}` naming a Unicode scalar (not a surrogate).
+    /// Consumes what it read; nil when it is not that.
+    private mutating func unicodeEscape() -> Unicode.Scalar? {
+        guard byte(position) == UInt8(ascii: "{") else { return nil }
+        var index = position + 1
+        var value: UInt32 = 0
+        var digits = 0
+        while index < end, digits <= 6, let digit = Self.hexValue(bytes[index]) {
+            value = value &* 16 &+ digit
+            digits += 1
+            index += 1
+        }
+        guard (1...6).contains(digits), byte(index) == UInt8(ascii: "}") else { return nil }
+        position = index + 1
+        return Unicode.Scalar(value)
+    }
+
+    private static func hexValue(_ b: UInt8) -> UInt32? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(b - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(b - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(b - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
     /// Reads text and interpolations until `stop` matches (not consumed) or the input ends.
     private mutating func lexParts(until stop: (UInt8) -> Bool, escapes: Bool) -> Result<[StringPart], Diagnostic> {
         var parts: [StringPart] = []
@@ -330,9 +356,18 @@ public struct Lexer {
                 case UInt8(ascii: "0"): text.append(0x00)
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "$"), UInt8(ascii: "'"): text.append(e)
                 case 0x0A: break  // line continuation inside a string
+                case UInt8(ascii: "u"):
+                    // `\u{1b}`: any scalar by its hex code, as obsw shows controls.
+                    if let scalar = unicodeEscape() {
+                        text.append(contentsOf: String(scalar).utf8)
+                    } else if firstError == nil {
+                        firstError = Diagnostic(
+                            .invalidEscape, "invalid escape: '\\u' takes a Unicode scalar's hex code in braces, like \\u{1b}",
+                            at: span(escStart, position))
+                    }
                 default:
                     if firstError == nil {
-                        firstError = Diagnostic(.invalidEscape, "invalid escape '\\\(Character(Unicode.Scalar(e)))' (use \\n \\t \\\" \\\\ \\$)", at: span(escStart, position))
+                        firstError = Diagnostic(.invalidEscape, "invalid escape '\\\(Character(Unicode.Scalar(e)))' (use \\n \\t \\\" \\\\ \\$ \\u{1b})", at: span(escStart, position))
                     }
                 }
                 continue

@@ -1,3 +1,5 @@
+import ObswText
+
 /// A problem found in source text, with a stable code so tests and tools can match it.
 public struct Diagnostic: Error, Sendable, Hashable {
     public enum Severity: String, Sendable { case error, warning, note }
@@ -53,6 +55,9 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case bareWordLooksLikeVariable = "OBSW311"
     /// An option's literal value is not of its type (`--concurrency 0`, `--state BOGUS`).
     case badOptionValue = "OBSW312"
+    /// An option given without one it goes with (`--max-refail` without `--canary`), or a
+    /// required option missing.
+    case missingOption = "OBSW313"
     // Runtime
     case typeError = "OBSW401"
     case nullValue = "OBSW402"
@@ -101,34 +106,41 @@ public struct DiagnosticRenderer {
     public static let lineWindow = 160
     public static let messageLimit = 1000
 
+    /// Every part from outside the program — the message (which may quote a service's
+    /// error), the notes, the file name, the source line — is shown with its controls
+    /// visible (`Escape.terminal`): a diagnostic is text, never terminal commands.
     public func render(_ diagnostic: Diagnostic) -> String {
-        let message = Self.cut(diagnostic.message)
+        let message = Escape.terminal(Self.cut(diagnostic.message))
+        let notes = diagnostic.notes.map { "    " + Escape.terminal(Self.cut($0)) }
         guard let file = sources.file(diagnostic.span.file) else {
-            return (["\(severity(diagnostic)) \(message) [\(diagnostic.code.rawValue)]"] + diagnostic.notes.map { "    " + Self.cut($0) })
-                .joined(separator: "\n")
+            return (["\(severity(diagnostic)) \(message) [\(diagnostic.code.rawValue)]"] + notes).joined(separator: "\n")
         }
         let (line, column) = file.location(of: Int(diagnostic.span.start))
-        var lines = ["\(file.name):\(line):\(column): \(severity(diagnostic)) \(message) [\(diagnostic.code.rawValue)]"]
+        var lines = ["\(Escape.terminal(file.name)):\(line):\(column): \(severity(diagnostic)) \(message) [\(diagnostic.code.rawValue)]"]
         let text = file.line(line)
         if !text.isEmpty || file.bytes.isEmpty == false {
             let (endLine, endColumn) = file.location(of: Int(diagnostic.span.end))
-            var shown = Array(text.replacing("\t", with: " "))
+            // One cell per character of the line (columns count characters); a control
+            // shows as its escape, so the caret moves by the width shown.
+            var shown: [String] = text.map { $0 == "\t" ? " " : Escape.terminal(String($0)) }
             var caret = column - 1
             var width = endLine == line ? max(1, endColumn - column) : max(1, shown.count - column + 1)
             if shown.count > Self.lineWindow {
                 // A window of the line around the caret, marked as cut on each side.
                 let start = max(0, min(caret - Self.lineWindow / 3, shown.count - Self.lineWindow))
                 let end = min(shown.count, start + Self.lineWindow)
-                shown = (start > 0 ? Array("…") : []) + Array(shown[start..<end]) + (end < shown.count ? Array("…") : [])
+                shown = (start > 0 ? ["…"] : []) + Array(shown[start..<end]) + (end < shown.count ? ["…"] : [])
                 caret = caret - start + (start > 0 ? 1 : 0)
                 width = min(width, shown.count - caret)
             }
-            lines.append("    " + String(shown))
+            let before = shown.prefix(max(0, caret)).reduce(0) { $0 + $1.count }
+            let under = shown.dropFirst(max(0, caret)).prefix(max(0, width)).reduce(0) { $0 + $1.count }
+            lines.append("    " + shown.joined())
             lines.append(
-                "    " + String(repeating: " ", count: max(0, caret))
-                    + palette.paint("^" + String(repeating: "~", count: max(0, width - 1)), .caret))
+                "    " + String(repeating: " ", count: before)
+                    + palette.paint("^" + String(repeating: "~", count: max(0, under - 1)), .caret))
         }
-        lines += diagnostic.notes.map { "    " + Self.cut($0) }
+        lines += notes
         return lines.joined(separator: "\n")
     }
 
