@@ -29,6 +29,12 @@ let package = Package(
             name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         // The shell's SIGINT handler, in C: it must only record the signal (and forward it).
         .target(name: "CShellSignals"),
+        // Text from outside, escaped once for each place it is written (terminal, TAP, YAML,
+        // TSV, XML, HTML, the language's own literals); no dependency.
+        .target(name: "ObswText", exclude: ["README.md"]),
+        // What obsw asks of the operating system: files it writes for a user (never clobbering
+        // a device, a FIFO or a symlink's target) and files it reads line by line.
+        .target(name: "ObswSystem", exclude: ["README.md"]),
         // JSON values that keep key order, with a parser and writer; no other dependency.
         .target(
             name: "ObswJSON",
@@ -65,25 +71,26 @@ let package = Package(
         // The command language: lexer, parser, resolver, interpreter. No networking, no terminal.
         .target(
             name: "ObswLang",
-            dependencies: ["ObswJSON", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["ObswJSON", "ObswText", .product(name: "OrderedCollections", package: "swift-collections")],
             exclude: ["README.md"]
         ),
         // Binds the language to the client core: the service commands, bulk resume, wait.
         .target(
             name: "ObswRuntime",
-            dependencies: ["ObswLang", "OBSWorkflow"],
+            dependencies: ["ObswLang", "OBSWorkflow", "ObswText", "ObswSystem"],
             exclude: ["README.md"]
         ),
         // The interactive shell: line reader (libedit or plain), history, completion, the loop.
         .target(
             name: "ObswShell",
-            dependencies: ["CLibEdit", "CShellSignals", "ObswLang", "ObswRuntime", "OBSWorkflow"],
+            dependencies: ["CLibEdit", "CShellSignals", "ObswLang", "ObswRuntime", "OBSWorkflow", "ObswText"],
             exclude: ["README.md"]
         ),
         // What the fuzzers drive, by name (the language, JSON, dates, durations, config, the
         // emulator's request handling); also replayed by the tests.
         .target(
-            name: "ObswFuzzTargets", dependencies: ["ObswLang", "ObswJSON", "OBSWorkflow", "OBSWorkflowEmulator"]),
+            name: "ObswFuzzTargets",
+            dependencies: ["ObswLang", "ObswJSON", "ObswText", "ObswRuntime", "OBSWorkflow", "OBSWorkflowEmulator"]),
         // libFuzzer entry point; see scripts/fuzz.
         .executableTarget(
             name: "obsw-fuzz", dependencies: ["ObswFuzzTargets"],
@@ -97,6 +104,8 @@ let package = Package(
                 "ObswLang",
                 "ObswRuntime",
                 "ObswShell",
+                "ObswText",
+                "ObswSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -128,9 +137,9 @@ let package = Package(
         .testTarget(name: "ObswLangTests", dependencies: ["ObswLang"]),
         .testTarget(
             name: "ObswRuntimeTests",
-            dependencies: ["ObswRuntime", "ObswLang", "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport"]
+            dependencies: ["ObswRuntime", "ObswLang", "ObswText", "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport"]
         ),
-        .testTarget(name: "ObswShellTests", dependencies: ["ObswShell", "ObswLang"]),
+        .testTarget(name: "ObswShellTests", dependencies: ["ObswShell", "ObswLang", "ObswText"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "ObswCLITests",

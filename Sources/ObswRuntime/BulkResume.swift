@@ -193,11 +193,6 @@ struct BulkResume {
         return states
     }
 
-    /// How far a service's `restored_at` may be before the intent and still be this resume:
-    /// the clocks of obsw and the service may differ (the service refuses requests signed
-    /// more than 15 minutes off, so never by more).
-    static let clockAllowanceMilliseconds = 15 * 60_000
-
     /// Resumes an earlier run may have sent without recording their outcome (it was killed,
     /// or the answer was lost): each is read, and one restored at or after its intent is
     /// recorded as resumed here and not sent again. Returns the names settled so.
@@ -219,11 +214,7 @@ struct BulkResume {
         var settled: Set<String> = []
         for (name, restoredAt) in read {
             guard let restoredAt, let open = unsettled[name] else { continue }
-            // When the execution last failed before the intent is known (the service's own
-            // clock, like restored_at), any restore after that is this one. Otherwise compare
-            // with the intent's time on this machine's clock, allowing for skew.
-            let applied = open.failedAt.map { restoredAt > $0 } ?? (restoredAt >= open.at - Self.clockAllowanceMilliseconds)
-            guard applied else { continue }
+            guard open.isApplied(restoredAt: restoredAt) else { continue }
             let intent = open.at
             var record = ResumeResult(
                 name, .resumed,

@@ -80,7 +80,7 @@ public final class CheckReports {
     public func finish(suiteName: String) -> String? {
         if tap { write("1..\(entries.count)\n") }
         guard let junit else { return nil }
-        do throws(OutputFileError) {
+        do throws(FileError) {
             try junit.write(junitXML(suiteName: suiteName))
             return nil
         } catch {

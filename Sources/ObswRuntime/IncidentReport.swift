@@ -1,5 +1,6 @@
 import OBSWorkflow
 import ObswLang
+import ObswText
 
 /// `obsw report`: a bulk resume's journal plus a final read of its executions as one
 /// self-contained HTML page — no network access, no external scripts, styles or fonts, so
@@ -167,10 +168,12 @@ public struct IncidentReport: Sendable {
             page += "<p class=\"note\">\(history.unreadable) line\(history.unreadable == 1 ? "" : "s") of the journal could not be read and \(history.unreadable == 1 ? "was" : "were") left out (a torn last line after a crash is normal).</p>\n"
         }
         page += "</header>\n<main>\n"
+        let texts = LongTexts()
         page += countsSection()
         page += chartSection()
-        page += triageSection()
-        page += tableSection()
+        page += triageSection(texts)
+        page += tableSection(texts)
+        page += texts.section()
         page += "</main>\n<script>\(Self.script)</script>\n</body>\n</html>\n"
         return page
     }
@@ -231,7 +234,7 @@ public struct IncidentReport: Sendable {
         return "<section id=\"chart\">\n<h2>Resumes and refusals over time</h2>\n\(svg)\(legend)\(said)</section>\n"
     }
 
-    func triageSection() -> String {
+    func triageSection(_ texts: LongTexts) -> String {
         guard !finals.isEmpty else { return "" }
         let groups = failedAgain
         var html = "<section id=\"triage\">\n<h2>Failed again, by cause</h2>\n"
@@ -240,12 +243,12 @@ public struct IncidentReport: Sendable {
         for group in groups {
             let shown = group.executions.prefix(8).map { "<code>\(Self.escape($0))</code>" }.joined(separator: " ")
             let more = group.executions.count > 8 ? " and \(group.executions.count - 8) more" : ""
-            html += "<tr class=\"group\"><td class=\"n\">\(group.executions.count)</td><td>\(Self.escape(group.state))</td><td><code>\(Self.escape(group.error))</code><div class=\"names\">\(shown)\(more)</div></td><td>\(Self.escape(group.sample))</td></tr>\n"
+            html += "<tr class=\"group\"><td class=\"n\">\(group.executions.count)</td><td>\(texts.show(group.state))</td><td><code>\(texts.show(group.error))</code><div class=\"names\">\(shown)\(more)</div></td><td>\(texts.show(group.sample))</td></tr>\n"
         }
         return html + "</tbody>\n</table>\n</section>\n"
     }
 
-    func tableSection() -> String {
+    func tableSection(_ texts: LongTexts) -> String {
         let outcomes = outcomeCounts.map(\.0), states = finals.isEmpty ? [] : finalCounts.map(\.0)
         func options(_ values: [String], all: String) -> String {
             "<option value=\"\">\(all)</option>" + values.map { "<option value=\"\(Self.escape($0))\">\(Self.escape($0))</option>" }.joined()
@@ -270,33 +273,91 @@ public struct IncidentReport: Sendable {
             let outcome = entry.outcome ?? "unrecorded"
             let state = info?.state?.rawValue ?? (finals.isEmpty ? "" : "unknown")
             let failed = info?.state == .failed ? info?.failedStates.first : nil
-            let place = failed.map { [$0.name, $0.error].compactMap { $0 }.joined(separator: ": ") } ?? ""
-            let reason = entry.reason ?? (entry.outcome == nil ? "the resume was sent; nothing was recorded after it (the run was stopped)" : "")
+            // The state, then its error as the service wrote it: one text with the group's sample.
+            let place = failed.map { failed in Self.escape(failed.name) + (failed.error.map { ": " + texts.show($0) } ?? "") } ?? ""
+            let reason = entry.reason ?? (entry.outcome == nil ? unrecordedReason(entry, now: info) : "")
             html += "<tr data-outcome=\"\(Self.escape(outcome))\" data-final=\"\(Self.escape(state))\">"
             if graphs { html += "<td>\(Self.escape(entry.graph))</td>" }
-            html += "<td><code>\(Self.escape(entry.name))</code></td><td class=\"\(Self.cssClass(outcome))\">\(Self.escape(outcome))</td>"
-            html += "<td class=\"\(Self.cssClass(state))\">\(Self.escape(state))</td><td>\(Self.escape(place))</td><td>\(Self.escape(reason))</td></tr>\n"
+            html += "<td><code>\(texts.show(entry.name))</code></td><td class=\"\(Self.cssClass(outcome))\">\(Self.escape(outcome))</td>"
+            html += "<td class=\"\(Self.cssClass(state))\">\(Self.escape(state))</td><td>\(place)</td><td>\(texts.show(reason))</td></tr>\n"
         }
         return html + "</tbody>\n</table>\n</section>\n"
     }
 
-    // MARK: Helpers
+    /// What is known of a resume whose intent is in the journal with nothing after it. Its
+    /// intent is written ahead of the send, in batches, so the journal alone cannot say
+    /// whether it was sent; the execution read now can: restored after its intent (or after
+    /// the failure the intent recorded) means it was applied.
+    func unrecordedReason(_ entry: JournalHistory.Entry, now info: ExecutionInfo?) -> String {
+        let stopped = "nothing was recorded after its intent (the run was stopped)"
+        guard let intentAt = entry.intentAt else { return "no resume was recorded" }
+        guard let info else { return "the resume may have been sent; \(stopped)" }
+        let intent = Journal.Intent(at: intentAt, failedAt: entry.failedAt)
+        if let restoredAt = info.restoredAt.flatMap(WireDate.parseISO8601), intent.isApplied(restoredAt: restoredAt) {
+            return "the resume was sent and applied: the service restored it at \(WireDate.iso8601(epochMilliseconds: restoredAt)), after its intent; \(stopped)"
+        }
+        return "the resume was not applied: the service has not restored it since its intent; \(stopped)"
+    }
 
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(character)
+    /// Texts too long to repeat (a 1 MB error text in the groups, the table and its sample):
+    /// each place shows its start with a link, and the whole text is in the page once, at
+    /// the end.
+    final class LongTexts {
+        /// Texts longer than this many bytes are cut where they appear, to this many characters.
+        static let longBytes = 600
+        static let shownCharacters = 240
+        /// Each long text once, found by its length and ends before it is compared whole
+        /// (hashing a megabyte of text, Unicode-normalised, for every cell costs seconds).
+        private var byShape: [Shape: [(text: String, id: Int)]] = [:]
+        private var texts: [String] = []
+
+        struct Shape: Hashable {
+            var bytes: Int
+            var head: [UInt8]
+            var tail: [UInt8]
+            init(_ text: String) {
+                bytes = text.utf8.count
+                head = Array(text.utf8.prefix(32))
+                tail = Array(text.utf8.suffix(32))
             }
         }
-        return result
+
+        /// The text for a table cell, escaped; cut with a link to the whole when long.
+        func show(_ text: String) -> String {
+            guard text.utf8.count > Self.longBytes else { return IncidentReport.escape(text) }
+            let id = self.id(of: text)
+            let start = String(String.UnicodeScalarView(text.unicodeScalars.prefix(Self.shownCharacters)))
+            return IncidentReport.escape(start)
+                + "… <a class=\"more\" href=\"#text-\(id)\">the whole text (\(Self.size(text.utf8.count)))</a>"
+        }
+
+        private func id(of text: String) -> Int {
+            let shape = Shape(text)
+            if let known = byShape[shape]?.first(where: { $0.text.utf8.elementsEqual(text.utf8) }) { return known.id }
+            let id = texts.count
+            texts.append(text)
+            byShape[shape, default: []].append((text, id))
+            return id
+        }
+
+        static func size(_ bytes: Int) -> String {
+            bytes >= 1 << 20 ? "\((Double(bytes) / 1_048_576 * 10).rounded() / 10) MB" : "\(max(1, bytes >> 10)) KB"
+        }
+
+        /// Every long text once, each where the links point.
+        func section() -> String {
+            guard !texts.isEmpty else { return "" }
+            var html = "<section id=\"texts\">\n<h2>Long texts in full</h2>\n"
+            for (id, text) in texts.enumerated() {
+                html += "<pre class=\"whole\" id=\"text-\(id)\">\(IncidentReport.escape(text))</pre>\n"
+            }
+            return html + "</section>\n"
+        }
     }
+
+    // MARK: Helpers
+
+    static func escape(_ text: String) -> String { Escape.html(text) }
 
     /// A CSS class from an outcome or state: letters, digits and dashes only.
     static func cssClass(_ name: String) -> String {
@@ -333,6 +394,8 @@ public struct IncidentReport: Sendable {
         td.is-failed{color:#c0392b;font-weight:600}td.is-resumed,td.is-success{color:#2f7d4f}td.is-running{color:#2d6cdf}
         .filters{display:flex;gap:8px;align-items:center;margin-bottom:8px}#q{flex:1;padding:5px 8px;font:inherit}
         select{padding:4px;font:inherit}#shown{color:#56606b;white-space:nowrap}tr.hidden{display:none}
+        pre.whole{white-space:pre-wrap;word-break:break-all;background:#fff;border:1px solid #dde1e6;padding:8px;max-height:24em;overflow:auto}
+        pre.whole:target{outline:2px solid #4a8fe7}a.more{white-space:nowrap}
         """
 
     /// Filters the table by text, outcome and state now; the address's `#q=…&outcome=…&final=…`

@@ -1,6 +1,7 @@
 import Dispatch
 import ObswJSON
 import ObswLang
+import ObswSystem
 import OBSWorkflow
 import Synchronization
 
@@ -103,6 +104,19 @@ final class Journal: @unchecked Sendable {
     struct Intent {
         var at: Int
         var failedAt: Int?
+
+        /// Whether a restore the service dated `restoredAt` is this resume. When the
+        /// execution last failed before the intent is known (the service's own clock, like
+        /// `restored_at`), any restore after that is this one. Otherwise the intent's time
+        /// on this machine's clock is compared, allowing for skew.
+        func isApplied(restoredAt: Int) -> Bool {
+            failedAt.map { restoredAt > $0 } ?? (restoredAt >= at - Self.clockAllowanceMilliseconds)
+        }
+
+        /// How far a service's `restored_at` may be before the intent and still be this
+        /// resume: the clocks of obsw and the service may differ (the service refuses
+        /// requests signed more than 15 minutes off, so never by more).
+        static let clockAllowanceMilliseconds = 15 * 60_000
     }
 
     /// What a journal says about one graph.
@@ -129,42 +143,30 @@ final class Journal: @unchecked Sendable {
             + "its entries say nothing about this service's executions. Use another journal (or none)"
     }
 
+    /// What the journal says about `graph`, read line by line (a journal of any size).
     func contents(graph: String) -> Contents {
         var result = Contents()
-        guard fd >= 0 else { return result }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size > 0 else { return result }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return result }
-        for line in bytes[0..<n].split(separator: 0x0A) {
-            // Each line is parsed once: a header, or an entry.
-            let parsed = try? JSONParser.parse(Array(line)).objectValue
-            if let header = parsed, header["obsw_journal"] != nil {
-                if let endpoint = header.string("endpoint") { result.endpoints.insert(endpoint) }
-                if header["local"] == .bool(true) { result.local = true }
-                continue
-            }
-            if parsed?["throttled"] != nil { continue }  // a pace line: nothing to settle
-            guard let entry = parsed, let name = entry.string("execution_name"),
-                let at = entry.string("at").flatMap(WireDate.parseISO8601)
-            else {
-                result.unreadable += 1
-                continue
-            }
-            guard entry.string("graph") == graph else { continue }
-            if entry.string("intent") == "resume" {
-                if !result.resumed.contains(name) {
-                    result.unsettled[name] = Intent(at: at, failedAt: entry.string("failed_at").flatMap(WireDate.parseISO8601))
+        guard fd >= 0, let file = try? LineFile(path, what: "the journal") else { return result }
+        try? file.forEachLine { line in
+            switch JournalLine.decode(line) {
+            case .header(let endpoint, let local):
+                if let endpoint { result.endpoints.insert(endpoint) }
+                if local { result.local = true }
+            case .pace: break  // nothing to settle
+            case .unreadable: result.unreadable += 1
+            case .intent(let lineGraph, let name, let at, let failedAt):
+                if lineGraph == graph, !result.resumed.contains(name) {
+                    result.unsettled[name] = Intent(at: at, failedAt: failedAt)
                 }
-            } else if entry.string("outcome") == "resumed" {
-                result.resumed.insert(name)
-                result.unsettled[name] = nil
-            } else if entry.string("outcome") == nil {
-                result.unreadable += 1
+            case .outcome(let lineGraph, let name, let outcome, _, _, _):
+                // A failure keeps its intent unsettled: the answer may have been lost after
+                // the service applied it, so the next run reads before resending.
+                if lineGraph == graph, outcome == ResumeResult.Outcome.resumed.rawValue {
+                    result.resumed.insert(name)
+                    result.unsettled[name] = nil
+                }
             }
-            // A failure keeps its intent unsettled: the answer may have been lost after the
-            // service applied it, so the next run reads before resending.
+            return true
         }
         return result
     }
@@ -176,11 +178,7 @@ final class Journal: @unchecked Sendable {
     func recordIntents(graph: String, _ intents: [(name: String, failedAt: String?)]) async -> Bool {
         let at = WallClock.nowMilliseconds()
         var line: [UInt8] = []
-        for (name, failedAt) in intents {
-            var fields = [("intent", "resume")]
-            if let failedAt, !failedAt.isEmpty { fields.append(("failed_at", failedAt)) }
-            line += Self.line(graph: graph, name: name, fields: fields, at: at)
-        }
+        for (name, failedAt) in intents { line += JournalLine.intent(graph: graph, name: name, failedAt: failedAt, at: at) }
         return await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
             let schedule = pending.withLock { p -> Bool? in
                 if p.failure != nil { return nil }
@@ -200,21 +198,13 @@ final class Journal: @unchecked Sendable {
     /// Appends one result; it reaches the disk within 50 ms, written with the others that
     /// arrived meanwhile (encoding and the write happen off the caller's thread).
     func record(graph: String, _ result: ResumeResult) {
-        var fields = [("outcome", result.outcome.rawValue)]
-        if let restoredAt = result.restoredAt { fields.append(("restored_at", WireDate.iso8601(epochMilliseconds: restoredAt))) }
-        if let reason = result.reason { fields.append(("reason", reason)) }
-        append(Self.line(graph: graph, name: result.execution, fields: fields, at: WallClock.nowMilliseconds()))
+        append(JournalLine.outcome(graph: graph, result, at: WallClock.nowMilliseconds()))
     }
 
     /// Appends a pace line: the pace in force (requests a second, when paced) and the
     /// refusals absorbed so far. Written with the outcomes, within 50 ms.
     func recordPace(graph: String, _ status: Pacer.Status) {
-        var line = Array(#"{"graph":"#.utf8)
-        JSONValue.writeString(graph, to: &line)
-        line += Array(",\"pace\":\(status.rate.map { String(Int($0.rounded())) } ?? "null"),\"throttled\":\(status.refused),\"at\":".utf8)
-        JSONValue.writeString(WireDate.iso8601(epochMilliseconds: WallClock.nowMilliseconds()), to: &line)
-        line += Array("}\n".utf8)
-        append(line)
+        append(JournalLine.pace(graph: graph, status, at: WallClock.nowMilliseconds()))
     }
 
     private func append(_ line: [UInt8]) {
@@ -278,32 +268,7 @@ final class Journal: @unchecked Sendable {
     }
 
     /// The first line this run writes: which service the entries after it are about.
-    private func header() -> [UInt8] {
-        var bytes = Array(#"{"obsw_journal":1,"endpoint":"#.utf8)
-        JSONValue.writeString(endpoint, to: &bytes)
-        bytes.append(contentsOf: #","local":\#(isLocal),"at":"#.utf8)
-        JSONValue.writeString(WireDate.iso8601(epochMilliseconds: WallClock.nowMilliseconds()), to: &bytes)
-        bytes.append(contentsOf: "}\n".utf8)
-        return bytes
-    }
-
-    /// One line, written field by field: a whole JSON tree per line cost more than the write.
-    static func line(graph: String, name: String, fields: [(String, String)], at: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(160)
-        bytes.append(contentsOf: #"{"graph":"#.utf8)
-        JSONValue.writeString(graph, to: &bytes)
-        bytes.append(contentsOf: #","execution_name":"#.utf8)
-        JSONValue.writeString(name, to: &bytes)
-        for (key, value) in fields {
-            bytes.append(contentsOf: ",\"\(key)\":".utf8)
-            JSONValue.writeString(value, to: &bytes)
-        }
-        bytes.append(contentsOf: #","at":"#.utf8)
-        JSONValue.writeString(WireDate.iso8601(epochMilliseconds: at), to: &bytes)
-        bytes.append(contentsOf: "}\n".utf8)
-        return bytes
-    }
+    private func header() -> [UInt8] { JournalLine.header(endpoint: endpoint, local: isLocal, at: WallClock.nowMilliseconds()) }
 }
 
 extension Journal {

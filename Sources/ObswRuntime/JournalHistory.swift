@@ -1,5 +1,6 @@
 import ObswJSON
 import ObswLang
+import ObswSystem
 import OBSWorkflow
 
 #if canImport(Glibc)
@@ -17,6 +18,8 @@ public struct JournalHistory: Sendable {
         public var name: String
         /// When its resume was about to be sent (epoch ms); nil if only an outcome is recorded.
         public var intentAt: Int?
+        /// When the execution had last failed before that intent (the service's clock), if known.
+        public var failedAt: Int?
         /// `resumed`, `failed`, `skipped` …; nil: sent, and nothing recorded after (a kill).
         public var outcome: String?
         public var reason: String?
@@ -45,51 +48,55 @@ public struct JournalHistory: Sendable {
     /// Lines that are not journal entries (a torn last line after a crash, or garbage).
     public var unreadable = 0
 
-    /// Reads the journal at `path`; an error says why it cannot be read or holds no entry.
+    /// Reads the journal at `path` line by line; an error says why it cannot be read or
+    /// holds no entry. Its size is bounded only by the memory this machine has.
     public static func read(_ path: String) throws(ScriptError) -> JournalHistory {
-        guard let bytes = Engine.readFile(path) else {
-            throw ScriptError(.runtime, "cannot read the journal \(path): \(String(cString: strerror(errno)))", code: .badArgument)
+        let file: LineFile
+        do { file = try LineFile(path, what: "the journal") } catch {
+            throw ScriptError(.runtime, error.description, code: .badArgument)
+        }
+        // About as much memory as the file's size is kept (each entry is a line or two of
+        // it): a journal larger than what the machine has free is refused, not half read.
+        if let available = availableMemoryBytes(), file.size > available {
+            throw ScriptError(
+                .runtime,
+                "the journal \(path) is \(file.size >> 20) MB; reading it needs about as much memory, and this machine has \(available >> 20) MB free",
+                code: .badArgument)
         }
         var history = JournalHistory(path: path)
         var index: [String: Int] = [:]
-        for line in bytes.split(separator: 0x0A) {
-            guard let entry = try? JSONParser.parse(Array(line)).objectValue else {
-                history.unreadable += 1
-                continue
-            }
-            if entry["obsw_journal"] != nil {
-                if let endpoint = entry.string("endpoint"), !history.endpoints.contains(endpoint) { history.endpoints.append(endpoint) }
-                if entry["local"] == .bool(true) { history.local = true }
-                continue
-            }
-            guard let graph = entry.string("graph"), let at = entry.string("at").flatMap(WireDate.parseISO8601) else {
-                history.unreadable += 1
-                continue
-            }
-            if let throttled = entry.int("throttled") {
-                history.pace.append(PaceSample(graph: graph, at: at, pace: entry.int("pace"), throttled: throttled))
-                continue
-            }
-            guard let name = entry.string("execution_name") else {
-                history.unreadable += 1
-                continue
-            }
+        func position(_ graph: String, _ name: String) -> Int {
             let key = Entry.key(graph: graph, name: name)
-            let position = index[key] ?? {
-                history.entries.append(Entry(graph: graph, name: name))
-                index[key] = history.entries.count - 1
-                return history.entries.count - 1
-            }()
-            if entry.string("intent") == "resume" {
-                history.entries[position].intentAt = at
-            } else if let outcome = entry.string("outcome") {
-                // A later run's outcome replaces an earlier one (a failure, then resumed).
-                history.entries[position].outcome = outcome
-                history.entries[position].reason = entry.string("reason")
-                history.entries[position].outcomeAt = at
-            } else {
-                history.unreadable += 1
+            if let known = index[key] { return known }
+            history.entries.append(Entry(graph: graph, name: name))
+            index[key] = history.entries.count - 1
+            return history.entries.count - 1
+        }
+        do {
+            try file.forEachLine { line in
+                switch JournalLine.decode(line) {
+                case .header(let endpoint, let local):
+                    if let endpoint, !history.endpoints.contains(endpoint) { history.endpoints.append(endpoint) }
+                    if local { history.local = true }
+                case .pace(let graph, let at, let pace, let throttled):
+                    history.pace.append(PaceSample(graph: graph, at: at, pace: pace, throttled: throttled))
+                case .intent(let graph, let name, let at, let failedAt):
+                    let entry = position(graph, name)
+                    history.entries[entry].intentAt = at
+                    history.entries[entry].failedAt = failedAt
+                case .outcome(let graph, let name, let outcome, let reason, _, let at):
+                    // A later run's outcome replaces an earlier one (a failure, then resumed).
+                    let entry = position(graph, name)
+                    history.entries[entry].outcome = outcome
+                    history.entries[entry].reason = reason
+                    history.entries[entry].outcomeAt = at
+                case .unreadable:
+                    history.unreadable += 1
+                }
+                return true
             }
+        } catch {
+            throw ScriptError(.runtime, error.description, code: .badArgument)
         }
         guard !history.entries.isEmpty else {
             throw ScriptError(

@@ -36,7 +36,7 @@ struct Triage {
             // An execution whose service names no failed state still has a cause to show.
             let failed = info.failedStates.first ?? (name: "(unknown state)", error: nil)
             let raw = failed.error ?? "(no error text)"
-            let pattern = mask(raw)
+            let pattern = mask(cut(raw))
             let key = failed.name + "\u{0}" + pattern
             if groups[key] == nil {
                 order.append(key)
@@ -50,6 +50,19 @@ struct Triage {
             return x != y ? x > y : a.offset < b.offset
         }
         return (sorted.map { groups[$0.element]! }, notFailed)
+    }
+
+    /// Errors are grouped by their first this many characters: past that, a megabyte of
+    /// text (a stack trace, a whole response) costs seconds to mask and says nothing more
+    /// about the cause.
+    static let groupedCharacters = 2000
+
+    static func cut(_ text: String) -> String {
+        // Fewer bytes than characters allowed: short, without counting (counting is O(n)).
+        guard text.utf8.count > groupedCharacters else { return text }
+        let kept = text.unicodeScalars.prefix(groupedCharacters)
+        guard kept.endIndex < text.unicodeScalars.endIndex else { return text }
+        return String(String.UnicodeScalarView(kept)) + "…"
     }
 
     /// The error text with what varies between runs of the same cause masked: ISO times,

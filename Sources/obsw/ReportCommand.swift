@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
 import OBSWorkflow
 import ObswLang
 import ObswRuntime
+import ObswSystem
 
 /// `obsw report [JOURNAL] --html FILE`: a bulk resume's journal and a final read of its
 /// executions as one self-contained HTML page, for the incident's ticket and postmortem.
@@ -18,13 +18,12 @@ struct ReportCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "Write the report to FILE (HTML).") var html: String
+    @Option(help: "Write the report to FILE (HTML).", completion: .file(extensions: ["html"])) var html: String
 
     @Flag(help: "Do not read the executions: report what the journal says alone.") var offline = false
 
-    @Argument(help: "The journal (default: the newest one obsw kept).") var journal: String?
-
-    func validate() throws { try checkOutputFile(html, option: "--html") }
+    @Argument(help: "The journal (default: the newest one obsw kept).", completion: .file(extensions: ["jsonl"]))
+    var journal: String?
 
     func run() async throws {
         let environment = currentEnvironment()
@@ -41,6 +40,9 @@ struct ReportCommand: AsyncParsableCommand {
             printError("no journal given, and obsw has kept none\(connection.local ? " of --local rehearsals" : "") (under \(JournalHistory.folder(environment: environment, local: connection.local))); name one: obsw report JOURNAL --html FILE")
             throw ExitCode(2)
         }
+        // Before the journal is read or anything is asked of the service: the page must not
+        // replace the journal it reports on, nor a device.
+        let page = try prepareOutput(html, option: "--html", reading: [("the journal", path)])
         let history: JournalHistory
         do { history = try JournalHistory.read(path) } catch {
             printError(error.message)
@@ -49,10 +51,8 @@ struct ReportCommand: AsyncParsableCommand {
         let (finals, note) = await finalStates(history)
         if let note { printNote(note) }
         let report = IncidentReport(history: history, finals: finals, finalNote: note)
-        do {
-            try Data(report.html().utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
-        } catch {
-            printError("cannot write \(html): \(error.localizedDescription)")
+        do throws(FileError) { try page.write(report.html()) } catch {
+            printError("the report: \(error)")
             throw ExitCode(3)
         }
         printNote("wrote \(html): \(report.summary)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ObswLang
 import ObswRuntime
+import ObswSystem
 
 extension OutputFormat: ExpressibleByArgument {}
 
@@ -23,21 +24,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("var"), help: "A variable for the script, NAME=VALUE (the map 'vars'); may repeat.")
     var variables: [String] = []
 
-    @Option(help: "Write the script's checks (expect, assert) to FILE as JUnit XML, for GitLab and Jenkins.")
+    @Option(help: "Write the script's checks (expect, assert) to FILE as JUnit XML, for GitLab and Jenkins.", completion: .file(extensions: ["xml"]))
     var junit: String?
 
     @Flag(help: "Write the script's checks to standard output as TAP 14 as they run, instead of the summary (print goes to standard error).")
     var tap = false
 
-    @Argument(help: "The script file.") var file: String
+    @Argument(help: "The script file.", completion: .file(extensions: ["obsw"])) var file: String
 
     func validate() throws {
         if tap, let output = options.output, output != .none {
             throw ValidationError("--tap writes standard output; it cannot be combined with --output \(output.rawValue)")
         }
-        // Refused before anything runs or is sent: a report that cannot be written would
-        // leave CI without results after the work was done.
-        if let junit { try checkOutputFile(junit, option: "--junit") }
     }
 
     /// What follows FILE; `CommandLineOrder` puts it after a `--`.
@@ -50,25 +48,24 @@ struct RunCommand: AsyncParsableCommand {
             printError("cannot read '\(file)'")
             throw ExitCode(2)
         }
+        // Checked before anything runs or is sent: a report that cannot be written would
+        // leave CI without results after the work was done.
+        let report = try junit.map { path in try prepareOutput(path, option: "--junit", reading: [("the script", file)]) }
         let session = try await Session(connection: options.connection)
         let runner = ScriptRunner(host: session.host, outputFormat: options.output ?? .none, color: options.color)
-        runner.reportChecks(junitPath: junit, tap: tap)
+        runner.reportChecks(junit: report, tap: tap)
         let status = runner.run(SourceFile(name: file, bytes: bytes), arguments: arguments, variables: vars)
         await session.close()
         throw ExitCode(status)
     }
 }
 
-/// A file a command will write (`--junit`, `--html`): not a directory, in a folder this
-/// user can write — checked before any work, so none is lost to a report that cannot be kept.
-func checkOutputFile(_ path: String, option: String) throws {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw ValidationError("\(option) \(path) is a directory; give a file name")
-    }
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
-        throw ValidationError("\(option) \(path): cannot write in \(folder.isEmpty ? "." : folder)")
+/// A file a command will write (`--junit`, `--html`), checked before any work so none is
+/// lost to a report that cannot be kept; a refusal is a usage error (exit 2).
+func prepareOutput(_ path: String, option: String, reading inputs: [(what: String, path: String)] = []) throws -> OutputFile {
+    do { return try OutputFile.prepare(path, option: option, reading: inputs) } catch {
+        printError(error.description)
+        throw ExitCode(2)
     }
 }
 
@@ -89,7 +86,7 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    @Argument(help: "The script files.") var files: [String]
+    @Argument(help: "The script files.", completion: .file(extensions: ["obsw"])) var files: [String]
 
     func run() throws {
         var sources: [SourceFile] = []

@@ -92,6 +92,51 @@ import Testing
         #expect(!run.stderr.contains("passed,"), "TAP replaces the summary")
     }
 
+    /// Messages holding CRLF, DEL and C1 characters once wrote raw lines into TAP: a
+    /// `Bail out!` and an `ok 2` that `prove` obeyed, and a YAML block PyYAML refused. Read by
+    /// Perl's TAP::Parser (what `prove` uses) and PyYAML, the output has exactly the tests
+    /// obsw wrote.
+    @Test func messagesCannotForgeTAPLines() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.write("forge.obsw", #"""
+            expect 1 == 2, "x\r\nBail out!\r\nok 2 - forged\u{7f}\u{9b}31m"
+            expect "a\u{85}b\r" == "c\u{2028}d", "# SKIP not really\u{1b}]0;title\u{7}"
+
+            """#)
+        let run = try await runObswInBackground(["run", "--tap", file])
+        #expect(run.status == 1)
+        #expect(!run.stdout.unicodeScalars.contains { $0 == "\r" || $0 == "\u{1b}" || $0 == "\u{85}" || $0 == "\u{2028}" }, "\(run.stdout.debugDescription)")
+        let tap = dir.write("out.tap", run.stdout)
+        let parser = """
+            use TAP::Parser;
+            open(my $in, '<', $ARGV[0]) or die; my $text = do { local $/; <$in> };
+            my $p = TAP::Parser->new({ tap => $text });
+            while (my $r = $p->next) {
+              print "bailout\n" if $r->is_bailout;
+              print(($r->is_ok ? "ok " : "not ok ") . $r->number . ($r->has_skip ? " skip" : "") . "\n") if $r->is_test;
+            }
+            print "plan " . $p->plan . "\n";
+            """
+        let parsed = try await runProgramInBackground(URL(fileURLWithPath: "/usr/bin/perl"), ["-e", parser, tap])
+        #expect(parsed.status == 0, "\(parsed.stderr)")
+        #expect(parsed.stdout == "not ok 1\nnot ok 2\nplan 1..2\n", "\(parsed.stdout)")
+        let python = try #require(SDKPython.path, "scripts/setup-sdk makes .venv-sdk (PyYAML comes with the DWR SDK)")
+        let yaml = #"""
+            import sys, yaml
+            lines, blocks, block = open(sys.argv[1], encoding="utf-8").read().split("\n"), [], None
+            for line in lines:
+                if line == "  ---": block = []
+                elif line == "  ...": blocks.append(yaml.safe_load("\n".join(l[2:] for l in block))); block = None
+                elif block is not None: block.append(line)
+            print(len(blocks), repr(blocks[0]["note"]), repr(blocks[1]["found"]))
+            """#
+        let loaded = try await runProgramInBackground(URL(fileURLWithPath: python), ["-c", yaml, tap])
+        #expect(loaded.status == 0, "PyYAML reads every block: \(loaded.stderr)")
+        // The texts come back as they were: CR, LF, DEL and CSI inside the quoted scalar.
+        #expect(loaded.stdout == #"2 'x\r\nBail out!\r\nok 2 - forged\x7f\x9b31m' '"a\\u{85}b\\r"'"# + "\n", "\(loaded.stdout)")
+    }
+
     /// A script that stops on an error is one more failing test, never a green report.
     @Test func aScriptThatStopsIsAFailingTest() async throws {
         let dir = TemporaryDirectory()
@@ -126,7 +171,7 @@ import Testing
         #expect(both.stderr.contains("--tap writes standard output"), "\(both.stderr)")
         let nowhere = try await runObswInBackground(["run", "--junit", "/nonexistent/folder/r.xml", file])
         #expect(nowhere.status == 2)
-        #expect(nowhere.stderr.contains("cannot write in /nonexistent/folder"), "\(nowhere.stderr)")
+        #expect(nowhere.stderr.contains("its folder /nonexistent/folder does not exist"), "\(nowhere.stderr)")
         let folder = try await runObswInBackground(["run", "--junit", dir.path, file])
         #expect(folder.status == 2)
         #expect(folder.stderr.contains("is a directory"), "\(folder.stderr)")

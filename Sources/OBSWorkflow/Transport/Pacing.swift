@@ -63,6 +63,12 @@ public final class Pacer: Sendable {
         /// Answers 429 or 503 that were absorbed (retried after `Retry-After`).
         public var refused: Int
         public var sent: Int
+
+        public init(rate: Double?, refused: Int, sent: Int) {
+            self.rate = rate
+            self.refused = refused
+            self.sent = sent
+        }
     }
 
     enum Phase {
