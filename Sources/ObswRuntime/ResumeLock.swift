@@ -5,30 +5,39 @@ import ObswLang
 import Glibc
 #endif
 
-/// One bulk resume at a time per endpoint and graph, across processes: an advisory lock
-/// (`flock`) on `STATE/locks/ENDPOINT--GRAPH.lock`, held from the eligibility check to the
+/// One bulk resume at a time per service and graph, across processes: advisory locks
+/// (`flock`) on `STATE/locks/NAME--GRAPH.lock`, held from the eligibility check to the
 /// last answer. Two resumes of one graph side by side each see the same FAILED executions
 /// and resume them twice (the service accepts a restore of an execution that failed again);
 /// with the lock the second waits (`--wait-lock`) or stops with the first one's pid.
-/// The kernel releases the lock when its process ends, however it ends.
+///
+/// The key is the service's identity, not the spelling of its endpoint: one lock for each
+/// name it goes by (`ServiceIdentity.names`: the host as written and each address it
+/// resolves to, scheme, port, DWR's project), taken in sorted order so two resumes waiting
+/// for each other's names cannot deadlock. `localhost` and `127.0.0.1` share `loopback`.
+/// The locks live in this user's state folder on this machine: resumes from another machine,
+/// another user or another state folder (`XDG_STATE_HOME`) are not covered
+/// (docs/reliability.md). The kernel releases a lock when its process ends, however it ends.
 final class ResumeLock {
-    let path: String
-    private let fd: Int32
+    let paths: [String]
+    private let fds: [Int32]
 
-    private init(path: String, fd: Int32) {
-        self.path = path
-        self.fd = fd
+    private init(paths: [String], fds: [Int32]) {
+        self.paths = paths
+        self.fds = fds
     }
 
     deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
+        for fd in fds {
+            flock(fd, LOCK_UN)
+            close(fd)
+        }
     }
 
-    /// Takes the lock for `graph` at `endpoint`, waiting for it when `wait`; nil (with a note)
-    /// when the state folder cannot be written.
+    /// Takes the locks for `graph` at the service `identity`, waiting for them when `wait`;
+    /// nil (with a note) when the state folder cannot be written.
     static func acquire(
-        endpoint: String, graph: String, wait: Bool, interrupt: InterruptFlag, progress: ProgressReporter,
+        identity: ServiceIdentity, graph: String, wait: Bool, interrupt: InterruptFlag, progress: ProgressReporter,
         environment: [String: String]
     ) throws(ScriptError) -> ResumeLock? {
         let folder = LocalState.directory(environment: environment) + "/locks"
@@ -36,45 +45,65 @@ final class ResumeLock {
             progress.note("resume \(graph): no lock against a second resume of it (cannot create \(folder): \(String(cString: strerror(errno))))")
             return nil
         }
-        let path = "\(folder)/\(safeName(endpoint))--\(safeName(graph)).lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
-        var info = stat()
-        guard fd >= 0, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            if fd >= 0 { close(fd) }
-            progress.note("resume \(graph): no lock against a second resume of it (\(path) is not a usable file)")
-            return nil
+        let service = identity.endpoint.description + (identity.project.map { " (project \($0))" } ?? "")
+        var paths: [String] = []
+        var fds: [Int32] = []
+        func release() {
+            for fd in fds {
+                flock(fd, LOCK_UN)
+                close(fd)
+            }
         }
-        var said = false
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else {
-                close(fd)
-                throw ScriptError(.runtime, "resume \(graph): cannot lock \(path): \(String(cString: strerror(errno)))")
+        for name in identity.names() {
+            let path = "\(folder)/\(safeName(name))--\(safeName(graph)).lock"
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
+            var info = stat()
+            guard fd >= 0, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                if fd >= 0 { close(fd) }
+                release()
+                progress.note("resume \(graph): no lock against a second resume of it (\(path) is not a usable file)")
+                return nil
             }
-            let holder = holderText(fd)
-            guard wait else {
-                close(fd)
-                throw ScriptError(
-                    .runtime,
-                    "resume \(graph): another resume of \(graph) against \(endpoint) is running (\(holder)); "
-                        + "wait for it to finish, or pass --wait-lock to wait",
-                    code: .serviceError, details: ["lock": .string(path)])
+            var said = false
+            while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                guard errno == EWOULDBLOCK || errno == EINTR else {
+                    let why = String(cString: strerror(errno))
+                    close(fd)
+                    release()
+                    throw ScriptError(.runtime, "resume \(graph): cannot lock \(path): \(why)")
+                }
+                let holder = holderText(fd)
+                guard wait else {
+                    close(fd)
+                    release()
+                    throw ScriptError(
+                        .runtime,
+                        "resume \(graph): another resume of \(graph) against \(service) is running (\(holder)); "
+                            + "wait for it to finish, or pass --wait-lock to wait",
+                        code: .serviceError, details: ["lock": .string(path)])
+                }
+                if !said {
+                    progress.note("resume \(graph): another resume of \(graph) is running (\(holder)); waiting for it (--wait-lock)")
+                    said = true
+                }
+                if interrupt.isRaised {
+                    close(fd)
+                    release()
+                    interrupt.clear()
+                    throw ScriptError(.interrupted, "interrupted while waiting for another resume of \(graph)", code: .interrupted)
+                }
+                usleep(100_000)
             }
-            if !said {
-                progress.note("resume \(graph): another resume of \(graph) is running (\(holder)); waiting for it (--wait-lock)")
-                said = true
-            }
-            if interrupt.isRaised {
-                close(fd)
-                interrupt.clear()
-                throw ScriptError(.interrupted, "interrupted while waiting for another resume of \(graph)", code: .interrupted)
-            }
-            usleep(100_000)
+            paths.append(path)
+            fds.append(fd)
         }
-        // Who holds it, for the one that has to wait.
-        let text = Array("pid \(getpid()), since \(WireDate.iso8601(epochMilliseconds: WallClock.nowMilliseconds()))\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        return ResumeLock(path: path, fd: fd)
+        // Who holds them, for the one that has to wait.
+        let text = Array("pid \(getpid()), since \(WireDate.iso8601(epochMilliseconds: WallClock.nowMilliseconds())), \(service)\n".utf8)
+        for fd in fds {
+            _ = ftruncate(fd, 0)
+            _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        }
+        return ResumeLock(paths: paths, fds: fds)
     }
 
     private static func holderText(_ fd: Int32) -> String {
@@ -84,7 +113,7 @@ final class ResumeLock {
         return text.isEmpty ? "another obsw process" : text
     }
 
-    /// `http://127.0.0.1:9000` → `http_127.0.0.1_9000`: a file name that says what it names
+    /// `http_loopback_9000` → itself, `a/b` → `a_b`: a file name that says what it names
     /// (lock files here, journal files in `Journal.automatic`).
     static func safeName(_ text: String) -> String {
         String(text.unicodeScalars.map { scalar -> Character in

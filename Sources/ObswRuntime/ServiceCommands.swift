@@ -93,8 +93,8 @@ enum ServiceCommands {
                     .init("rps", .int(1...100_000), "at most N resume calls a second (without it, the pace the service allows)"),
                     .init("max-errors", .int(0...Int.max), "stop starting new resumes after N failures"),
                     .init("canary", .int(1...Int.max), "resume N first, wait for them, and go on only if few failed again"),
-                    .init("max-refail", .percent, default: "50%", "with --canary: the share of canaries that may fail again (default 50%)"),
-                    .init("canary-timeout", .duration, default: "15m", "with --canary: how long to wait for the canaries (default 15m)"),
+                    .init("max-refail", .percent, default: "50%", requires: ["canary"], "with --canary: the share of canaries that may fail again (default 50%)"),
+                    .init("canary-timeout", .duration, default: "15m", requires: ["canary"], "with --canary: how long to wait for the canaries (default 15m)"),
                     .init("dry-run", .flag, "check eligibility and report 'planned'; change nothing"),
                     .init(
                         "journal", .string, value: "FILE",
@@ -273,9 +273,6 @@ enum ServiceCommands {
     static func resume(_ call: ServiceCall) throws(ScriptError) -> Value {
         let arguments = call.arguments, invocation = call.invocation, progress = call.progress
         let graph = try arguments.string(at: 0, "the workflow name")
-        if arguments.number("canary") == nil, invocation.option("max-refail") != nil || invocation.option("canary-timeout") != nil {
-            throw arguments.fail("--max-refail and --canary-timeout go with --canary N")
-        }
         let options = BulkResume.Options(
             concurrency: arguments.number("concurrency") ?? 8,
             requestsPerSecond: arguments.number("rps"),
@@ -297,7 +294,7 @@ enum ServiceCommands {
         let interrupt = call.engine.interrupt
         // Held until this resume has its last answer (released when `lock` goes).
         let lock = options.dryRun ? nil : try ResumeLock.acquire(
-            endpoint: client.endpointDescription, graph: graph, wait: invocation.flag("wait-lock"),
+            identity: client.identity, graph: graph, wait: invocation.flag("wait-lock"),
             interrupt: interrupt, progress: progress, environment: ServiceHost.stateEnvironment())
         defer { withExtendedLifetime(lock) {} }
         let results = try call.blocking(cancelOnInterrupt: false) { () throws(ScriptError) in

@@ -8,8 +8,10 @@
 /// v2 client (`OBSWorkflowClient`) and the DWR v3 client (`DWRWorkflowClient`) implement
 /// it; another service plugs in the same way — see Sources/README.md.
 public protocol WorkflowService: Sendable {
-    /// The service's address as journals and resume locks record it (`https://host`).
+    /// The service's address as journals record it (`https://host`).
     var endpointDescription: String { get }
+    /// Which service this is, however its address is spelt (the resume lock's key).
+    var identity: ServiceIdentity { get }
     /// How calls are retried by default.
     var retryPolicy: RetryPolicy { get }
     /// The same service with another retry policy (bulk work retries harder).
@@ -78,6 +80,7 @@ extension WorkflowService {
 /// The OBS Data+ v2 API. It has no server-side time filter: the window is applied here.
 extension OBSWorkflowClient: WorkflowService {
     public var endpointDescription: String { transport.settings.endpoint.description }
+    public var identity: ServiceIdentity { ServiceIdentity(endpoint: transport.settings.endpoint) }
     public var listingWindow: ListingWindow { .everything }
 
     public func executions(
