@@ -20,6 +20,7 @@ extension AnswerChecks {
     func requireList(_ json: JSONObject, _ key: String, operation: String, absentWhenEmpty: Bool = false)
         throws(OBSWorkflowError)
     {
+        try requirePagingTypes(json, operation: operation)
         let reason: String
         switch json[key] {
         case .array(let items)? where items.allSatisfy({ $0.objectValue != nil }): return
@@ -29,6 +30,32 @@ extension AnswerChecks {
         case let other?: reason = "\(key) is not a list but \(other.jsonText.prefix(40))"
         }
         throw .invalidResponse(InvalidResponseError(operation: operation, status: 200, reason: reason))
+    }
+
+    /// The paging fields of a listing must be of their type when present: a string
+    /// `"true"` for `is_truncated`, read as not truncated, would end a listing early and
+    /// call it complete.
+    func requirePagingTypes(_ json: JSONObject, operation: String) throws(OBSWorkflowError) {
+        for (key, expected) in Self.pagingFields {
+            guard let value = json[key], value != .null else { continue }
+            let fits: Bool
+            switch expected {
+            case "a boolean": fits = value.boolValue != nil
+            case "a whole number": fits = value.intValue != nil
+            default: fits = value.stringValue != nil
+            }
+            if !fits {
+                throw .invalidResponse(
+                    InvalidResponseError(
+                        operation: operation, status: 200,
+                        reason: "\(key) is not \(expected) but \(value.jsonText.prefix(40))"))
+            }
+        }
+    }
+
+    static var pagingFields: [(String, String)] {
+        [("is_truncated", "a boolean"), ("count", "a whole number"), ("next_offset", "a whole number"),
+         ("next_start", "a whole number"), ("next_marker", "a string")]
     }
 
     /// An empty name would address the list resource instead of one item.

@@ -120,6 +120,12 @@ public struct DWRPage: APIRecord {
     /// forward is broken (following it would loop).
     func next(after offset: Int, operation: String) throws(OBSWorkflowError) -> Int? {
         guard isTruncated else { return nil }
+        // "More follows" on a page with nothing on it is a listing that would never end.
+        guard (json.array("executions")?.count ?? 0) + (json.array("graphs")?.count ?? 0) > 0 else {
+            throw .invalidResponse(
+                InvalidResponseError(
+                    operation: operation, status: 200, reason: "the page is marked truncated but holds nothing"))
+        }
         guard let next = nextOffset, next > offset else {
             throw .invalidResponse(
                 InvalidResponseError(
@@ -132,6 +138,7 @@ public struct DWRPage: APIRecord {
 
 extension DWRWorkflowClient: WorkflowService {
     public var endpointDescription: String { "\(transport.settings.endpoint.description)/v3/\(projectID)" }
+    public var identity: ServiceIdentity { ServiceIdentity(endpoint: transport.settings.endpoint, project: projectID) }
     public var retryPolicy: RetryPolicy { retry ?? transport.settings.retry }
     public var listingWindow: ListingWindow { .serviceDefault(milliseconds: DWRAPI.defaultWindowMilliseconds) }
 
