@@ -71,9 +71,17 @@ import Testing
         let literal = try await runObswInBackground(["--local", "-c", "resume thumbnails exec-0001 --canary 2 --max-refail 150%"])
         #expect(literal.status == 2)
         #expect(literal.stderr.contains("--max-refail takes a percentage from 0% to 100%"), "\(literal.stderr)")
+        // Which option goes with which is in resume's declaration: checked before anything
+        // runs, by `obsw check` too (it was a run-time error, exit 3, after the run began).
         let alone = try await runObswInBackground(["--local", "-c", "resume thumbnails exec-0001 --max-refail 10%"])
-        #expect(alone.status == 3)
-        #expect(alone.stderr.contains("--max-refail and --canary-timeout go with --canary N"), "\(alone.stderr)")
+        #expect(alone.status == 2)
+        #expect(alone.stderr.contains("resume: --max-refail goes with --canary N [OBSW313]"), "\(alone.stderr)")
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let script = dir.write("t.obsw", "resume thumbnails exec-0001 --canary-timeout 1m\n")
+        let checked = try await runObswInBackground(["check", script])
+        #expect(checked.status == 2)
+        #expect(checked.stderr.contains("resume: --canary-timeout goes with --canary N [OBSW313]"), "\(checked.stderr)")
     }
 
     /// Ctrl-C while waiting for the canary: the rest are not attempted, the exit is 130.

@@ -79,12 +79,15 @@ import Testing
         }
         #expect(error.message == "every: --n takes a whole number from 1 to 10, not 11")
         #expect(host.calls.isEmpty, "the host is never called with a bad value")
+        // Which options are given is known before anything runs: a required one missing is
+        // a compile-time error (exit 2 from `obsw check` and `obsw run`).
         let missing = engine.run(SourceFile(name: "t2", text: "every --n 2"))
-        guard case .failed(let required) = missing else {
-            Issue.record("expected a run-time error, got \(missing)")
+        guard case .invalid(let required) = missing else {
+            Issue.record("expected a compile-time error, got \(missing)")
             return
         }
-        #expect(required.message == "every: --r is required")
+        #expect(required.map(\.message) == ["every: --r is required"])
+        #expect(required.map(\.code) == [.missingOption])
     }
 
     struct Failure: Error, CustomStringConvertible {

@@ -55,7 +55,9 @@ import Testing
             #expect(items[0] == "thumbnails" && items[1] == "SUCCESS")
             #expect(items[2].displayText.contains(#""inputs":{"size":"64","mode":"fast"}"#))
             let missing = await f.run("start thumbnails --object x")
-            #expect(missing.error?.message == "start: --bucket is required")
+            // A required option is in the declaration: missing, the script does not compile.
+            #expect(missing.diagnostics.map(\.message) == ["start: --bucket is required"])
+            #expect(missing.diagnostics.map(\.code) == [.missingOption])
             let badInput = await f.run("start thumbnails --bucket b --object o --input novalue")
             #expect(badInput.error?.message.contains("--input takes NAME=VALUE") == true)
         }

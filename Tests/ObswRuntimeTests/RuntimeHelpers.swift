@@ -33,6 +33,12 @@ struct ScriptRun {
         if case .failed(let e) = outcome { return e }
         return nil
     }
+
+    /// The compile-time errors, when the script did not compile.
+    var diagnostics: [Diagnostic] {
+        if case .invalid(let d) = outcome { return d }
+        return []
+    }
 }
 
 /// A running emulator and a service host on it, for several scripts in a row.

@@ -18,12 +18,15 @@ public struct CommandSpec: Sendable {
         public var required: Bool
         /// The value used when it is not given, as help shows it.
         public var defaultText: String?
+        /// Options this one only makes sense with (`--max-refail` needs `--canary`): a call
+        /// without them is refused when the script is checked, before anything runs.
+        public var requires: [String]
         public var summary: String
 
         /// An option with a typed value (or `.flag`).
         public init(
             _ name: String, _ type: OptionType, value: String? = nil, repeatable: Bool = false, required: Bool = false,
-            default defaultText: String? = nil, _ summary: String
+            default defaultText: String? = nil, requires: [String] = [], _ summary: String
         ) {
             self.name = name
             self.type = type
@@ -31,6 +34,7 @@ public struct CommandSpec: Sendable {
             self.repeatable = repeatable
             self.required = required
             self.defaultText = defaultText
+            self.requires = requires
             self.summary = summary
         }
 
@@ -94,6 +98,25 @@ public struct CommandSpec: Sendable {
     }
 
     public func option(_ name: String) -> Option? { options.first { $0.name == name } }
+
+    /// What is wrong with the set of options given, whatever their values: one that needs
+    /// another that is missing, or a required one missing. The same at compile time and at
+    /// the call.
+    /// - Returns: each problem, with the option given that needs another (nil for a
+    ///   required option missing).
+    public func missingOptions(given: Set<String>) -> [(option: String?, message: String)] {
+        var problems: [(option: String?, message: String)] = []
+        for option in options where given.contains(option.name) {
+            for needed in option.requires where !given.contains(needed) {
+                let value = self.option(needed)?.valueName.map { " \($0)" } ?? ""
+                problems.append((option.name, "\(name): --\(option.name) goes with --\(needed)\(value)"))
+            }
+        }
+        for option in options where option.required && !given.contains(option.name) {
+            problems.append((nil, "\(name): --\(option.name) is required"))
+        }
+        return problems
+    }
 }
 
 /// The commands a host offers; the language's own (`print`, `sleep`, ...) come first.

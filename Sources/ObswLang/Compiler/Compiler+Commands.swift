@@ -66,6 +66,13 @@ extension Compiler {
                 error(.unknownOption, "--\(name) is given twice", optionSpan)
             }
         }
+        if !unknownOption {
+            for problem in spec.missingOptions(given: seen) {
+                // Under the option that needs another; under the command for one left out.
+                let span = problem.option.flatMap { name in options.first { $0.0 == name }?.2 } ?? call.nameSpan
+                error(.missingOption, problem.message, span, notes: ["usage: \(spec.usage)"])
+            }
+        }
         // After an unknown option the count means nothing: its value reads as an argument
         // (`--sate FAILED`). One mistake, one message.
         if !unknownOption, !spec.arguments.contains(positional.count) {

@@ -301,8 +301,8 @@ public final class Engine {
                 throw ScriptError(.runtime, "\(spec.name): \(problem.message)", code: .badArgument, span: invocation.span)
             }
         }
-        for option in spec.options where option.required && !checked.options.contains(where: { $0.name == option.name }) {
-            throw ScriptError(.runtime, "\(spec.name): --\(option.name) is required", code: .badArgument, span: invocation.span)
+        if let problem = spec.missingOptions(given: Set(checked.options.map(\.name))).first {
+            throw ScriptError(.runtime, problem.message, code: .badArgument, span: invocation.span)
         }
         return checked
     }
