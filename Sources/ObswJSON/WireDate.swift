@@ -21,7 +21,7 @@ public enum WireDate {
         let secondsOfDay = epochSeconds - days * 86400
         let (y, m, d) = civil(fromDays: days)
         let weekday = weekdays[((days % 7) + 7) % 7]
-        return "\(weekday), \(pad(d)) \(months[m - 1]) \(y) \(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)) GMT"
+        return "\(weekday), \(pad(d)) \(months[m - 1]) \(year(y)) \(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)) GMT"
     }
 
     /// Parses `Thu, 27 Aug 2020 12:38:10 GMT` (the weekday is not checked).
@@ -47,7 +47,7 @@ public enum WireDate {
         let secondsOfDay = seconds - days * 86400
         let (y, m, d) = civil(fromDays: days)
         let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(y)-\(pad(m))-\(pad(d))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)).\(ms)Z"
+        return "\(year(y))-\(pad(m))-\(pad(d))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)).\(ms)Z"
     }
 
     /// `2020-04-23T12:32:11Z`: whole seconds, as DWR's `start_time`/`end_time` take it.
@@ -55,7 +55,7 @@ public enum WireDate {
         let days = floorDiv(epochSeconds, 86400)
         let secondsOfDay = epochSeconds - days * 86400
         let (y, m, d) = civil(fromDays: days)
-        return "\(y)-\(pad(m))-\(pad(d))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60))Z"
+        return "\(year(y))-\(pad(m))-\(pad(d))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60))Z"
     }
 
     /// `20250102T030405Z`: the `X-Sdk-Date` of Huawei Cloud's SDK signature.
@@ -63,7 +63,7 @@ public enum WireDate {
         let days = floorDiv(epochSeconds, 86400)
         let secondsOfDay = epochSeconds - days * 86400
         let (y, m, d) = civil(fromDays: days)
-        return "\(y)\(pad(m))\(pad(d))T\(pad(secondsOfDay / 3600))\(pad(secondsOfDay / 60 % 60))\(pad(secondsOfDay % 60))Z"
+        return "\(year(y))\(pad(m))\(pad(d))T\(pad(secondsOfDay / 3600))\(pad(secondsOfDay / 60 % 60))\(pad(secondsOfDay % 60))Z"
     }
 
     /// Epoch seconds of an `X-Sdk-Date` value; nil unless it is exactly `yyyyMMddTHHmmssZ`.
@@ -135,6 +135,14 @@ public enum WireDate {
     }
 
     private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    /// A year as ISO 8601 writes it: four digits (`0999`), and beyond them a sign (`+10000`,
+    /// `-0044`, ISO's expanded form) — never `999-05-01`, which no reader takes as a date.
+    static func year(_ y: Int) -> String {
+        if y < 0 { return "-" + year(-y) }
+        if y > 9999 { return "+\(y)" }
+        return y < 10 ? "000\(y)" : y < 100 ? "00\(y)" : y < 1000 ? "0\(y)" : "\(y)"
+    }
 
     private static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 

@@ -3,6 +3,7 @@ import OBSWorkflow
 import OBSWorkflowEmulator
 import ObswLang
 import ObswRuntime
+import ObswText
 
 #if canImport(Glibc)
 import Glibc
@@ -129,7 +130,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "DWR's project id (default: $HUAWEICLOUD_SDK_PROJECT_ID or the profile's 'project_id').")
     var projectID: String?
 
-    @Option(help: "The config file (default: $OBSW_CONFIG_FILE or ~/.config/obsw/config).")
+    @Option(help: "The config file (default: $OBSW_CONFIG_FILE or ~/.config/obsw/config).", completion: .file())
     var configFile: String?
 
     @Flag(help: "Use an embedded emulator with demo data instead of the service.")
@@ -160,6 +161,9 @@ struct ConnectionOptions: ParsableArguments {
                 "--local uses the embedded emulator; it cannot be combined with --endpoint, --profile, --region or --project-id")
         }
         if let projectID, projectID.isEmpty { throw ValidationError("--project-id is empty") }
+        if let region, !Endpoint.isRegionName(region) {
+            throw ValidationError("--region '\(Escape.terminal(region))' is not a region: lower-case letters, digits and '-', like cn-north-4")
+        }
     }
 
     /// Resolves the settings; with `--local`, starts the embedded emulator (demo data, an
@@ -224,10 +228,11 @@ struct Config: AsyncParsableCommand {
     }
 }
 
-/// One line on standard error, for notes that must not mix with a command's output.
-func printNote(_ message: String) { writeError("obsw: \(message)") }
+/// One line on standard error, for notes that must not mix with a command's output. A
+/// message may quote a file or a service: its controls are shown, not obeyed.
+func printNote(_ message: String) { writeError("obsw: \(Escape.terminalLines(message))") }
 
-func printError(_ message: String) { writeError("obsw: error: \(message)") }
+func printError(_ message: String) { writeError("obsw: error: \(Escape.terminalLines(message))") }
 
 func currentEnvironment() -> [String: String] {
     var result: [String: String] = [:]

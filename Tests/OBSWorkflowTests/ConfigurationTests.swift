@@ -30,6 +30,24 @@ import Testing
         return try ConfigurationResolver.resolve(options: options, environment: env, homeDirectory: dir.path)
     }
 
+    /// A region becomes part of a host name: `cn-north-4@127.0.0.1:18704/x` once sent signed
+    /// requests to another host. Only what a region looks like is accepted, from any source.
+    @Test(arguments: ["cn-north-4@127.0.0.1:18704/x", "cn-north-4.evil.example", "CN-NORTH-4", "a b", "", "-x", "x/", "é"])
+    func aRegionIsOnlyWhatARegionLooksLike(_ region: String) throws {
+        for (options, env, origin) in [
+            (ConfigurationOptions(region: region), [String: String](), "--region"),
+            (ConfigurationOptions(), ["OBS_REGION": region], "OBS_REGION"),
+        ] where !(region.isEmpty && origin == "OBS_REGION") {  // an empty variable is unset
+            #expect(throws: ConfigurationError.invalidRegion(region, origin: origin)) {
+                try resolve(options, env: env.merging(["OBS_ACCESS_KEY_ID": "a", "OBS_SECRET_ACCESS_KEY": "b"]) { a, _ in a })
+            }
+        }
+        #expect(throws: ConfigurationError.self) {
+            try resolve(file: "[default]\nregion = \(region)\naccess_key_id = a\nsecret_access_key = b\n")
+        }
+        #expect(Endpoint.isRegionName("cn-north-4") && Endpoint.isRegionName("ap-southeast-1"))
+    }
+
     @Test func fileAloneSuppliesEverything() throws {
         let c = try resolve(file: profiles)
         #expect(c.endpoint?.url == "https://obs.cn-north-4.myhuaweicloud.com")

@@ -171,4 +171,25 @@ import Testing
         #expect(WireDate.parseISO8601("2020-04-23 nonsense") == nil)
         #expect(WireDate.rfc1123(epochSeconds: 951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
     }
+
+    /// Years before 1000 were written without their zeros (`999-05-01T…`): not ISO 8601,
+    /// and obsw's own readers (the DWR face among them) refused what obsw wrote.
+    @Test func everyYearIsWrittenAsISO8601Reads() {
+        let may999 = WireDate.parseISO8601("0999-05-01T10:20:30.040Z")
+        #expect(may999 != nil)
+        #expect(WireDate.iso8601(epochMilliseconds: may999!) == "0999-05-01T10:20:30.040Z")
+        let seconds = WireDate.parseISO8601("0999-05-01T10:20:30Z")! / 1000
+        #expect(WireDate.iso8601Seconds(epochSeconds: seconds) == "0999-05-01T10:20:30Z")
+        #expect(WireDate.sdkDate(epochSeconds: seconds) == "09990501T102030Z")
+        #expect(WireDate.rfc1123(epochSeconds: seconds).hasSuffix(" May 0999 10:20:30 GMT"))
+        let year5 = WireDate.parseISO8601("0005-01-01T00:00:00Z")!
+        #expect(WireDate.iso8601Seconds(epochSeconds: year5 / 1000) == "0005-01-01T00:00:00Z")
+        for year in [1, 9, 10, 99, 100, 999, 1000, 9999] {
+            let text = WireDate.iso8601(epochMilliseconds: WireDate.parseISO8601("\(String(repeating: "0", count: 4 - String(year).count))\(year)-06-15T00:00:00Z")!)
+            #expect(WireDate.parseISO8601(text) != nil, "\(text) reads back")
+        }
+        // Beyond four digits ISO 8601 takes a sign (its expanded form); never a bare year.
+        #expect(WireDate.iso8601Seconds(epochSeconds: 253_402_300_800).hasPrefix("+10000-01-01"))
+        #expect(WireDate.iso8601Seconds(epochSeconds: -62_198_755_200).hasPrefix("-0001-"))
+    }
 }

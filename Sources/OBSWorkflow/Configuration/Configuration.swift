@@ -196,6 +196,7 @@ public enum ConfigurationResolver {
             }
         }
 
+        if let region, !Endpoint.isRegionName(region) { throw .invalidRegion(region, origin: origins["region"] ?? "the settings") }
         var endpoint = try endpointText.map { text throws(ConfigurationError) in try Endpoint(parsing: text) }
         if endpoint == nil, let region {
             switch service {

@@ -14,6 +14,7 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
     case missingDWRCredentials
     case unknownService(String)
     case unknownDWRRegion(String, known: [String])
+    case invalidRegion(String, origin: String)
 
     public var description: String {
         switch self {
@@ -54,6 +55,8 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
         case .unknownDWRRegion(let region, let known):
             return "DWR is not served in region '\(region)' (it is in \(known.joined(separator: ", "))); "
                 + "or pass --endpoint"
+        case .invalidRegion(let region, let origin):
+            return "invalid region '\(region)' (from \(origin)): a region is lower-case letters, digits and '-', like cn-north-4"
         case .missingCredentials:
             return "no credentials configured: set OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY, "
                 + "or add access_key_id and secret_access_key to a profile in the config file"

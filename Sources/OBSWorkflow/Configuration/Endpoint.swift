@@ -99,6 +99,14 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         "cn-east-3": "dwr-lms.cn-east-3.myhuaweicloud.com",
     ]
 
+    /// Whether `text` looks like a region (`cn-north-4`): lower-case letters, digits and
+    /// `-`. A region becomes part of a host name, so anything else (`@`, `/`, `.`) could
+    /// point signed requests at another host.
+    public static func isRegionName(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 63 && text.first != "-" && text.last != "-"
+            && text.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+
     /// The DWR endpoint of a region; nil for a region DWR does not serve.
     public static func forDWRRegion(_ region: String) -> Endpoint? {
         dwrRegions[region].map { Endpoint(scheme: .https, host: $0) }
