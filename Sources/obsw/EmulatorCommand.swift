@@ -25,7 +25,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (0 picks a free one).")
     var port = 9000
 
-    @Option(help: "A scenario file (JSON) to load instead of the demo data.")
+    @Option(help: "A scenario file (JSON) to load instead of the demo data.", completion: .file(extensions: ["json"]))
     var scenario: String?
 
     @Option(help: "Run simulated time faster (2 = twice as fast).")

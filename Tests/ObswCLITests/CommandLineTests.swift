@@ -182,6 +182,44 @@ import Testing
         #expect(bad.status == 2)
     }
 
+    /// The completion scripts completed no file names: `obsw run <Tab>`, `check`,
+    /// `--config-file`, `--junit`, `--html` and `report JOURNAL` offered nothing. Bash is run
+    /// for real, in a folder with a script, a journal, a page, a report and a subfolder;
+    /// zsh's and fish's scripts are read for the directive that completes files.
+    @Test func completionOffersFileNames() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        for name in ["recover.obsw", "notes.txt", "resume.jsonl", "page.html", "report.xml"] { dir.write(name, "") }
+        #expect(mkdir(dir.path + "/runbooks", 0o700) == 0)
+        let script = try await runObswInBackground(["completion", "bash"])
+        let file = dir.write("obsw.bash", script.stdout)
+        func offered(_ words: [String]) async throws -> Set<String> {
+            let quoted = words.map { "'\($0)'" }
+            let call = """
+                source '\(file)'; COMP_WORDS=(\(quoted.joined(separator: " "))); COMP_CWORD=\(words.count - 1); \
+                COMP_LINE='\(words.joined(separator: " "))'; COMP_POINT=${#COMP_LINE}; _obsw obsw '\(words.last!)' '\(words[words.count - 2])'; \
+                printf '%s\\n' "${COMPREPLY[@]}"
+                """
+            let run = try await runProgramInBackground(URL(fileURLWithPath: "/bin/bash"), ["-c", call], workingDirectory: dir.path)
+            return Set(run.stdout.split(separator: "\n").map(String.init))
+        }
+        #expect(try await offered(["obsw", "run", ""]) == ["recover.obsw", "runbooks"])
+        #expect(try await offered(["obsw", "check", "re"]) == ["recover.obsw"])
+        #expect(try await offered(["obsw", "run", "--junit", ""]) == ["report.xml", "runbooks"])
+        #expect(try await offered(["obsw", "report", ""]) == ["resume.jsonl", "runbooks"])
+        #expect(try await offered(["obsw", "report", "--html", ""]) == ["page.html", "runbooks"])
+        #expect(try await offered(["obsw", "--config-file", "no"]) == ["notes.txt"])
+        let zsh = try await runObswInBackground(["completion", "zsh"]).stdout
+        for directive in [#"':file:_files -g '\''*.obsw'\'''"#, ":junit:_files", ":html:_files", ":journal:_files", ":config-file:_files"] {
+            #expect(zsh.contains(directive), "zsh: \(directive)")
+        }
+        let fish = try await runObswInBackground(["completion", "fish"]).stdout
+        #expect(fish.contains("-l 'config-file'") && fish.contains("-rF"))
+        for option in ["junit", "html"] {
+            #expect(fish.split(separator: "\n").contains { $0.contains("-l '\(option)'") && $0.contains("__fish_complete_directories") }, "fish: --\(option)")
+        }
+    }
+
     /// docs/obsw.1 is made by `obsw manual` from the help text; it must not drift.
     @Test func theManPageInDocsIsUpToDate() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

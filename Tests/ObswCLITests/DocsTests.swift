@@ -1,4 +1,5 @@
 import Foundation
+@testable import obsw
 import OBSWTestSupport
 import Testing
 
@@ -40,5 +41,137 @@ import Testing
     func exampleRuns(_ code: String) async throws {
         let result = try await runObswInBackground([], environment: ["HOME": "/tmp"], stdin: code)
         #expect(result.status == 0, "\(code)\n--- stderr\n\(result.stderr)")
+    }
+
+    /// Every obsw command line the docs show — in a shell block (` ``` `, `sh`, `console`;
+    /// a `$ ` prompt allowed) or inline (`` `obsw run --junit r.xml f.obsw` ``, when it has
+    /// two words or more after `obsw`) — is accepted by obsw's own command line parser, with
+    /// its checks (`CommandLineOrder`, then the declaration's validation), as if typed.
+    /// docs/incident.md once showed `obsw run recover.obsw --junit report.xml`, which obsw
+    /// refuses. Templates (`FILE`, `[OPTIONS]`, `bash|zsh|fish`, `...`) are not command lines.
+    static let commandLines: [DocCommandLine] = DocCommandLine.all(in: ["README.md"] + docsFiles)
+
+    static var docsFiles: [String] {
+        let docs = root.appendingPathComponent("docs").path
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: docs)) ?? []
+        return names.filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test func theDocsShowCommandLines() {
+        #expect(Self.commandLines.count >= 15, "\(Self.commandLines.map(\.text))")
+        #expect(Self.commandLines.contains { $0.text.hasPrefix("obsw run --junit report.xml recover.obsw") })
+    }
+
+    @Test(arguments: commandLines)
+    func aCommandLineInTheDocsIsAccepted(_ line: DocCommandLine) {
+        do {
+            var command = try Obsw.parseAsRoot(try CommandLineOrder.normalize(line.arguments))
+            try command.validate()
+        } catch {
+            let code = Obsw.exitCode(for: error)
+            #expect(code == .success, "\(line.place): `\(line.text)` is refused: \(Obsw.message(for: error))")
+        }
+    }
+}
+
+/// One command line a doc shows: where, the text, and its words as a shell splits them.
+struct DocCommandLine: Sendable, CustomTestStringConvertible {
+    var place: String
+    var text: String
+    var arguments: [String]
+
+    var testDescription: String { "\(place): \(text)" }
+
+    static func all(in files: [String]) -> [DocCommandLine] {
+        var found: [DocCommandLine] = []
+        for file in files {
+            guard let text = try? String(contentsOf: DocsTests.root.appendingPathComponent(file), encoding: .utf8) else { continue }
+            var fence: String?
+            for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.hasPrefix("```") {
+                    fence = fence == nil ? String(line.dropFirst(3)) : nil
+                    continue
+                }
+                var candidates: [(String, inline: Bool)] = []
+                if let fence {
+                    guard ["", "sh", "console", "bash", "shell"].contains(fence) else { continue }
+                    let command = line.hasPrefix("$ ") ? String(line.dropFirst(2)) : line
+                    if command.hasPrefix("obsw "), !command.hasPrefix("obsw (") { candidates.append((command, false)) }
+                } else {
+                    for match in line.matches(of: /`(obsw [^`]*)`/) { candidates.append((String(match.1), true)) }
+                }
+                for (candidate, inline) in candidates {
+                    guard let words = shellWords(candidate), !isTemplate(words), !inline || words.count >= 3 else { continue }
+                    found.append(DocCommandLine(place: "\(file):\(index + 1)", text: candidate, arguments: Array(words.dropFirst().map(\.text))))
+                }
+            }
+        }
+        return found
+    }
+
+    /// A word and whether it was quoted.
+    struct Word {
+        var text: String
+        var quoted: Bool
+    }
+
+    /// The words of a shell command up to a pipe, a redirection, `;`, `&&` or a comment;
+    /// nil when a quote is not closed.
+    static func shellWords(_ line: String) -> [Word]? {
+        var words: [Word] = []
+        var current = ""
+        var quoted = false
+        var started = false
+        var quote: Character?
+        var characters = Array(line)[...]
+        func end() {
+            if started { words.append(Word(text: current, quoted: quoted)) }
+            current = ""
+            quoted = false
+            started = false
+        }
+        while let c = characters.popFirst() {
+            if let open = quote {
+                if c == open {
+                    quote = nil
+                } else if c == "\\", open == "\"", let next = characters.first, "\"\\$`".contains(next) {
+                    current.append(characters.removeFirst())
+                } else {
+                    current.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "'", "\"":
+                quote = c
+                quoted = true
+                started = true
+            case " ", "\t": end()
+            case "|", ">", "<", ";", "&": end(); return words
+            case "#" where !started: return words
+            default:
+                current.append(c)
+                started = true
+            }
+        }
+        guard quote == nil else { return nil }
+        end()
+        return words
+    }
+
+    /// A usage pattern rather than a command: a placeholder in capitals (`FILE`, `GRAPH`,
+    /// `NAME=VALUE`), brackets, `...`, or options named together (`--junit/--tap`).
+    static func isTemplate(_ words: [Word]) -> Bool {
+        words.contains { word in
+            guard !word.quoted else { return false }
+            return word.text.contains("[") || word.text.contains("...") || word.text.contains("/--")
+                || word.text.split(separator: "=").contains { part in
+                    part.count >= 2 && part.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" }
+                }
+        }
     }
 }
