@@ -120,19 +120,20 @@ public struct DiagnosticRenderer {
         let text = file.line(line)
         if !text.isEmpty || file.bytes.isEmpty == false {
             let (endLine, endColumn) = file.location(of: Int(diagnostic.span.end))
-            // One cell per character of the line (columns count characters); a control
-            // shows as its escape, so the caret moves by the width shown.
-            var shown: [String] = text.map { $0 == "\t" ? " " : Escape.terminal(String($0)) }
+            var characters = Array(text)
             var caret = column - 1
-            var width = endLine == line ? max(1, endColumn - column) : max(1, shown.count - column + 1)
-            if shown.count > Self.lineWindow {
+            var width = endLine == line ? max(1, endColumn - column) : max(1, characters.count - column + 1)
+            if characters.count > Self.lineWindow {
                 // A window of the line around the caret, marked as cut on each side.
-                let start = max(0, min(caret - Self.lineWindow / 3, shown.count - Self.lineWindow))
-                let end = min(shown.count, start + Self.lineWindow)
-                shown = (start > 0 ? ["…"] : []) + Array(shown[start..<end]) + (end < shown.count ? ["…"] : [])
+                let start = max(0, min(caret - Self.lineWindow / 3, characters.count - Self.lineWindow))
+                let end = min(characters.count, start + Self.lineWindow)
+                characters = (start > 0 ? ["…"] : []) + Array(characters[start..<end]) + (end < characters.count ? ["…"] : [])
                 caret = caret - start + (start > 0 ? 1 : 0)
-                width = min(width, shown.count - caret)
+                width = min(width, characters.count - caret)
             }
+            // One cell per character shown (columns count characters); a control shows as
+            // its escape, so the caret moves by the width shown.
+            let shown: [String] = characters.map { $0 == "\t" ? " " : Escape.terminal(String($0)) }
             let before = shown.prefix(max(0, caret)).reduce(0) { $0 + $1.count }
             let under = shown.dropFirst(max(0, caret)).prefix(max(0, width)).reduce(0) { $0 + $1.count }
             lines.append("    " + shown.joined())
