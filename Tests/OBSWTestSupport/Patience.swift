@@ -1,3 +1,17 @@
+import Foundation
+
+/// Runs `body` on a thread of its own (with a large stack) and returns what it returns.
+/// Work that holds a CPU for seconds — a 70 MB journal, a fuzz corpus, a blocking call —
+/// must not hold one of the concurrency pool's threads (one per core), which the in-process
+/// servers and clients of every other test need.
+public func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
+        let thread = Thread { done.resume(returning: body()) }
+        thread.stackSize = 64 << 20
+        thread.start()
+    }
+}
+
 /// Waiting for a condition instead of a fixed time.
 ///
 /// The limit counts only time this task was awake to look: tests share a concurrency pool of

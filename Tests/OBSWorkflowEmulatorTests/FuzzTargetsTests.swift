@@ -1,6 +1,7 @@
 import Foundation
 @testable import OBSWorkflowEmulator
 import ObswFuzzTargets
+import OBSWTestSupport
 import Testing
 
 /// Replays each fuzz target's committed corpus (`Tests/FuzzCorpus/TARGET/`) through the
@@ -26,9 +27,7 @@ import Testing
         let folder = Self.corpora.appendingPathComponent("emulator")
         let seeds = ["list-signed.txt", "restore-signed.txt", "dwr-list-signed.txt", "dwr-retry-signed.txt", "dwr-execute-signed.txt", "dwr-forged.txt"]
         let inputs = try seeds.map { try Array(Data(contentsOf: folder.appendingPathComponent($0))) }
-        let statuses = await withCheckedContinuation { (done: CheckedContinuation<[Int?], Never>) in
-            Thread { done.resume(returning: inputs.map(EmulatorFuzzEntry.status)) }.start()
-        }
+        let statuses = await onThreadOfItsOwn { inputs.map(EmulatorFuzzEntry.status) }
         for (seed, status) in zip(seeds, statuses) {
             let refused = status == 401 || status == 403
             #expect(seed.contains("forged") ? refused : !refused && status != nil, "\(seed): \(String(describing: status))")
@@ -42,18 +41,5 @@ import Testing
         let inputs: [[UInt8]] = [[], [0], [0xFF, 0xFE], Array(repeating: 0x5B, count: 10_000), Array("1e999999".utf8),
             Array("-9223372036854775808".utf8), Array("1\n\n".utf8), Array(repeating: 0x0A, count: 100)]
         await onThreadOfItsOwn { for input in inputs { run(input) } }
-    }
-
-    /// Targets block their thread (the emulator's answers a request synchronously, as
-    /// libFuzzer calls it): run them where they cannot starve the concurrency pool.
-    func onThreadOfItsOwn(_ body: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                body()
-                done.resume()
-            }
-            thread.stackSize = 64 << 20
-            thread.start()
-        }
     }
 }

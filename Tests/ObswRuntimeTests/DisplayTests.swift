@@ -100,7 +100,7 @@ import Testing
                 // second request): what is counted below is fetches, not the transport's attempts.
                 retry: .never, requestTimeout: .seconds(120), connectTimeout: .seconds(120)))
         let host = ServiceHost(client: client)
-        let (first, took) = await onOwnThread { () -> ([String], Duration) in
+        let (first, took) = await onThreadOfItsOwn { () -> ([String], Duration) in
             let started = ContinuousClock.now
             let names = host.graphNamesForCompletion()
             return (names, ContinuousClock.now - started)
@@ -110,16 +110,12 @@ import Testing
         // The fetch went on; once it is in, Tab has the names — from one request.
         var names: [String] = []
         _ = await eventually(every: .milliseconds(100)) {
-            names = await onOwnThread { host.graphNamesForCompletion() }
+            names = await onThreadOfItsOwn { host.graphNamesForCompletion() }
             return !names.isEmpty
         }
         #expect(names == ["slow-graph"])
         #expect(server.requests.count == 1, "a second fetch started while the first was running: \(server.requests.map(\.target))")
         await client.shutdown()
         await server.stop()
-    }
-
-    func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { done in Thread { done.resume(returning: body()) }.start() }
     }
 }

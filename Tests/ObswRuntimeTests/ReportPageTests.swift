@@ -55,7 +55,7 @@ import Testing
 
     /// A 1 MB error text was shown three times per execution (the group, its sample, the
     /// table): now each distinct long text is in the page once, cut where it appears.
-    @Test func longTextsAreInThePageOnce() throws {
+    @Test func longTextsAreInThePageOnce() async throws {
         var lines = [#"{"obsw_journal":1,"endpoint":"http://127.0.0.1:1","local":false,"at":"2026-12-01T10:00:00.000Z"}"#]
         var finals: [String: ExecutionInfo] = [:]
         let huge = String(repeating: "stack frame 0x1f <here> ", count: 44_000)  // about 1 MB
@@ -65,7 +65,9 @@ import Testing
             finals["g\u{0}e\(index)"] = info("FAILED", error: index < 25 ? huge : "E\(index) " + huge)
         }
         let history = try JournalHistory.read(try journal(lines))
-        let page = IncidentReport(history: history, finals: finals, finalNote: nil).html()
+        // Seconds of work in a debug build: off the concurrency pool the other tests need.
+        let report = IncidentReport(history: history, finals: finals, finalNote: nil)
+        let page = await onThreadOfItsOwn { report.html() }
         // 26 distinct texts of 1 MB: the page holds each once (escaped), and little else.
         let escaped = IncidentReport.escape(huge).utf8.count
         #expect(page.utf8.count < 27 * escaped, "\(page.utf8.count) bytes")
@@ -97,24 +99,27 @@ import Testing
 
     /// Journals over 64 MiB were refused ("cannot read the journal …: Success"): a journal
     /// is streamed, whatever its size.
-    @Test func aJournalOver64MiBIsRead() throws {
+    @Test func aJournalOver64MiBIsRead() async throws {
         let path = dir.write("big.jsonl", "")
-        let handle = try #require(FileHandle(forWritingAtPath: path))
-        let padding = String(repeating: "x", count: 180)
-        var chunk = ""
-        var count = 0
-        while count < 260_000 {
-            chunk += #"{"graph":"g","execution_name":"e\#(count)","outcome":"failed","reason":"\#(padding)","at":"2026-12-01T10:00:01.000Z"}"# + "\n"
-            count += 1
-            if count % 10_000 == 0 {
-                handle.write(Data(chunk.utf8))
-                chunk = ""
+        // Seconds of work in a debug build: off the concurrency pool the other tests need.
+        let read = await onThreadOfItsOwn { () -> (size: Int, history: Result<JournalHistory, ScriptError>) in
+            let handle = FileHandle(forWritingAtPath: path)!
+            let padding = String(repeating: "x", count: 180)
+            var chunk = ""
+            for count in 0..<260_000 {
+                chunk += #"{"graph":"g","execution_name":"e\#(count)","outcome":"failed","reason":"\#(padding)","at":"2026-12-01T10:00:01.000Z"}"# + "\n"
+                if (count + 1) % 10_000 == 0 {
+                    handle.write(Data(chunk.utf8))
+                    chunk = ""
+                }
             }
+            try? handle.close()
+            var info = stat()
+            stat(path, &info)
+            return (Int(info.st_size), Result { () throws(ScriptError) in try JournalHistory.read(path) })
         }
-        try handle.close()
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
-        #expect(size > 64 << 20)
-        let history = try JournalHistory.read(path)
+        #expect(read.size > 64 << 20)
+        let history = try read.history.get()
         #expect(history.entries.count == 260_000)
         #expect(history.unreadable == 0)
     }
