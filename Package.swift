@@ -19,7 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        // No traits: the default 'FullFoundation' links Foundation's DateFormatter, and with it
+        // ICU's data (tens of MB in a static binary); 'ConfigurationSupport' is not used.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
@@ -61,6 +63,7 @@ let package = Package(
             name: "OBSWorkflowEmulator",
             dependencies: [
                 "OBSWorkflow",
+                "ObswText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,7 +86,7 @@ let package = Package(
         // The interactive shell: line reader (libedit or plain), history, completion, the loop.
         .target(
             name: "ObswShell",
-            dependencies: ["CLibEdit", "CShellSignals", "ObswLang", "ObswRuntime", "OBSWorkflow", "ObswText"],
+            dependencies: ["CLibEdit", "CShellSignals", "ObswLang", "ObswRuntime", "OBSWorkflow", "ObswText", "ObswSystem"],
             exclude: ["README.md"]
         ),
         // What the fuzzers drive, by name (the language, JSON, dates, durations, config, the
@@ -108,8 +111,11 @@ let package = Package(
                 "ObswSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
+        // Before each build: the commit and day `obsw --version` shows (Plugins/BuildInfo).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         // Shared by every test target: a scriptable HTTP server on 127.0.0.1, temp files.
         .target(
             name: "OBSWTestSupport",

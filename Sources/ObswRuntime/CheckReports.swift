@@ -65,10 +65,10 @@ public final class CheckReports {
             text += "  message: \(Self.yamlString(entry.details.first ?? entry.name))\n"
             text += "  severity: \(entry.kind == "error" ? "error" : "fail")\n"
             text += "  at:\n    file: \(Self.yamlString(entry.file))\n    line: \(entry.line)\n"
-            let rest = entry.details.dropFirst().map(Self.trimmed)
+            let rest = entry.details.dropFirst().map(\.trimmingBlanks)
             for line in rest {
-                if line.hasPrefix("left:") { text += "  found: \(Self.yamlString(Self.trimmed(String(line.dropFirst(5)))))\n" }
-                else if line.hasPrefix("right:") { text += "  wanted: \(Self.yamlString(Self.trimmed(String(line.dropFirst(6)))))\n" }
+                if line.hasPrefix("left:") { text += "  found: \(Self.yamlString(line.dropFirst(5).trimmingBlanks))\n" }
+                else if line.hasPrefix("right:") { text += "  wanted: \(Self.yamlString(line.dropFirst(6).trimmingBlanks))\n" }
                 else { text += "  note: \(Self.yamlString(line))\n" }
             }
             text += "  ...\n"
@@ -115,13 +115,7 @@ public final class CheckReports {
 
     static func escape(_ text: String) -> String { Escape.xml(text) }
 
-    /// Without the blanks around it (the report's lines are indented).
-    static func trimmed(_ text: String) -> String {
-        var scalars = Substring(text).unicodeScalars
-        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-        return String(scalars)
-    }
+
 
     /// `1.250`: seconds with three decimals, as JUnit's `time` attributes are written.
     static func seconds(_ value: Double) -> String {

@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import ObswSystem
 
 /// Where the engine runs: a thread of its own with a large stack, never a Swift concurrency
 /// thread. The engine blocks its thread on service calls (and the shell on libedit), and
@@ -12,12 +12,10 @@ public enum EngineThread {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: T?
         nonisolated(unsafe) let work = body
-        let thread = Thread {
+        OSThread.start(stackSize: stackSize) {
             result = work()
             done.signal()
         }
-        thread.stackSize = stackSize
-        thread.start()
         done.wait()
         return result!
     }

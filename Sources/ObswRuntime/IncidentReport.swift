@@ -189,7 +189,7 @@ public struct IncidentReport: Sendable {
     func countsSection() -> String {
         func cards(_ counts: [(String, Int)], id: String) -> String {
             counts.map { name, count in
-                "<div class=\"card \(Self.escape(Self.cssClass(name)))\" data-count=\"\(Self.escape(name))\"><span class=\"n\">\(count)</span><span class=\"label\">\(Self.escape(name.replacingOccurrences(of: "_", with: " ")))</span></div>"
+                "<div class=\"card \(Self.escape(Self.cssClass(name)))\" data-count=\"\(Self.escape(name))\"><span class=\"n\">\(count)</span><span class=\"label\">\(Self.escape(name.replacing("_", with: " ")))</span></div>"
             }.joined(separator: "\n")
         }
         var html = "<section id=\"counts\">\n<h2>Outcomes</h2>\n<div class=\"cards\" id=\"outcomes\">\n\(cards(outcomeCounts, id: "outcomes"))\n</div>\n"

@@ -1,5 +1,6 @@
-import Foundation
 import ObswRuntime
+import ObswSystem
+import ObswText
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ enum Pager {
     /// The pager command, or nil when paging is off (`PAGER` set to empty or `cat`).
     static func command() -> String? {
         if let value = getenv("PAGER").map({ String(cString: $0) }) {
-            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            let trimmed = value.trimmingBlanks
             return trimmed.isEmpty || trimmed == "cat" ? nil : trimmed
         }
         return "less -FRX"
@@ -21,20 +22,8 @@ enum Pager {
     /// caller prints it).
     static func show(_ text: String) -> Bool {
         guard let command = command() else { return false }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let input = Pipe()
-        process.standardInput = input
-        do { try process.run() } catch { return false }
-        // The pager may quit before reading everything (q in less): a write to the closed
-        // pipe must fail, not end the shell.
-        let previous = signal(SIGPIPE, SIG_IGN)
-        writeAll(input.fileHandleForWriting.fileDescriptor, Array(text.utf8))
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        signal(SIGPIPE, previous)
         // `sh -c` when the pager is not found: 127. Then print as usual.
-        return process.terminationStatus != 127
+        guard let status = ChildProcess.shell(command, input: Array(text.utf8)) else { return false }
+        return status != 127
     }
 }

@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import ObswSystem
 import ObswLang
 import ObswText
 import ObswRuntime
@@ -135,7 +135,7 @@ public final class Shell: EngineDelegate {
     func confirm(_ question: String) -> Bool {
         switch reader.read(prompt: question + " [y/N] ") {
         case .line(let answer):
-            let word = answer.trimmingCharacters(in: .whitespaces).lowercased()
+            let word = answer.trimmingBlanks.lowercased()
             return word == "y" || word == "yes"
         case .interrupted, .end:
             return false
@@ -167,13 +167,12 @@ public final class InterruptWatcher: @unchecked Sendable {
     /// prompt, so one pending here was pressed after Enter, to stop what is starting.
     public init(flag: InterruptFlag) {
         self.flag = flag
-        let thread = Thread { [self] in
+        OSThread.start { [self] in
             while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
                 if EditLineReader.takeInterrupt() { self.flag.raise() }
             }
             finished.signal()
         }
-        thread.start()
     }
 
     public func stop() {

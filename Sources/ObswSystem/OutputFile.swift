@@ -108,7 +108,7 @@ public final class OutputFile: @unchecked Sendable {
                 destination = .through(-1)
             }
             guard fd >= 0 else { throw FileError("\(Self.quoted(path)) was already written") }
-            if let problem = Self.writeWithoutSIGPIPE(fd, bytes) {
+            if let problem = writeWithoutSIGPIPE(fd, bytes) {
                 throw FileError("cannot write \(Self.quoted(path)): \(problem)")
             }
         case .replace(let target, let existing):
@@ -132,7 +132,7 @@ public final class OutputFile: @unchecked Sendable {
             throw FileError("cannot write \(quoted(path)): cannot create a file in \(folder): \(String(cString: strerror(errno)))")
         }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var problem = writeAll(fd, bytes)
+        var problem = writeFully(fd, bytes)
         if problem == nil {
             // A new file gets the mode any new file gets (0666 less the umask); an existing
             // one keeps its own mode and, where permitted, its owner.
@@ -215,42 +215,5 @@ public final class OutputFile: @unchecked Sendable {
     /// A path in a message, quoted when it is empty or holds a blank.
     static func quoted(_ path: String) -> String {
         path.isEmpty || path.contains(where: { $0 == " " || $0 == "\t" }) ? "'\(path)'" : path
-    }
-
-    // MARK: Writing
-
-    /// Writes all of `bytes`; the problem, if any.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return String(cString: strerror(errno))
-            }
-            if n == 0 { return "nothing written" }
-            offset += n
-        }
-        return nil
-    }
-
-    /// A FIFO whose reader went away answers a write with SIGPIPE, which would end obsw
-    /// after the work; with the signal blocked on this thread the write fails (EPIPE)
-    /// and the pending signal is taken away before it is unblocked.
-    static func writeWithoutSIGPIPE(_ fd: Int32, _ bytes: [UInt8]) -> String? {
-        var pipeOnly = sigset_t()
-        sigemptyset(&pipeOnly)
-        sigaddset(&pipeOnly, SIGPIPE)
-        var previous = sigset_t()
-        pthread_sigmask(SIG_BLOCK, &pipeOnly, &previous)
-        let problem = writeAll(fd, bytes)
-        var pending = sigset_t()
-        sigpending(&pending)
-        if sigismember(&pending, SIGPIPE) == 1 {
-            var immediately = timespec(tv_sec: 0, tv_nsec: 0)
-            _ = sigtimedwait(&pipeOnly, nil, &immediately)
-        }
-        pthread_sigmask(SIG_SETMASK, &previous, nil)
-        return problem
     }
 }

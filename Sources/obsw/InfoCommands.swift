@@ -2,15 +2,21 @@ import ArgumentParser
 import ObswLang
 import ObswRuntime
 
-/// The one place obsw's version is written; `--version`, `obsw version` and the man page read it.
+/// The one place obsw's version is written; `--version`, `obsw version`, the man page and
+/// the packages (`scripts/package` asks the binary) read it.
 enum ObswVersion {
-    static let current = "0.13.0"
+    static let current = "0.14.0"
+
+    /// `obsw 0.14.0 (abc1234, 2026-12-07)`: the version, the commit it was built from and the
+    /// day (Plugins/BuildInfo).
+    static var full: String { "obsw \(current) (\(BuildInfo.commit), \(BuildInfo.day))" }
 }
 
 struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print obsw's version.")
+    static let configuration = CommandConfiguration(
+        commandName: "version", abstract: "Print obsw's version, the commit it was built from and the day.")
 
-    func run() throws { print("obsw \(ObswVersion.current)") }
+    func run() throws { print(ObswVersion.full) }
 }
 
 struct CompletionCommand: ParsableCommand {
@@ -49,7 +55,7 @@ struct ManualCommand: ParsableCommand {
         var roff = [
             #".TH OBSW 1 "" "obsw \#(ObswVersion.current)" "User Commands""#,
             ".SH NAME",
-            #"obsw \- a command shell for Huawei Cloud OBS Data+ workflows"#,
+            #"obsw \- a command shell for Huawei Cloud workflow executions (OBS Data+, DWR)"#,
             ".SH SYNOPSIS",
             ".nf",
             "obsw [OPTIONS]                      the interactive shell (on a terminal)",
@@ -107,7 +113,8 @@ struct ManualCommand: ParsableCommand {
             ".TP", #"$XDG_STATE_HOME/obsw/ (default ~/.local/state/obsw/)"#,
             #"history, journal/ (bulk resume journals), journal/local/ (journals of \-\-local rehearsals), locks/"#,
             ".SH SEE ALSO",
-            "docs/language.md, docs/shell.md and docs/reliability.md in the obsw source.",
+            "README.md and incident.md (an incident from triage to the report) in /usr/share/doc/obsw/ when obsw is installed "
+                + "from its package; docs/language.md, docs/shell.md and docs/reliability.md in the obsw source.",
         ]
         return roff.joined(separator: "\n") + "\n"
     }

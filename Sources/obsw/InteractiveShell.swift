@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import OBSWorkflow
 import ObswLang
 import ObswRuntime

@@ -18,7 +18,7 @@ struct Obsw: AsyncParsableCommand {
             from standard input. Global options go before or after the subcommand name, never \
             after a script's FILE.
             """,
-        version: ObswVersion.current,
+        version: ObswVersion.full,
         subcommands: [
             RunCommand.self, CheckCommand.self, Config.self, ReportCommand.self, EmulatorCommand.self, VersionCommand.self,
             CompletionCommand.self, ManualCommand.self,
@@ -199,7 +199,9 @@ struct ConnectionOptions: ParsableArguments {
 
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the settings in force and where each comes from (secrets are never shown).")
+        // Named, not derived from the type's name: deriving it costs a reflection lookup at
+        // every start-up (docs/performance.md).
+        commandName: "config", abstract: "Show the settings in force and where each comes from (secrets are never shown).")
 
     @OptionGroup var options: GlobalOptions
 

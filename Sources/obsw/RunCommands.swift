@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import ObswLang
 import ObswRuntime
 import ObswSystem

@@ -1,4 +1,4 @@
-import Foundation
+import ObswText
 import Synchronization
 
 /// Which failures to inject, as rates between 0 and 1.
@@ -25,7 +25,7 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws(FaultSpecError) {
         self.init()
         for part in text.split(separator: ",") {
-            let pair = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            let pair = part.split(separator: "=", maxSplits: 1).map(\.trimmingBlanks)
             guard pair.count == 2 else { throw FaultSpecError("'\(part)' is not NAME=VALUE") }
             let (name, value) = (pair[0], pair[1])
             func rate() throws(FaultSpecError) -> Double {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import OBSWorkflow
 
 /// The workflows and executions an emulator starts with.
@@ -158,7 +158,7 @@ public struct Scenario: Sendable {
             for i in 0..<seed.count {
                 let roll = random.nextUnit()
                 let ext = spec.name == "transcode" ? "mp4" : "jpg"
-                let base = "\(spec.name == "transcode" ? "videos" : "photos")/\(String(format: "%05d", i))"
+                let base = "\(spec.name == "transcode" ? "videos" : "photos")/\(String(repeating: "0", count: max(0, 5 - String(i).count)) + String(i))"
                 if roll < seed.running {
                     plan.append((Int(random.nextUnit() * 120_000), "\(base).\(ext)", true))
                 } else if roll < seed.running + seed.failed {
