@@ -433,10 +433,11 @@ struct BulkResume {
     }
 
     /// `; 57 throttled (429/503) and retried, paced to 243/s` for the summary, when the
-    /// service refused any.
+    /// service refused any: the rate the service was found to accept (else the pace then).
     static func throttleText(_ status: Pacer.Status) -> String {
         guard status.refused > 0 else { return "" }
-        return "; \(status.refused) throttled (429/503) and retried" + (status.rate.map { ", paced to \(Int($0.rounded()))/s" } ?? "")
+        return "; \(status.refused) throttled (429/503) and retried"
+            + ((status.found ?? status.rate).map { ", paced to \(Int($0.rounded()))/s" } ?? "")
     }
 
     static func percentText(_ share: Double) -> String {

@@ -1,3 +1,4 @@
+import OBSWTestSupport
 import Testing
 
 @testable import OBSWorkflow
@@ -16,7 +17,7 @@ import Testing
         }
         // Not answering at all says nothing about a quota.
         pacer.record(.failed(TransportFailure(kind: .timedOut, reason: "no answer")), await pacer.acquire())
-        #expect(pacer.status == Pacer.Status(rate: nil, refused: 0, sent: 21))
+        #expect(pacer.status == Pacer.Status(rate: nil, found: nil, refused: 0, sent: 21))
     }
 
     @Test func aCeilingHoldsFromTheStart() async {
@@ -59,6 +60,23 @@ import Testing
         for _ in 0..<10 { pacer.record(Self.answer(429), Pacer.Ticket(epoch: 1)) }
         #expect(abs((pacer.status.rate ?? 0) - rate) < 2)
         #expect(pacer.status.refused == 15)
+    }
+
+    /// A summary names the rate the service was found to accept, not the pace in force at the
+    /// end: with nothing refused the pace climbs (CUBIC's curve) — a CI run once reported
+    /// "paced to 3005/s" through a 200/s quota, after the last requests went out unrefused.
+    @Test func theRateFoundStaysWhileThePaceClimbs() async throws {
+        let pacer = Pacer()
+        pacer.record(Self.answer(200), await pacer.acquire())
+        pacer.record(Self.answer(429), await pacer.acquire())
+        #expect(pacer.status.found == nil, "slow start has found nothing yet")
+        for _ in 0..<15 { pacer.record(Self.answer(200), Pacer.Ticket(epoch: 1)) }
+        pacer.record(Self.answer(429), Pacer.Ticket(epoch: 1))
+        let found = try #require(pacer.status.found)
+        #expect(abs(found - 151 * 15 / 16) < 1, "\(found)")
+        // Past `recovery`, the curve rises above the rate found; the rate found stays.
+        #expect(await eventually(within: .seconds(10)) { (pacer.status.rate ?? 0) > found * 1.01 })
+        #expect(pacer.status.found == found)
     }
 
     @Test func aCutNeverGoesBelowAQuarterOrOneASecond() async throws {

@@ -60,12 +60,18 @@ public final class Pacer: Sendable {
     public struct Status: Sendable, Equatable {
         /// Requests a second; nil while unpaced.
         public var rate: Double?
+        /// The rate the service was last found to accept (at the last refusal that lowered
+        /// the pace); nil before one did. What a summary names: the pace in force at the
+        /// end may have climbed far above it while nothing was refused (the last few
+        /// requests, a pause), which says nothing about the service.
+        public var found: Double?
         /// Answers 429 or 503 that were absorbed (retried after `Retry-After`).
         public var refused: Int
         public var sent: Int
 
-        public init(rate: Double?, refused: Int, sent: Int) {
+        public init(rate: Double?, found: Double? = nil, refused: Int, sent: Int) {
             self.rate = rate
+            self.found = found
             self.refused = refused
             self.sent = sent
         }
@@ -216,7 +222,10 @@ public final class Pacer: Sendable {
 
     public var status: Status {
         let now = ContinuousClock.now
-        return state.withLock { s in Status(rate: rate(s, at: now), refused: s.refused, sent: s.sent) }
+        return state.withLock { s in
+            let found: Double? = if case .paced = s.phase { s.peak } else { nil }
+            return Status(rate: rate(s, at: now), found: found, refused: s.refused, sent: s.sent)
+        }
     }
 
     /// The pace at `now`: nil while unpaced.
