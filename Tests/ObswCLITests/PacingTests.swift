@@ -15,27 +15,30 @@ import Testing
         return emulator
     }
 
+    /// The quota is low enough that a debug build on a machine the other tests load still
+    /// outruns it: at 200/s, one CI run resumed at only 116/s, was never refused, and so never
+    /// paced. 8 at once keep the first burst's refusals (into a bucket of 5) few.
     @Test func aBulkResumeFindsTheQuotaAndStaysNearIt() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let emulator = try await emulator(executions: 2400, quota: 200, dir)
+        let emulator = try await emulator(executions: 1000, quota: 50, dir)
         defer { emulator.stop() }
         let result = try await runObswInBackground(
-            ["-c", "let f = executions bulk --state FAILED\nlet r = resume bulk $f --concurrency 32\nexpect len([x for x in r if x.outcome == \"resumed\"]) == 2400"],
+            ["-c", "let f = executions bulk --state FAILED\nlet r = resume bulk $f --concurrency 8\nexpect len([x for x in r if x.outcome == \"resumed\"]) == 1000"],
             environment: emulator.clientEnvironment.merging(["HOME": dir.path]) { a, _ in a })
         #expect(result.status == 0, "\(result.stderr)")
         let quota = try await EmulatorControl.quota(emulator.endpoint)
-        #expect(quota.granted == 2400)
-        // The summary counts what the service refused, and names the pace it settled at.
+        #expect(quota.granted == 1000)
+        // The summary counts what the service refused, and names the rate it found.
         let summary = try #require(
-            result.stderr.firstMatch(of: /2400 resumed in \S+; (\d+) throttled \(429\/503\) and retried, paced to (\d+)\/s/), "\(result.stderr)")
+            result.stderr.firstMatch(of: /1000 resumed in \S+; (\d+) throttled \(429\/503\) and retried, paced to (\d+)\/s/), "\(result.stderr)")
         #expect(Int(summary.1) == quota.refused, "the summary says \(summary.1) throttled; the emulator refused \(quota.refused)")
-        #expect((100...400).contains(Int(summary.2) ?? 0), "paced to \(summary.2)/s through a quota of 200/s")
-        // scripts/bench measures 0.94 of the quota with 1.1 % refused (250/s, release); here,
-        // margins for a debug build on a machine the other tests load (unpaced, obsw got
-        // 0.15 of a quota: every worker asleep in Retry-After most of the time).
-        print("pacing through a quota of 200/s: \(quota.grantedPerSecond) granted a second, \(quota.refused) of \(quota.granted + quota.refused) refused")
-        #expect(quota.grantedPerSecond >= 0.5 * 200, "restores a second through a quota of 200: \(quota.grantedPerSecond)")
+        #expect((25...100).contains(Int(summary.2) ?? 0), "paced to \(summary.2)/s through a quota of 50/s")
+        // scripts/bench measures the pace itself (release builds, a quiet machine); here,
+        // margins for a debug build on a loaded machine (unpaced, obsw got 0.15 of a quota:
+        // every worker asleep in Retry-After most of the time).
+        print("pacing through a quota of 50/s: \(quota.grantedPerSecond) granted a second, \(quota.refused) of \(quota.granted + quota.refused) refused")
+        #expect(quota.grantedPerSecond >= 0.5 * 50, "restores a second through a quota of 50: \(quota.grantedPerSecond)")
         #expect(Double(quota.refused) <= 0.05 * Double(quota.granted + quota.refused), "refused \(quota.refused) of \(quota.granted + quota.refused)")
     }
 
