@@ -129,14 +129,15 @@ extension Compiler {
     }
 
     /// `print d.state_map[s].error` prints that text: a bare word is a string. When the word
-    /// starts with a declared variable's name followed by `.` or `[`, the `$` was most likely
-    /// forgotten: warn (it still runs as written).
+    /// is a declared variable's name (`print acc`), or starts with one followed by `.` or `[`,
+    /// the `$` was most likely forgotten: warn (it still runs as written; quoting the word
+    /// says the text is meant).
     func warnIfBareWordLooksLikeVariable(_ argument: Expr, gluedTo following: ArraySlice<CommandCall.Argument>) {
         guard case .string(let text) = argument.kind,
-            let file = engine.sources.file(argument.span.file), file.text(argument.span) == text,  // bare, not quoted
-            let end = text.utf8.firstIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "[") }),
-            end != text.utf8.startIndex
+            let file = engine.sources.file(argument.span.file), file.text(argument.span) == text  // bare, not quoted
         else { return }
+        let end = text.utf8.firstIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "[") }) ?? text.utf8.endIndex
+        guard end != text.utf8.startIndex else { return }
         let name = String(text[..<end])
         guard Parser.isIdentifier(name), resolve(name) != nil else { return }
         // `d.state_map[s].error` arrives as three arguments written without spaces between.
@@ -147,6 +148,6 @@ extension Compiler {
         }
         let written = file.text(span)
         warning(.bareWordLooksLikeVariable, "'\(written)' is taken as text, as written", span,
-                notes: ["did you mean $\(written)? ('\(name)' is a variable)"])
+                notes: ["did you mean $\(written)? ('\(name)' is a variable; write \"\(written)\" for the text)"])
     }
 }
