@@ -1,11 +1,11 @@
 // swift-tools-version:6.2
-// obsw: a command shell for Huawei Cloud OBS Data+ workflows.
-// Layers and dependency direction are described in Sources/README.md.
+// obsw: a command shell for Huawei Cloud workflow executions (OBS Data+, DWR).
+// Layers and dependency direction are described in Sources/README.md. obsw is built and
+// tested on Linux only (glibc): no other platform is claimed.
 import PackageDescription
 
 let package = Package(
     name: "obsw",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "obsw", targets: ["obsw"]),
         .library(name: "OBSWorkflow", targets: ["OBSWorkflow"]),
@@ -29,13 +29,14 @@ let package = Package(
         // libedit, through non-variadic wrappers (Sources/CLibEdit/shim.h).
         .systemLibrary(
             name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
-        // The shell's SIGINT handler, in C: it must only record the signal (and forward it).
+        // The SIGINT/SIGTERM handlers, in C: they must only record the signal (and forward it).
         .target(name: "CShellSignals"),
         // Text from outside, escaped once for each place it is written (terminal, TAP, YAML,
         // TSV, XML, HTML, the language's own literals); no dependency.
         .target(name: "ObswText", exclude: ["README.md"]),
         // What obsw asks of the operating system: files it writes for a user (never clobbering
-        // a device, a FIFO or a symlink's target) and files it reads line by line.
+        // a device, a FIFO or a symlink's target), files it reads line by line, threads, child
+        // processes, the interrupt flag.
         .target(name: "ObswSystem", exclude: ["README.md"]),
         // JSON values that keep key order, with a parser and writer; no other dependency.
         .target(
@@ -74,26 +75,43 @@ let package = Package(
         // The command language: lexer, parser, resolver, interpreter. No networking, no terminal.
         .target(
             name: "ObswLang",
-            dependencies: ["ObswJSON", "ObswText", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["ObswJSON", "ObswText", "ObswSystem", .product(name: "OrderedCollections", package: "swift-collections")],
             exclude: ["README.md"]
         ),
-        // Binds the language to the client core: the service commands, bulk resume, wait.
+        // The operations on the client core, in typed values and errors of their own (no
+        // language): bulk resume with canary and pace, wait, the journal, the lock, triage,
+        // the incident report.
+        .target(
+            name: "ObswOperations",
+            dependencies: ["OBSWorkflow", "ObswJSON", "ObswText", "ObswSystem"],
+            exclude: ["README.md"]
+        ),
+        // Binds the language to the operations: the service commands, their arguments read
+        // into typed inputs and their results and errors made values, once each.
         .target(
             name: "ObswRuntime",
-            dependencies: ["ObswLang", "OBSWorkflow", "ObswText", "ObswSystem"],
+            dependencies: ["ObswLang", "ObswOperations", "OBSWorkflow", "ObswJSON", "ObswSystem"],
+            exclude: ["README.md"]
+        ),
+        // What the runner and the shell share at a terminal: standard streams and the
+        // terminal's size, colour, Ctrl-C and SIGTERM, the live progress line, tables, TSV,
+        // the reports for CI, exit statuses.
+        .target(
+            name: "ObswTerminal",
+            dependencies: ["CShellSignals", "ObswLang", "ObswOperations", "ObswJSON", "ObswText", "ObswSystem"],
             exclude: ["README.md"]
         ),
         // The interactive shell: line reader (libedit or plain), history, completion, the loop.
         .target(
             name: "ObswShell",
-            dependencies: ["CLibEdit", "CShellSignals", "ObswLang", "ObswRuntime", "OBSWorkflow", "ObswText", "ObswSystem"],
+            dependencies: ["CLibEdit", "ObswLang", "ObswRuntime", "ObswTerminal", "OBSWorkflow", "ObswText", "ObswSystem"],
             exclude: ["README.md"]
         ),
         // What the fuzzers drive, by name (the language, JSON, dates, durations, config, the
         // emulator's request handling); also replayed by the tests.
         .target(
             name: "ObswFuzzTargets",
-            dependencies: ["ObswLang", "ObswJSON", "ObswText", "ObswRuntime", "OBSWorkflow", "OBSWorkflowEmulator"]),
+            dependencies: ["ObswLang", "ObswJSON", "ObswText", "ObswTerminal", "OBSWorkflow", "OBSWorkflowEmulator"]),
         // libFuzzer entry point; see scripts/fuzz.
         .executableTarget(
             name: "obsw-fuzz", dependencies: ["ObswFuzzTargets"],
@@ -105,8 +123,10 @@ let package = Package(
                 "OBSWorkflow",
                 "OBSWorkflowEmulator",
                 "ObswLang",
+                "ObswOperations",
                 "ObswRuntime",
                 "ObswShell",
+                "ObswTerminal",
                 "ObswText",
                 "ObswSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -141,15 +161,23 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ObswLangTests", dependencies: ["ObswLang"]),
+        // The operations against a fake service in memory: fast, no sockets.
+        .testTarget(
+            name: "ObswOperationsTests",
+            dependencies: ["ObswOperations", "OBSWorkflow", "ObswJSON", "ObswSystem", "OBSWTestSupport"]
+        ),
         .testTarget(
             name: "ObswRuntimeTests",
-            dependencies: ["ObswRuntime", "ObswLang", "ObswText", "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport"]
+            dependencies: [
+                "ObswRuntime", "ObswLang", "ObswOperations", "ObswTerminal", "ObswText", "OBSWorkflow", "OBSWorkflowEmulator",
+                "OBSWTestSupport",
+            ]
         ),
-        .testTarget(name: "ObswShellTests", dependencies: ["ObswShell", "ObswLang", "ObswText"]),
+        .testTarget(name: "ObswShellTests", dependencies: ["ObswShell", "ObswLang", "ObswTerminal", "ObswText"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "ObswCLITests",
-            dependencies: ["obsw", "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport"]
+            dependencies: ["obsw", "OBSWorkflow", "OBSWorkflowEmulator", "ObswSystem", "ObswTerminal", "OBSWTestSupport"]
         ),
     ]
 )

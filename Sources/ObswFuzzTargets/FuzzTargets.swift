@@ -2,7 +2,7 @@ import OBSWorkflow
 import OBSWorkflowEmulator
 import ObswJSON
 import ObswLang
-import ObswRuntime
+import ObswTerminal
 import ObswText
 
 /// Every fuzz target by name: what `obsw-fuzz` (libFuzzer, `scripts/fuzz TARGET`) and the

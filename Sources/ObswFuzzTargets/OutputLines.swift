@@ -1,5 +1,5 @@
 import ObswLang
-import ObswRuntime
+import ObswTerminal
 import ObswText
 
 /// No text from outside can forge a line of obsw's line-oriented outputs: whatever a check's

@@ -1,5 +1,6 @@
+import ObswJSON
 import OBSWorkflow
-import ObswLang
+import ObswSystem
 import ObswText
 
 /// `obsw report`: a bulk resume's journal plus a final read of its executions as one
@@ -28,44 +29,30 @@ public struct IncidentReport: Sendable {
     /// failures before any read succeeded (the service is down or unreachable), stops the
     /// reading: every other read would fail the same way, each after its retries.
     public static func readFinals(_ history: JournalHistory, client: any WorkflowService) async -> (finals: [String: ExecutionInfo], note: String?) {
-        let entries = history.entries
-        var finals: [String: ExecutionInfo] = [:]
-        var failures = 0
-        var firstProblem: String?
-        await withTaskGroup(of: (String, Result<ExecutionInfo, OBSWorkflowError>).self) { group in
-            var next = 0
-            func start() {
-                guard next < entries.count else { return }
-                let entry = entries[next]
-                next += 1
-                group.addTask {
-                    do throws(OBSWorkflowError) {
-                        return (entry.key, .success(try await client.execution(graph: entry.graph, name: entry.name)))
-                    } catch {
-                        return (entry.key, .failure(error))
-                    }
-                }
-            }
-            for _ in 0..<16 { start() }
+        struct Reading {
+            var finals: [String: ExecutionInfo] = [:]
+            var failures = 0
+            var firstProblem: String?
             var stopped = false
-            while let (key, result) = await group.next() {
-                guard !stopped else { continue }
-                switch result {
-                case .success(let info): finals[key] = info
-                case .failure(let error):
-                    failures += 1
-                    if firstProblem == nil { firstProblem = error.description }
-                    if Errors.isAuthentication(error) || (finals.isEmpty && failures >= 16) {
-                        stopped = true
-                        group.cancelAll()
-                        next = entries.count
-                    }
+        }
+        let entries = history.entries
+        let reading = Locked(Reading())
+        await Concurrently.forEach(entries, limit: 16, onStop: .cancelInFlight, stop: { reading.withLock { $0.stopped } }) { _, entry in
+            do throws(OBSWorkflowError) {
+                let info = try await client.execution(graph: entry.graph, name: entry.name)
+                reading.withLock { $0.finals[entry.key] = info }
+            } catch {
+                reading.withLock { r in
+                    guard !r.stopped else { return }
+                    r.failures += 1
+                    if r.firstProblem == nil { r.firstProblem = error.description }
+                    if error.isAuthenticationFailure || (r.finals.isEmpty && r.failures >= 16) { r.stopped = true }
                 }
-                start()
             }
         }
-        if failures > 0 { failures = entries.count - finals.count }
-        let note = failures == 0 ? nil : "\(failures) of \(entries.count) executions could not be read now (\(firstProblem ?? "unknown error")); their final state is unknown"
+        let (finals, failed, firstProblem) = reading.withLock { ($0.finals, $0.failures > 0, $0.firstProblem) }
+        let unread = entries.count - finals.count
+        let note = !failed ? nil : "\(unread) of \(entries.count) executions could not be read now (\(firstProblem ?? "unknown error")); their final state is unknown"
         return (finals, note)
     }
 
@@ -75,7 +62,7 @@ public struct IncidentReport: Sendable {
     /// recorded after it counts as `unrecorded`).
     var outcomeCounts: [(String, Int)] {
         var counts: [String: Int] = [:]
-        for entry in history.entries { counts[entry.outcome ?? "unrecorded", default: 0] += 1 }
+        for entry in history.entries { counts[entry.outcome?.rawValue ?? "unrecorded", default: 0] += 1 }
         return Self.ordered(counts, first: ["resumed", "failed", "skipped", "not_attempted", "unrecorded"])
     }
 
@@ -94,7 +81,7 @@ public struct IncidentReport: Sendable {
     /// The resumed executions that are FAILED now, grouped by cause.
     var failedAgain: [Triage.Group] {
         let details = history.entries.compactMap { entry -> (name: String, info: ExecutionInfo)? in
-            guard entry.outcome == "resumed", let info = finals[entry.key], info.state == .failed else { return nil }
+            guard entry.outcome == .resumed, let info = finals[entry.key], info.state == .failed else { return nil }
             return (entry.name, info)
         }
         return Triage.group(details).groups
@@ -128,7 +115,7 @@ public struct IncidentReport: Sendable {
         line.pace = Array(repeating: nil, count: count)
         func bucket(_ at: Int) -> Int { min(count - 1, max(0, (at - first) / 1000 / line.width)) }
         let width = Double(line.width)
-        for entry in history.entries where entry.outcome == "resumed" {
+        for entry in history.entries where entry.outcome == .resumed {
             if let at = entry.outcomeAt { line.resumed[bucket(at)] += 1 / width }
         }
         var before: [String: Int] = [:]
@@ -270,7 +257,7 @@ public struct IncidentReport: Sendable {
             """
         for entry in history.entries {
             let info = finals[entry.key]
-            let outcome = entry.outcome ?? "unrecorded"
+            let outcome = entry.outcome?.rawValue ?? "unrecorded"
             let state = info?.state?.rawValue ?? (finals.isEmpty ? "" : "unknown")
             let failed = info?.state == .failed ? info?.failedStates.first : nil
             // The state, then its error as the service wrote it: one text with the group's sample.

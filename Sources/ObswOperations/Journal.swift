@@ -1,6 +1,5 @@
 import Dispatch
 import ObswJSON
-import ObswLang
 import ObswSystem
 import OBSWorkflow
 import Synchronization
@@ -41,10 +40,10 @@ import Glibc
 /// talks to: `{"obsw_journal":1,"endpoint":"https://…","local":false,"at":"…"}`. A journal
 /// written against another endpoint is refused: its "resumed" lines say nothing about
 /// this service's executions.
-final class Journal: @unchecked Sendable {
-    let path: String
+public final class Journal: @unchecked Sendable {
+    public let path: String
     /// Kept by obsw on its own (not given with `--journal`).
-    let isAutomatic: Bool
+    public let isAutomatic: Bool
     /// The service this run talks to, as the header records it.
     let endpoint: String
     let isLocal: Bool
@@ -66,7 +65,7 @@ final class Journal: @unchecked Sendable {
 
     private let pending = Mutex(Pending())
 
-    init(path: String, isAutomatic: Bool = false, endpoint: String, isLocal: Bool) throws(ScriptError) {
+    public init(path: String, isAutomatic: Bool = false, endpoint: String, isLocal: Bool) throws(OperationError) {
         self.path = path
         self.isAutomatic = isAutomatic
         self.endpoint = endpoint
@@ -75,16 +74,16 @@ final class Journal: @unchecked Sendable {
         if !isAutomatic { fd = try Self.open(path) }
     }
 
-    private static func open(_ path: String) throws(ScriptError) -> Int32 {
+    private static func open(_ path: String) throws(OperationError) -> Int32 {
         // O_NONBLOCK so that a FIFO given by mistake is refused instead of hanging the open.
         let fd = Glibc.open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
         guard fd >= 0 else {
-            throw ScriptError(.runtime, "resume: cannot open the journal \(path): \(String(cString: strerror(errno)))", code: .badArgument)
+            throw .journal("resume: cannot open the journal \(path): \(String(cString: strerror(errno)))")
         }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             close(fd)
-            throw ScriptError(.runtime, "resume: the journal \(path) is not a regular file", code: .badArgument)
+            throw .journal("resume: the journal \(path) is not a regular file")
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         return fd
@@ -161,7 +160,7 @@ final class Journal: @unchecked Sendable {
             case .outcome(let lineGraph, let name, let outcome, _, _, _):
                 // A failure keeps its intent unsettled: the answer may have been lost after
                 // the service applied it, so the next run reads before resending.
-                if lineGraph == graph, outcome == ResumeResult.Outcome.resumed.rawValue {
+                if lineGraph == graph, outcome == .resumed {
                     result.resumed.insert(name)
                     result.unsettled[name] = nil
                 }
@@ -242,7 +241,7 @@ final class Journal: @unchecked Sendable {
         guard !bytes.isEmpty else { return }
         var problem: String?
         if fd < 0 {
-            do throws(ScriptError) { fd = try Self.open(path) } catch { problem = error.message }
+            do throws(OperationError) { fd = try Self.open(path) } catch { problem = error.description }
         }
         if problem == nil, !headerWritten {
             bytes = header() + bytes
@@ -276,31 +275,33 @@ extension Journal {
 
     /// The journal of one resume: the file given with `--journal`, else a new automatic one
     /// (none for a dry run, or when the state folder cannot be written — said in a note).
-    static func forResume(
-        graph: String, path: String?, dryRun: Bool, endpoint: String, isLocal: Bool, progress: ProgressReporter
-    ) throws(ScriptError) -> Journal? {
+    /// - Parameter environment: where the state folder is (`XDG_STATE_HOME`, `HOME`).
+    public static func forResume(
+        graph: String, path: String?, dryRun: Bool, endpoint: String, isLocal: Bool, environment: [String: String],
+        progress: any OperationProgress
+    ) throws(OperationError) -> Journal? {
         if let path { return try Journal(path: path, endpoint: endpoint, isLocal: isLocal) }
         guard !dryRun else { return nil }
-        switch automatic(graph: graph, environment: ServiceHost.stateEnvironment(), endpoint: endpoint, isLocal: isLocal) {
+        switch automatic(graph: graph, environment: environment, endpoint: endpoint, isLocal: isLocal) {
         case .success(let journal): return journal
         case .failure(let why):
-            progress.note("no journal kept for this resume (\(why.message))")
+            progress.note("no journal kept for this resume (\(why.description))")
             return nil
         }
     }
 
     /// The folder of automatic journals for an environment; rehearsals (`--local`) apart.
-    static func directory(environment: [String: String], isLocal: Bool = false) -> String {
+    public static func directory(environment: [String: String], isLocal: Bool = false) -> String {
         LocalState.directory(environment: environment) + (isLocal ? "/journal/local" : "/journal")
     }
 
     /// A new journal for a resume of `graph`, or why none could be made.
     static func automatic(
         graph: String, environment: [String: String], endpoint: String, isLocal: Bool
-    ) -> Result<Journal, ScriptError> {
+    ) -> Result<Journal, OperationError> {
         let folder = directory(environment: environment, isLocal: isLocal)
         guard LocalState.makeDirectories(folder) else {
-            return .failure(ScriptError(.runtime, "cannot create \(folder): \(String(cString: strerror(errno)))"))
+            return .failure(.journal("cannot create \(folder): \(String(cString: strerror(errno)))"))
         }
         removeOld(in: folder)
         let safe = ResumeLock.safeName(graph)
@@ -313,15 +314,9 @@ extension Journal {
     }
 
     private static func removeOld(in folder: String) {
-        guard let dir = opendir(folder) else { return }
-        defer { closedir(dir) }
-        let cutoff = time(nil) - time_t(keptDays * 86_400)
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard name.hasSuffix(".jsonl") else { continue }
-            var info = stat()
-            let path = folder + "/" + name
-            if stat(path, &info) == 0, info.st_mtim.tv_sec < cutoff { unlink(path) }
+        let cutoff = (WallClock.nowMilliseconds() / 1000 - keptDays * 86_400) * 1_000_000_000
+        for entry in Directory.entries(of: folder) where entry.name.hasSuffix(".jsonl") && entry.modified < cutoff {
+            unlink(entry.path)
         }
     }
 }

@@ -1,5 +1,4 @@
 import ObswJSON
-import ObswLang
 import ObswSystem
 import OBSWorkflow
 
@@ -20,8 +19,8 @@ public struct JournalHistory: Sendable {
         public var intentAt: Int?
         /// When the execution had last failed before that intent (the service's clock), if known.
         public var failedAt: Int?
-        /// `resumed`, `failed`, `skipped` …; nil: sent, and nothing recorded after (a kill).
-        public var outcome: String?
+        /// `resumed`, `failed`, `skipped` …; nil: an intent and nothing recorded after (a kill).
+        public var outcome: ResumeResult.Outcome?
         public var reason: String?
         /// When the outcome was recorded (epoch ms).
         public var outcomeAt: Int?
@@ -50,18 +49,16 @@ public struct JournalHistory: Sendable {
 
     /// Reads the journal at `path` line by line; an error says why it cannot be read or
     /// holds no entry. Its size is bounded only by the memory this machine has.
-    public static func read(_ path: String) throws(ScriptError) -> JournalHistory {
+    public static func read(_ path: String) throws(OperationError) -> JournalHistory {
         let file: LineFile
         do { file = try LineFile(path, what: "the journal") } catch {
-            throw ScriptError(.runtime, error.description, code: .badArgument)
+            throw .journal(error.description)
         }
         // About as much memory as the file's size is kept (each entry is a line or two of
         // it): a journal larger than what the machine has free is refused, not half read.
         if let available = availableMemoryBytes(), file.size > available {
-            throw ScriptError(
-                .runtime,
-                "the journal \(path) is \(file.size >> 20) MB; reading it needs about as much memory, and this machine has \(available >> 20) MB free",
-                code: .badArgument)
+            throw .journal(
+                "the journal \(path) is \(file.size >> 20) MB; reading it needs about as much memory, and this machine has \(available >> 20) MB free")
         }
         var history = JournalHistory(path: path)
         var index: [String: Int] = [:]
@@ -96,12 +93,11 @@ public struct JournalHistory: Sendable {
                 return true
             }
         } catch {
-            throw ScriptError(.runtime, error.description, code: .badArgument)
+            throw .journal(error.description)
         }
         guard !history.entries.isEmpty else {
-            throw ScriptError(
-                .runtime, "the journal \(path) records no resume\(history.unreadable == 1 ? " (1 line could not be read)" : history.unreadable > 1 ? " (\(history.unreadable) lines could not be read)" : "")",
-                code: .badArgument)
+            throw .journal(
+                "the journal \(path) records no resume\(history.unreadable == 1 ? " (1 line could not be read)" : history.unreadable > 1 ? " (\(history.unreadable) lines could not be read)" : "")")
         }
         return history
     }
@@ -113,21 +109,8 @@ public struct JournalHistory: Sendable {
 
     /// The newest journal a resume kept by itself (`--local`: of the rehearsals), if any.
     public static func latest(environment: [String: String], local: Bool) -> String? {
-        let folder = folder(environment: environment, local: local)
-        guard let directory = opendir(folder) else { return nil }
-        defer { closedir(directory) }
-        var newest: (path: String, modified: Int)?
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard name.hasSuffix(".jsonl") else { continue }
-            let path = folder + "/" + name
-            var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            let modified = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
-            if newest == nil || modified > newest!.modified || (modified == newest!.modified && path > newest!.path) {
-                newest = (path, modified)
-            }
-        }
-        return newest?.path
+        Directory.entries(of: folder(environment: environment, local: local))
+            .filter { $0.isRegularFile && $0.name.hasSuffix(".jsonl") }
+            .max { ($0.modified, $0.path) < ($1.modified, $1.path) }?.path
     }
 }

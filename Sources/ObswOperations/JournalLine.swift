@@ -22,7 +22,7 @@ enum JournalLine: Equatable {
     /// (the service's clock), if known.
     case intent(graph: String, name: String, at: Int, failedAt: Int?)
     /// What came of a resume.
-    case outcome(graph: String, name: String, outcome: String, reason: String?, restoredAt: Int?, at: Int)
+    case outcome(graph: String, name: String, outcome: ResumeResult.Outcome, reason: String?, restoredAt: Int?, at: Int)
     /// The pace in force (requests a second) and the refusals absorbed so far.
     case pace(graph: String, at: Int, pace: Int?, throttled: Int)
     case unreadable
@@ -56,7 +56,7 @@ enum JournalLine: Equatable {
         if entry.string(Key.intent) == "resume" {
             return .intent(graph: graph, name: name, at: at, failedAt: entry.string(Key.failedAt).flatMap(WireDate.parseISO8601))
         }
-        guard let outcome = entry.string(Key.outcome) else { return .unreadable }
+        guard let outcome = entry.string(Key.outcome).flatMap(ResumeResult.Outcome.init(rawValue:)) else { return .unreadable }
         return .outcome(
             graph: graph, name: name, outcome: outcome, reason: entry.string(Key.reason),
             restoredAt: entry.string(Key.restoredAt).flatMap(WireDate.parseISO8601), at: at)

@@ -1,5 +1,6 @@
 import OBSWorkflow
-import ObswLang
+import ObswJSON
+import ObswSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -18,8 +19,8 @@ import Glibc
 /// The locks live in this user's state folder on this machine: resumes from another machine,
 /// another user or another state folder (`XDG_STATE_HOME`) are not covered
 /// (docs/reliability.md). The kernel releases a lock when its process ends, however it ends.
-final class ResumeLock {
-    let paths: [String]
+public final class ResumeLock: Sendable {
+    public let paths: [String]
     private let fds: [Int32]
 
     private init(paths: [String], fds: [Int32]) {
@@ -36,10 +37,10 @@ final class ResumeLock {
 
     /// Takes the locks for `graph` at the service `identity`, waiting for them when `wait`;
     /// nil (with a note) when the state folder cannot be written.
-    static func acquire(
-        identity: ServiceIdentity, graph: String, wait: Bool, interrupt: InterruptFlag, progress: ProgressReporter,
+    public static func acquire(
+        identity: ServiceIdentity, graph: String, wait: Bool, interrupt: InterruptFlag, progress: any OperationProgress,
         environment: [String: String]
-    ) throws(ScriptError) -> ResumeLock? {
+    ) throws(OperationError) -> ResumeLock? {
         let folder = LocalState.directory(environment: environment) + "/locks"
         guard LocalState.makeDirectories(folder) else {
             progress.note("resume \(graph): no lock against a second resume of it (cannot create \(folder): \(String(cString: strerror(errno))))")
@@ -70,17 +71,13 @@ final class ResumeLock {
                     let why = String(cString: strerror(errno))
                     close(fd)
                     release()
-                    throw ScriptError(.runtime, "resume \(graph): cannot lock \(path): \(why)")
+                    throw .lockFailed("resume \(graph): cannot lock \(path): \(why)")
                 }
                 let holder = holderText(fd)
                 guard wait else {
                     close(fd)
                     release()
-                    throw ScriptError(
-                        .runtime,
-                        "resume \(graph): another resume of \(graph) against \(service) is running (\(holder)); "
-                            + "wait for it to finish, or pass --wait-lock to wait",
-                        code: .serviceError, details: ["lock": .string(path)])
+                    throw .lockHeld(graph: graph, service: service, holder: holder, path: path)
                 }
                 if !said {
                     progress.note("resume \(graph): another resume of \(graph) is running (\(holder)); waiting for it (--wait-lock)")
@@ -90,7 +87,7 @@ final class ResumeLock {
                     close(fd)
                     release()
                     interrupt.clear()
-                    throw ScriptError(.interrupted, "interrupted while waiting for another resume of \(graph)", code: .interrupted)
+                    throw .interrupted("interrupted while waiting for another resume of \(graph)")
                 }
                 usleep(100_000)
             }

@@ -1,30 +1,58 @@
+import ObswJSON
 import OBSWorkflow
-import ObswLang
 
 /// Groups FAILED executions by cause: the state that failed and its error text with the
 /// parts that differ from run to run masked — times, ids, numbers — so "timed out after
 /// 30012 ms on host-17" and "timed out after 30001 ms on host-3" are one cause. The
 /// largest group comes first.
-struct Triage {
+public enum Triage {
     /// One cause and the executions that share it.
-    struct Group {
-        var state: String
+    public struct Group: Sendable, Equatable {
+        public var state: String
         /// The error text with times, ids and numbers masked (`<time>`, `<id>`, `<n>`).
-        var error: String
-        var executions: [String]
+        public var error: String
+        public var executions: [String]
         /// One execution's error as the service wrote it.
-        var sample: String
+        public var sample: String
+    }
 
-        var value: Value {
-            [
-                "state": .string(state), "error": .string(error), "count": .int(executions.count),
-                "executions": .list(executions.map(Value.string)), "sample": .string(sample),
-            ]
+    /// What `triage` found: the groups, largest first, the targets that were not FAILED
+    /// (left out), and how many were read.
+    public struct Found: Sendable {
+        public var groups: [Group]
+        public var notFailed: [String]
+        public var read: Int
+    }
+
+    /// Reads each target — or, with none, every FAILED execution of the graph (started within
+    /// `window`) — and groups them by cause; the summary line goes to `progress`.
+    public static func run(
+        client: any WorkflowService, graph: String, targets: [String], window: TimeWindow?, progress: any OperationProgress = .silent
+    ) async throws(OperationError) -> Found {
+        let started = ContinuousClock.now
+        let client = client.retrying(client.retryPolicy.forBulkWork)
+        var names = targets.distinctInOrder()
+        do {
+            if names.isEmpty {
+                names = try await client.executions(graph: graph, state: .failed, window: window).collect().compactMap(\.executionName)
+            }
+            let details = try await Concurrently.map(names, limit: 16, cancelled: OBSWorkflowError.cancelled) {
+                name async throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name)
+            }
+            let (groups, notFailed) = group(Array(zip(names, details)).map { (name: $0.0, info: $0.1) })
+            let failed = names.count - notFailed.count
+            var summary = "triage \(graph): \(failed) FAILED execution\(failed == 1 ? "" : "s") in \(groups.count) group\(groups.count == 1 ? "" : "s")"
+            if !notFailed.isEmpty { summary += "; \(notFailed.count) not FAILED left out" }
+            progress.finish(summary + " in \((ContinuousClock.now - started).elapsedText)")
+            return Found(groups: groups, notFailed: notFailed, read: names.count)
+        } catch {
+            if case .cancelled = error { throw .interrupted("interrupted") }
+            throw .service(error)
         }
     }
 
     /// Groups executions' details; those not FAILED are left out (their names returned).
-    static func group(_ details: [(name: String, info: ExecutionInfo)]) -> (groups: [Group], notFailed: [String]) {
+    public static func group(_ details: [(name: String, info: ExecutionInfo)]) -> (groups: [Group], notFailed: [String]) {
         var groups: [String: Group] = [:]
         var order: [String] = []
         var notFailed: [String] = []

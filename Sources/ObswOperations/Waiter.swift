@@ -1,5 +1,5 @@
+import ObswJSON
 import OBSWorkflow
-import ObswLang
 
 /// Waits for many executions at once. Polls adaptively — quickly at first, backing off to
 /// `interval` — and with few targets reads each, with many lists the RUNNING ones (one
@@ -8,19 +8,29 @@ import ObswLang
 /// A service whose listing searches only a recent window (DWR: three days) is listed from
 /// the earliest start among the targets — a resumed execution may have started weeks ago —
 /// taken from the records given, or from one read of each target on the first tick.
-struct Waiter {
-    struct Options: Sendable {
-        var untilSuccess: Bool
-        var timeoutMilliseconds: Int
-        var intervalMilliseconds: Int
+public struct Waiter: Sendable {
+    public struct Options: Sendable {
+        public var untilSuccess: Bool
+        public var timeout: Duration
+        /// The longest pause between polls; never under `shortestInterval`.
+        public var interval: Duration
+
+        /// A pause shorter than this would only spend the service's quota.
+        public static let shortestInterval = Duration.milliseconds(50)
+
+        public init(untilSuccess: Bool, timeout: Duration, interval: Duration) {
+            self.untilSuccess = untilSuccess
+            self.timeout = timeout
+            self.interval = max(Self.shortestInterval, interval)
+        }
     }
 
     let client: any WorkflowService
     let graph: String
     let options: Options
-    let progress: ProgressReporter
+    let progress: any OperationProgress
 
-    init(client: any WorkflowService, graph: String, options: Options, progress: ProgressReporter) {
+    public init(client: any WorkflowService, graph: String, options: Options, progress: any OperationProgress = .silent) {
         // Polling slows to what the service allows when it throttles reads.
         self.client = client.retrying(client.retryPolicy.forBulkWork).paced(by: Pacing())
         self.graph = graph
@@ -41,7 +51,7 @@ struct Waiter {
 
     /// The final record of each target, in target order (values are made by the command).
     /// `startedAt`: start times known from the records given as targets.
-    func run(_ targets: [String], startedAt known: [String: Int] = [:]) async throws(ScriptError) -> [Execution] {
+    public func run(_ targets: [String], startedAt known: [String: Int] = [:]) async throws(OperationError) -> [Execution] {
         let distinct = targets.distinctInOrder()
         var starts = known
         let windowed = if case .serviceDefault = client.listingWindow { true } else { false }
@@ -55,9 +65,9 @@ struct Waiter {
             return .window(TimeWindow(since: earliest - 1000))
         }
         let start = ContinuousClock.now
-        let deadline = start + .milliseconds(options.timeoutMilliseconds)
+        let deadline = start + options.timeout
         var finished: [String: ExecutionInfo] = [:]
-        var delay = min(250, options.intervalMilliseconds)
+        var delay = min(Duration.milliseconds(250), options.interval)
         while true {
             var pending = distinct.filter { finished[$0] == nil }
             // Only when there are many to read: finding the window walks every target.
@@ -70,23 +80,30 @@ struct Waiter {
                         if let name = e.executionName { running.insert(name) }
                     }
                 } catch {
-                    throw Errors.script(error)
+                    throw .service(error)
                 }
                 pending = pending.filter { !running.contains($0) }
             }
             let client = self.client, graph = self.graph
-            let read = try await forEach(pending, concurrency: 16) { name async throws(OBSWorkflowError) in
-                try await client.execution(graph: graph, name: name)
+            let infos: [ExecutionInfo]
+            do {
+                infos = try await Concurrently.map(pending, limit: 16, cancelled: OBSWorkflowError.cancelled) {
+                    name async throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name)
+                }
+            } catch {
+                progress.finish(nil)
+                if case .cancelled = error { throw .interrupted("interrupted while waiting for \(pending.count) executions") }
+                throw .service(error)
             }
+            let read = zip(pending, infos)
             for (name, info) in read {
                 if let start = info.startedAt.flatMap(WireDate.parseISO8601) { starts[name] = start }
             }
             for (name, info) in read where info.state?.isTerminal == true {
                 finished[name] = info
                 if options.untilSuccess, info.state == .failed {
-                    throw ScriptError(
-                        .runtime, "wait \(graph): execution \(name) FAILED", code: .serviceError,
-                        details: ["execution_name": .string(name), "execution_state": "FAILED"])
+                    progress.finish(nil)
+                    throw .executionFailed(graph: graph, execution: name)
                 }
             }
             let remaining = distinct.filter { finished[$0] == nil }
@@ -99,18 +116,14 @@ struct Waiter {
             let now = ContinuousClock.now
             guard now < deadline else {
                 progress.finish(nil)
-                let shown = remaining.prefix(10).joined(separator: ", ") + (remaining.count > 10 ? ", and \(remaining.count - 10) more" : "")
-                throw ScriptError(
-                    .timeout,
-                    "wait \(graph): timed out after \(Duration.milliseconds(options.timeoutMilliseconds).elapsedText); \(remaining.count) still pending: \(shown)",
-                    code: .timeout, details: ["pending": .list(remaining.map(Value.string))])
+                throw .timedOut(graph: graph, after: options.timeout, pending: remaining)
             }
-            let pause = min(Duration.milliseconds(delay), deadline - now)
+            let pause = min(delay, deadline - now)
             do { try await Task.sleep(for: pause) } catch {
                 progress.finish(nil)
-                throw ScriptError(.interrupted, "interrupted while waiting for \(remaining.count) executions", code: .interrupted)
+                throw .interrupted("interrupted while waiting for \(remaining.count) executions")
             }
-            delay = min(delay * 2, options.intervalMilliseconds)
+            delay = min(delay * 2, options.interval)
         }
     }
 

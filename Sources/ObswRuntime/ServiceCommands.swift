@@ -1,9 +1,12 @@
-import OBSWorkflow
+import ObswJSON
 import ObswLang
+import ObswOperations
+import OBSWorkflow
+import ObswSystem
 
 /// A service command: its declaration (which the parser, the compiler's checks, `help`, the
-/// shell's completion and the man page read) and the handler that runs it. The engine has
-/// checked the options against their types before the handler runs.
+/// usage line, the shell's completion and the man page read) and the handler that runs it.
+/// The engine has checked the options against their types before the handler runs.
 struct ServiceCommand: Sendable {
     let spec: CommandSpec
     let run: @Sendable (ServiceCall) throws(ScriptError) -> Value
@@ -12,39 +15,43 @@ struct ServiceCommand: Sendable {
 /// What a handler gets: the host (its client, progress), the checked invocation and the engine.
 struct ServiceCall {
     let host: ServiceHost
+    let spec: CommandSpec
     let invocation: CommandInvocation
     let engine: Engine
-    var arguments: Arguments { Arguments(invocation: invocation) }
-    var progress: ProgressReporter { host.progress }
+    var arguments: Arguments { Arguments(invocation: invocation, spec: spec) }
+    var progress: any OperationProgress { host.progress }
 
     func client() throws(ScriptError) -> any WorkflowService { try host.connectedClient() }
 
+    /// Runs an operation while the engine's thread waits; its error becomes the language's.
     func blocking<T: Sendable>(
-        cancelOnInterrupt: Bool = true, _ operation: @escaping @Sendable () async throws(ScriptError) -> T
+        cancelOnInterrupt: Bool = true, _ operation: @escaping @Sendable () async throws(OperationError) -> T
     ) throws(ScriptError) -> T {
-        try host.blocking(engine, cancelOnInterrupt: cancelOnInterrupt, operation)
+        try host.blocking(engine, cancelOnInterrupt: cancelOnInterrupt) { () async throws(ScriptError) -> T in
+            do throws(OperationError) { return try await operation() } catch { throw Errors.script(error) }
+        }
+    }
+
+    /// Runs a client call while the engine's thread waits; its error becomes the language's.
+    func calling<T: Sendable>(_ call: @escaping @Sendable () async throws(OBSWorkflowError) -> T) throws(ScriptError) -> T {
+        try blocking { () async throws(OperationError) -> T in
+            do throws(OBSWorkflowError) { return try await call() } catch { throw .service(error) }
+        }
     }
 }
 
 /// The service commands. Adding one is a declaration here and its handler below.
 enum ServiceCommands {
     static let all: [ServiceCommand] = [
+        ServiceCommand(spec: CommandSpec("graphs", "list workflows (graphs), every page", arguments: ["PREFIX"], count: 0...1), run: graphs),
         ServiceCommand(
-            spec: CommandSpec("graphs", usage: "graphs [PREFIX]", "list workflows (graphs), every page", arguments: 0...1),
-            run: graphs),
+            spec: CommandSpec("graph", "one workflow with its definition", arguments: ["NAME"], kinds: [.graph]), run: graph),
         ServiceCommand(
-            spec: CommandSpec("graph", usage: "graph NAME", "one workflow with its definition", arguments: 1...1, kinds: [.graph]),
-            run: graph),
-        ServiceCommand(
-            spec: CommandSpec("templates", usage: "templates [PREFIX]", "list workflow templates, every page", arguments: 0...1),
-            run: templates),
-        ServiceCommand(
-            spec: CommandSpec("template", usage: "template NAME", "one workflow template", arguments: 1...1),
-            run: template),
+            spec: CommandSpec("templates", "list workflow templates, every page", arguments: ["PREFIX"], count: 0...1), run: templates),
+        ServiceCommand(spec: CommandSpec("template", "one workflow template", arguments: ["NAME"]), run: template),
         ServiceCommand(
             spec: CommandSpec(
-                "executions", usage: "executions GRAPH [--state STATE] [--since DURATION|TIME] [--until TIME] [--type TYPE] [--limit N]",
-                "list a workflow's executions, every page unless --limit caps it", arguments: 1...1, kinds: [.graph],
+                "executions", "list a workflow's executions, every page unless --limit caps it", arguments: ["GRAPH"], kinds: [.graph],
                 options: [
                     .init(
                         "state", .choice(ExecutionState.known.map(\.rawValue)), value: "STATE",
@@ -53,20 +60,19 @@ enum ServiceCommands {
                         "since", .timeOrAgo,
                         "only those started since this time, or this long ago (30d); DWR searches 3 days without it"),
                     .init("until", .timeOrAgo, "only those started before this time (or this long ago)"),
-                    .init("type", .choice(ExecutionType.known.map(\.rawValue)), value: "TYPE", "only APICALL or TRIGGERCAL executions"),
+                    .init("type", .choice(ExecutionType.known.map(\.rawValue)), "only APICALL or TRIGGERCAL executions"),
                     .init("limit", .int(1...Int.max), "at most N executions"),
                 ]),
             run: executions),
         ServiceCommand(
             spec: CommandSpec(
-                "execution", usage: "execution GRAPH NAME", "one execution with its per-state detail (state_map)", arguments: 2...2,
+                "execution", "one execution with its per-state detail (state_map)", arguments: ["GRAPH", "NAME"],
                 kinds: [.graph, .execution]),
             run: execution),
         ServiceCommand(
             spec: CommandSpec(
-                "triage", usage: "triage GRAPH [TARGET...] [--since DURATION|TIME] [--until TIME]",
-                "group FAILED executions by the state that failed and its error (times, ids, numbers masked), largest first",
-                arguments: 1...Int.max, kinds: [.graph, .execution],
+                "triage", "group FAILED executions by the state that failed and its error (times, ids, numbers masked), largest first",
+                arguments: ["GRAPH", "TARGET"], count: 1...Int.max, kinds: [.graph, .execution],
                 options: [
                     .init("since", .timeOrAgo, "without targets: the FAILED ones started since this time, or this long ago (30d)"),
                     .init("until", .timeOrAgo, "without targets: the FAILED ones started before this time"),
@@ -74,8 +80,7 @@ enum ServiceCommands {
             run: triage),
         ServiceCommand(
             spec: CommandSpec(
-                "start", usage: "start GRAPH --bucket BUCKET --object KEY [--input NAME=VALUE]...",
-                "start an execution of a workflow for one object", arguments: 1...1, kinds: [.graph],
+                "start", "start an execution of a workflow for one object", arguments: ["GRAPH"], kinds: [.graph],
                 options: [
                     .init("bucket", .string, value: "BUCKET", required: true, "the bucket of the object"),
                     .init("object", .string, value: "KEY", required: true, "the object key"),
@@ -84,17 +89,17 @@ enum ServiceCommands {
             run: start),
         ServiceCommand(
             spec: CommandSpec(
-                "resume",
-                usage: "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--canary N [--max-refail P%] [--canary-timeout D]] [--dry-run] [--journal FILE] [--wait-lock]",
-                "resume FAILED executions from the state that failed; one result per target", arguments: 2...Int.max,
-                kinds: [.graph, .execution],
+                "resume", "resume FAILED executions from the state that failed; one result per target",
+                arguments: ["GRAPH", "TARGET"], count: 2...Int.max, kinds: [.graph, .execution],
                 options: [
-                    .init("concurrency", .int(1...1024), default: "8", "resume up to N at once (default 8)"),
+                    .init("concurrency", .int(1...1024), default: 8, "resume up to N at once"),
                     .init("rps", .int(1...100_000), "at most N resume calls a second (without it, the pace the service allows)"),
                     .init("max-errors", .int(0...Int.max), "stop starting new resumes after N failures"),
                     .init("canary", .int(1...Int.max), "resume N first, wait for them, and go on only if few failed again"),
-                    .init("max-refail", .percent, default: "50%", requires: ["canary"], "with --canary: the share of canaries that may fail again (default 50%)"),
-                    .init("canary-timeout", .duration, default: "15m", requires: ["canary"], "with --canary: how long to wait for the canaries (default 15m)"),
+                    .init("max-refail", .percent, default: .float(50), requires: ["canary"],
+                          "with --canary: the share of canaries that may fail again"),
+                    .init("canary-timeout", .duration, default: .duration(15 * 60_000), requires: ["canary"],
+                          "with --canary: how long to wait for the canaries"),
                     .init("dry-run", .flag, "check eligibility and report 'planned'; change nothing"),
                     .init(
                         "journal", .string, value: "FILE",
@@ -104,15 +109,14 @@ enum ServiceCommands {
             run: resume),
         ServiceCommand(
             spec: CommandSpec(
-                "wait", usage: "wait GRAPH TARGET... [--until terminal|success] [--timeout DURATION] [--interval DURATION]",
-                "wait until executions finish; returns their final records", arguments: 2...Int.max,
+                "wait", "wait until executions finish; returns their final records", arguments: ["GRAPH", "TARGET"], count: 2...Int.max,
                 kinds: [.graph, .execution],
                 options: [
                     .init(
                         "until", .choice(["terminal", "success"]), default: "terminal",
-                        "terminal (default): SUCCESS or FAILED; success: a FAILED one is an error"),
-                    .init("timeout", .duration, default: "30m", "give up after this long (default 30m)"),
-                    .init("interval", .duration, default: "5s", "the longest pause between polls (default 5s)"),
+                        "terminal: SUCCESS or FAILED; success: a FAILED one is an error"),
+                    .init("timeout", .duration, default: .duration(30 * 60_000), "give up after this long"),
+                    .init("interval", .duration, default: .duration(5000), "the longest pause between polls"),
                 ]),
             run: wait),
     ]
@@ -122,42 +126,28 @@ enum ServiceCommands {
 
     // MARK: Handlers
 
-    static func graphs(_ call: ServiceCall) throws(ScriptError) -> Value {
-        try listing(call) { client, prefix throws(OBSWorkflowError) in try await client.workflows(prefix: prefix).collect() }
-    }
+    static let graphs = everyRecord { client, prefix async throws(OBSWorkflowError) in try await client.workflows(prefix: prefix).collect() }
+    static let graph = oneRecord("the workflow name") { client, name async throws(OBSWorkflowError) in try await client.workflow(named: name) }
+    static let templates = everyRecord { client, prefix async throws(OBSWorkflowError) in try await client.templates(prefix: prefix).collect() }
+    static let template = oneRecord("the template name") { client, name async throws(OBSWorkflowError) in try await client.template(named: name) }
 
-    static func graph(_ call: ServiceCall) throws(ScriptError) -> Value {
-        try one(call, "the workflow name") { client, name throws(OBSWorkflowError) in try await client.workflow(named: name) }
-    }
-
-    static func templates(_ call: ServiceCall) throws(ScriptError) -> Value {
-        try listing(call) { client, prefix throws(OBSWorkflowError) in try await client.templates(prefix: prefix).collect() }
-    }
-
-    static func template(_ call: ServiceCall) throws(ScriptError) -> Value {
-        try one(call, "the template name") { client, name throws(OBSWorkflowError) in try await client.template(named: name) }
-    }
-
-    /// Every page of a listing, with an optional name prefix (`graphs`, `templates`).
-    static func listing<R: APIRecord & Sendable>(
-        _ call: ServiceCall, _ fetch: @escaping @Sendable (any WorkflowService, String) async throws(OBSWorkflowError) -> [R]
-    ) throws(ScriptError) -> Value {
-        let prefix = call.arguments.optionalString(at: 0) ?? ""
-        let client = try call.client()
-        return try call.blocking { () throws(ScriptError) in
-            Records.list(try await ServiceHost.mapped { () throws(OBSWorkflowError) in try await fetch(client, prefix) })
+    /// `graphs [PREFIX]`, `templates [PREFIX]`: every record whose name starts with PREFIX.
+    static func everyRecord<R: APIRecord & Sendable>(
+        _ list: @escaping @Sendable (any WorkflowService, String) async throws(OBSWorkflowError) -> [R]
+    ) -> @Sendable (ServiceCall) throws(ScriptError) -> Value {
+        { call throws(ScriptError) in
+            let prefix = call.arguments.optionalString(at: 0) ?? "", client = try call.client()
+            return Records.list(try call.calling { () throws(OBSWorkflowError) in try await list(client, prefix) })
         }
     }
 
-    /// One record by name (`graph`, `template`).
-    static func one<R: APIRecord & Sendable>(
-        _ call: ServiceCall, _ what: String,
-        _ fetch: @escaping @Sendable (any WorkflowService, String) async throws(OBSWorkflowError) -> R
-    ) throws(ScriptError) -> Value {
-        let name = try call.arguments.string(at: 0, what)
-        let client = try call.client()
-        return try call.blocking { () throws(ScriptError) in
-            Records.value(try await ServiceHost.mapped { () throws(OBSWorkflowError) in try await fetch(client, name) })
+    /// `graph NAME`, `template NAME`: the one record of that name.
+    static func oneRecord<R: APIRecord & Sendable>(
+        _ what: String, _ read: @escaping @Sendable (any WorkflowService, String) async throws(OBSWorkflowError) -> R
+    ) -> @Sendable (ServiceCall) throws(ScriptError) -> Value {
+        { call throws(ScriptError) in
+            let name = try call.arguments.string(at: 0, what), client = try call.client()
+            return Records.value(try call.calling { () throws(OBSWorkflowError) in try await read(client, name) })
         }
     }
 
@@ -167,36 +157,25 @@ enum ServiceCommands {
         let state = arguments.text("state").map { ExecutionState(rawValue: $0) }
         let type = arguments.text("type").map { ExecutionType(rawValue: $0) }
         let limit = arguments.number("limit")
-        let window = TimeWindow(since: arguments.instant("since"), until: arguments.instant("until"))
-        if let since = window.since, let until = window.until, since >= until {
-            throw arguments.fail("--since must be before --until")
-        }
-        // A start in the future can only be a slip (2062 for 2026); it would list nothing.
-        if let since = window.since, since > WallClock.nowMilliseconds() + 60_000 {
-            throw arguments.fail("--since \(Value.time(since).displayText) is in the future")
-        }
+        let window = try arguments.window()
         let client = try call.client()
         let progress = call.progress
-        return try call.blocking { () throws(ScriptError) in
-            try await ServiceHost.mapped { () throws(OBSWorkflowError) in
-                var items: [Value] = []
-                let pageSize = min(limit ?? 1000, 1000)
-                let records = JSONBridge.Records()
-                let listing = client.executions(
-                    graph: graph, type: type, state: state, window: window == TimeWindow() ? nil : window, pageSize: pageSize)
-                for try await execution in listing {
-                    items.append(records.value(.object(execution.json)))
-                    if let limit, items.count >= limit { break }
-                }
-                // A listing the service cut to its own window says so: older executions exist unseen.
-                if window.since == nil, case .serviceDefault(let span) = client.listingWindow {
-                    let reach = span % 86_400_000 == 0 ? "\(span / 86_400_000) days" : Duration.milliseconds(span).elapsedText
-                    let end = window.until == nil ? "the last \(reach)" : "the \(reach) before --until"
-                    progress.finish(
-                        "executions \(graph): \(items.count) started in \(end) (the service's default window; --since 30d reaches further)")
-                }
-                return .list(items)
+        return try call.calling { () throws(OBSWorkflowError) -> Value in
+            var items: [Value] = []
+            let records = JSONBridge.Records()
+            let listing = client.executions(graph: graph, type: type, state: state, window: window, pageSize: min(limit ?? 1000, 1000))
+            for try await execution in listing {
+                items.append(records.value(.object(execution.json)))
+                if let limit, items.count >= limit { break }
             }
+            // A listing the service cut to its own window says so: older executions exist unseen.
+            if window?.since == nil, case .serviceDefault(let span) = client.listingWindow {
+                let reach = span % 86_400_000 == 0 ? "\(span / 86_400_000) days" : Duration.milliseconds(span).elapsedText
+                let end = window?.until == nil ? "the last \(reach)" : "the \(reach) before --until"
+                progress.finish(
+                    "executions \(graph): \(items.count) started in \(end) (the service's default window; --since 30d reaches further)")
+            }
+            return .list(items)
         }
     }
 
@@ -204,9 +183,7 @@ enum ServiceCommands {
         let graph = try call.arguments.string(at: 0, "the workflow name")
         let name = try call.arguments.string(at: 1, "the execution name")
         let client = try call.client()
-        return try call.blocking { () throws(ScriptError) in
-            Records.value(try await ServiceHost.mapped { () throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name) })
-        }
+        return Records.value(try call.calling { () throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name) })
     }
 
     /// Reads each FAILED execution (the targets, or every FAILED one of the graph) and
@@ -214,222 +191,96 @@ enum ServiceCommands {
     static func triage(_ call: ServiceCall) throws(ScriptError) -> Value {
         let arguments = call.arguments
         let graph = try arguments.string(at: 0, "the workflow name")
-        let given = try arguments.targets(from: 1).distinctInOrder()
-        let window = TimeWindow(since: arguments.instant("since"), until: arguments.instant("until"))
-        if !given.isEmpty, window != TimeWindow() {
+        let targets = try arguments.targets(from: 1)
+        let window = try arguments.window()
+        if !targets.isEmpty, window != nil {
             throw arguments.fail("--since and --until choose which FAILED executions to read; with targets given, leave them out")
         }
-        let client = try call.client().retrying(call.client().retryPolicy.forBulkWork)
-        let progress = call.progress
-        let started = ContinuousClock.now
-        let (groups, notFailed, read) = try call.blocking { () throws(ScriptError) in
-            var names = given
-            if names.isEmpty {
-                names = try await ServiceHost.mapped { () throws(OBSWorkflowError) in
-                    try await client.executions(
-                        graph: graph, state: .failed, window: window == TimeWindow() ? nil : window
-                    ).collect().compactMap(\.executionName)
-                }
-            }
-            let details = try await forEach(names, concurrency: 16) { name async throws(OBSWorkflowError) in
-                try await client.execution(graph: graph, name: name)
-            }
-            let byName = Dictionary(details, uniquingKeysWith: { first, _ in first })
-            let (groups, notFailed) = Triage.group(names.compactMap { name in byName[name].map { (name, $0) } })
-            return (groups, notFailed, names.count)
+        let client = try call.client(), progress = call.progress
+        let found = try call.blocking { () throws(OperationError) in
+            try await Triage.run(client: client, graph: graph, targets: targets, window: window, progress: progress)
         }
-        var summary = "triage \(graph): \(read - notFailed.count) FAILED execution\(read - notFailed.count == 1 ? "" : "s") in \(groups.count) group\(groups.count == 1 ? "" : "s")"
-        if !notFailed.isEmpty { summary += "; \(notFailed.count) not FAILED left out" }
-        progress.finish(summary + " in \((ContinuousClock.now - started).elapsedText)")
-        return .list(groups.map(\.value))
+        return .list(found.groups.map(\.value))
     }
 
     static func start(_ call: ServiceCall) throws(ScriptError) -> Value {
         let arguments = call.arguments
         let graph = try arguments.string(at: 0, "the workflow name")
-        guard let bucket = arguments.text("bucket"), !bucket.isEmpty else { throw arguments.fail("--bucket is required") }
-        guard let object = arguments.text("object"), !object.isEmpty else { throw arguments.fail("--object is required") }
-        var inputs: JSONObject?
-        for pair in call.invocation.all("input") {
-            let text = pair.displayText
-            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-                throw arguments.fail("--input takes NAME=VALUE, not '\(text)'")
-            }
-            inputs = inputs ?? [:]
-            inputs![String(text[..<equals])] = .string(String(text[text.index(after: equals)...]))
-        }
-        let given = inputs
+        guard let bucket = arguments.text("bucket"), !bucket.isEmpty else { throw arguments.fail("--bucket is empty") }
+        guard let object = arguments.text("object"), !object.isEmpty else { throw arguments.fail("--object is empty") }
+        let inputs = try arguments.inputs()
         let client = try call.client()
-        return try call.blocking { () throws(ScriptError) in
-            var record = try await ServiceHost.mapped { () throws(OBSWorkflowError) in
-                try await client.startExecution(graph: graph, bucket: bucket, object: object, inputs: given)
-            }.json
-            // Enough to pass the result straight to `wait` or `execution`.
-            record["graph_name"] = .string(graph)
-            return JSONBridge.record(.object(record))
-        }
+        var record = try call.calling { () throws(OBSWorkflowError) in
+            try await client.startExecution(graph: graph, bucket: bucket, object: object, inputs: inputs)
+        }.json
+        // Enough to pass the result straight to `wait` or `execution`.
+        record["graph_name"] = .string(graph)
+        return JSONBridge.record(.object(record))
     }
 
     static func resume(_ call: ServiceCall) throws(ScriptError) -> Value {
         let arguments = call.arguments, invocation = call.invocation, progress = call.progress
         let graph = try arguments.string(at: 0, "the workflow name")
-        let options = BulkResume.Options(
-            concurrency: arguments.number("concurrency") ?? 8,
-            requestsPerSecond: arguments.number("rps"),
-            maxErrors: arguments.number("max-errors"),
-            dryRun: invocation.flag("dry-run"),
-            canary: arguments.number("canary").map { count in
-                BulkResume.Canary(
-                    count: count, maxRefailPercent: arguments.share("max-refail") ?? 50,
-                    timeoutMilliseconds: arguments.milliseconds("canary-timeout") ?? 15 * 60_000)
-            })
+        let options = try arguments.resumeOptions()
         let (targets, knownURNs, _) = try arguments.targetRecords(from: 1)
         let client = try call.client()
-        let journal = try Journal.forResume(
-            graph: graph, path: arguments.text("journal"), dryRun: options.dryRun,
-            endpoint: client.endpointDescription, isLocal: call.host.isLocal, progress: progress)
+        let environment = ServiceHost.stateEnvironment()
+        let journalPath = arguments.text("journal"), isLocal = call.host.isLocal
+        let journal = try call.blocking { () throws(OperationError) in
+            try Journal.forResume(
+                graph: graph, path: journalPath, dryRun: options.dryRun, endpoint: client.endpointDescription,
+                isLocal: isLocal, environment: environment, progress: progress)
+        }
         let single = invocation.positional.count == 2 && { if case .string = invocation.positional[1] { true } else { false } }()
         // Ctrl-C stops starting new resumes, but calls in flight finish: a resume whose
         // answer is abandoned is exactly what must not be left unknown.
         let interrupt = call.engine.interrupt
         // Held until this resume has its last answer (released when `lock` goes).
-        let lock = options.dryRun ? nil : try ResumeLock.acquire(
-            identity: client.identity, graph: graph, wait: invocation.flag("wait-lock"),
-            interrupt: interrupt, progress: progress, environment: ServiceHost.stateEnvironment())
+        let lock = options.dryRun ? nil : try call.blocking { () throws(OperationError) in
+            try ResumeLock.acquire(
+                identity: client.identity, graph: graph, wait: invocation.flag("wait-lock"), interrupt: interrupt,
+                progress: progress, environment: environment)
+        }
         defer { withExtendedLifetime(lock) {} }
-        let results = try call.blocking(cancelOnInterrupt: false) { () throws(ScriptError) in
+        let results = try call.blocking(cancelOnInterrupt: false) { () throws(OperationError) in
             try await BulkResume(
                 client: client, graph: graph, options: options, progress: progress, interrupt: interrupt, journal: journal,
                 knownURNs: knownURNs
             ).run(targets)
         }
-        let failed = results.count { $0.outcome == .failed }
-        if failed > 0 {
-            call.engine.noteIgnoredFailure("resume \(graph): \(failed) of \(results.count) target\(results.count == 1 ? "" : "s") failed", of: invocation)
-        }
-        // Values once, here at the boundary.
         return single && results.count == 1 ? results[0].value : .list(results.map(\.value))
     }
 
     static func wait(_ call: ServiceCall) throws(ScriptError) -> Value {
         let arguments = call.arguments, progress = call.progress
         let graph = try arguments.string(at: 0, "the workflow name")
-        let options = Waiter.Options(
-            untilSuccess: arguments.text("until") == "success",
-            timeoutMilliseconds: arguments.milliseconds("timeout") ?? 30 * 60_000,
-            intervalMilliseconds: max(50, arguments.milliseconds("interval") ?? 5000))
+        let options = try arguments.waitOptions()
         let (targets, _, starts) = try arguments.targetRecords(from: 1, keepingURNs: false)
         let client = try call.client()
-        let finals = try call.blocking { () throws(ScriptError) in
+        let finals = try call.blocking { () throws(OperationError) in
             try await Waiter(client: client, graph: graph, options: options, progress: progress).run(targets, startedAt: starts)
-        }
-        let failed = finals.count { $0.state == .failed }
-        if failed > 0 {
-            call.engine.noteIgnoredFailure("wait \(graph): \(failed) of \(finals.count) execution\(finals.count == 1 ? "" : "s") FAILED", of: call.invocation)
         }
         return Records.list(finals)
     }
-}
 
-/// Reading a command's arguments. Option values arrive checked against their declared
-/// types (the engine did that), so reading them cannot fail.
-struct Arguments {
-    let invocation: CommandInvocation
-
-    var name: String { invocation.name }
-
-    func fail(_ message: String) -> ScriptError {
-        ScriptError(.runtime, "\(name): \(message)", code: .badArgument, span: invocation.span)
-    }
-
-    func string(at index: Int, _ what: String) throws(ScriptError) -> String {
-        guard index < invocation.positional.count else { throw fail("missing \(what)") }
-        switch invocation.positional[index] {
-        case .string(let s) where !s.isEmpty: return s
-        case .int(let n): return String(n)
-        case let other: throw fail("\(what) must be a name, not \(other.literalText)")
+    /// What a `resume` or `wait` whose value nothing kept had failed, to say at the end (the
+    /// script exits 3 then): nil when all went well. The engine asks, once the value is dropped.
+    static func failures(of invocation: CommandInvocation, value: Value) -> String? {
+        guard invocation.name == "resume" || invocation.name == "wait", let graph = invocation.positional.first?.displayText else {
+            return nil
         }
-    }
-
-    func optionalString(at index: Int) -> String? {
-        guard index < invocation.positional.count else { return nil }
-        return invocation.positional[index].displayText
-    }
-
-    func option(_ option: String) -> Value? {
-        guard case .some(.some(let value)) = invocation.option(option) else { return nil }
-        return value
-    }
-
-    /// A `.string` or `.choice` option's text.
-    func text(_ option: String) -> String? {
-        guard case .string(let s)? = self.option(option) else { return nil }
-        return s
-    }
-
-    /// An `.int` option.
-    func number(_ option: String) -> Int? {
-        guard case .int(let n)? = self.option(option) else { return nil }
-        return n
-    }
-
-    /// A `.timeOrAgo` option as epoch milliseconds: a time as given, a duration that long
-    /// before now.
-    func instant(_ option: String) -> Int? {
-        switch self.option(option) {
-        case .time(let ms)?: return ms
-        case .duration(let ago)?: return WallClock.nowMilliseconds() - ago
-        default: return nil
+        let records: [ValueMap] = switch value {
+        case .list(let items): items.compactMap { if case .map(let m) = $0 { m } else { nil } }
+        case .map(let m): [m]
+        default: []
         }
-    }
-
-    /// A `.percent` option, 0 to 100.
-    func share(_ option: String) -> Double? {
-        guard case .float(let share)? = self.option(option) else { return nil }
-        return share
-    }
-
-    /// A `.duration` option, in milliseconds.
-    func milliseconds(_ option: String) -> Int? {
-        guard case .duration(let ms)? = self.option(option) else { return nil }
-        return ms
-    }
-
-    /// Execution names from targets: names, records with `execution_name`, lists of either.
-    func targets(from index: Int) throws(ScriptError) -> [String] {
-        try targetRecords(from: index, keepingURNs: false).names
-    }
-
-    /// Target names, (when asked) the URNs of those given as records — a bulk resume reuses
-    /// those strings for its results instead of keeping a second copy of each — and the start
-    /// times records carry (`wait` lists by start time where the service needs a window).
-    func targetRecords(from index: Int, keepingURNs: Bool = true) throws(ScriptError)
-        -> (names: [String], urns: [String: String], starts: [String: Int])
-    {
-        var names: [String] = []
-        var urns: [String: String] = [:]
-        var starts: [String: Int] = [:]
-        func collect(_ value: Value) throws(ScriptError) {
-            switch value {
-            case .string(let s) where !s.isEmpty: names.append(s)
-            case .int(let n): names.append(String(n))
-            case .list(let items): for item in items { try collect(item) }
-            case .map(let m):
-                guard case .string(let s)? = m["execution_name"], !s.isEmpty else {
-                    throw fail("a record given as a target needs an execution_name")
-                }
-                names.append(s)
-                if keepingURNs, case .string(let urn)? = m["execution_urn"] { urns[s] = urn }
-                switch m["started_at"] {
-                case .time(let ms)?: starts[s] = ms
-                case .string(let text)?: if let ms = WireDate.parseISO8601(text) { starts[s] = ms }
-                default: break
-                }
-            default:
-                throw fail("a target is an execution name, an execution record or a list of them, not \(value.literalText)")
-            }
+        if invocation.name == "resume" {
+            let failed = records.count { $0["outcome"] == .string(ResumeResult.Outcome.failed.rawValue) }
+            guard failed > 0 else { return nil }
+            return "resume \(graph): \(failed) of \(records.count) target\(records.count == 1 ? "" : "s") failed"
         }
-        for value in invocation.positional.dropFirst(index) { try collect(value) }
-        return (names, urns, starts)
+        let failed = records.count { $0["execution_state"] == .string(ExecutionState.failed.rawValue) }
+        guard failed > 0 else { return nil }
+        return "wait \(graph): \(failed) of \(records.count) execution\(records.count == 1 ? "" : "s") FAILED"
     }
 }

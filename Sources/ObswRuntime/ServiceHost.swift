@@ -4,6 +4,8 @@ import Glibc
 import Dispatch
 import OBSWorkflow
 import ObswLang
+import ObswOperations
+import ObswSystem
 import Synchronization
 
 /// Runs the service commands for the language: each command is an async call on the
@@ -11,18 +13,18 @@ import Synchronization
 public final class ServiceHost: CommandHost, @unchecked Sendable {
     public let catalog: any CommandCatalog = StaticCatalog(ServiceCommands.specs)
     /// Where progress of long operations goes (standard error when it is a terminal).
-    public let progress: ProgressReporter
+    public let progress: any OperationProgress
     private let connect: () throws(ScriptError) -> any WorkflowService
     private var connected: (any WorkflowService)?
 
     /// - Parameter connect: makes the client on the first service command, so a script that
     ///   uses none needs no endpoint or credentials.
-    public init(progress: ProgressReporter = .silent, connect: @escaping () throws(ScriptError) -> any WorkflowService) {
+    public init(progress: any OperationProgress = SilentProgress(), connect: @escaping () throws(ScriptError) -> any WorkflowService) {
         self.progress = progress
         self.connect = connect
     }
 
-    public convenience init(client: any WorkflowService, progress: ProgressReporter = .silent) {
+    public convenience init(client: any WorkflowService, progress: any OperationProgress = SilentProgress()) {
         self.init(progress: progress, connect: { () throws(ScriptError) in client })
     }
 
@@ -44,13 +46,17 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
         guard let command = ServiceCommands.byName[invocation.name] else {
             throw ScriptError(.runtime, "unknown command '\(invocation.name)'", code: .unknownCommand, span: invocation.span)
         }
-        return try command.run(ServiceCall(host: self, invocation: invocation, engine: engine))
+        return try command.run(ServiceCall(host: self, spec: command.spec, invocation: invocation, engine: engine))
+    }
+
+    public func failures(of invocation: CommandInvocation, value: Value) -> String? {
+        ServiceCommands.failures(of: invocation, value: value)
     }
 
     /// The execution names an invocation's targets (from argument `index` on) name, read as
     /// the command reads them (names, records, lists of either).
     public static func targetNames(of invocation: CommandInvocation, from index: Int) throws(ScriptError) -> [String] {
-        try Arguments(invocation: invocation).targets(from: index)
+        try Arguments(invocation: invocation, spec: ServiceCommands.byName[invocation.name]?.spec).targets(from: index)
     }
 
     /// The environment variables that say where the state folder is.
@@ -120,7 +126,7 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
         var fetching: DispatchSemaphore?
     }
 
-    private let completionCache = Shared<[String: CompletionEntry]>([:])
+    private let completionCache = Locked<[String: CompletionEntry]>([:])
 
     /// Runs `operation` to completion on the concurrency pool while the engine's own thread
     /// waits. Ctrl-C (the engine's interrupt flag) cancels it; the error says so.
@@ -147,52 +153,5 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
             throw ScriptError(.interrupted, "interrupted", code: .interrupted, details: error.details)
         }
         return try result.get()
-    }
-
-    /// Runs a client call, turning its error into the language's.
-    static func mapped<T>(_ call: () async throws(OBSWorkflowError) -> T) async throws(ScriptError) -> T {
-        do { return try await call() } catch { throw Errors.script(error) }
-    }
-}
-
-/// Service records as language values: maps with the API's own field names.
-enum Records {
-    static func value(_ record: some APIRecord) -> Value { JSONBridge.record(.object(record.json)) }
-    static func list(_ records: [some APIRecord]) -> Value { .list(records.map(value)) }
-}
-
-/// The client's errors as the language's: `kind` and the fields a `catch` can inspect.
-enum Errors {
-    static func script(_ error: OBSWorkflowError) -> ScriptError {
-        switch error {
-        case .service(let e):
-            var details: ValueMap = ["status": .int(e.status)]
-            details["code"] = e.code.map(Value.string) ?? .null
-            details["request_id"] = e.requestID.map(Value.string) ?? .null
-            if let hint = e.hint { details["hint"] = .string(hint) }
-            let message = [e.code, e.message].compactMap { $0 }.joined(separator: ": ")
-            return ScriptError(
-                .service, message.isEmpty ? "\(e.operation): HTTP \(e.status)" : message, code: .serviceError, details: details)
-        case .network(let e):
-            return ScriptError(.network, e.description, code: .networkError, details: ["may_have_applied": .bool(e.mayHaveReachedService)])
-        case .timeout(let e):
-            return ScriptError(.timeout, e.description, code: .timeout)
-        case .invalidResponse(let e):
-            var details: ValueMap = ["status": .int(e.status), "hint": .string(e.hint)]
-            details["request_id"] = e.requestID.map(Value.string) ?? .null
-            return ScriptError(.network, e.description, code: .networkError, details: details)
-        case .configuration(let e):
-            return ScriptError(.runtime, e.description, code: .badArgument)
-        case .invalidArgument(let message):
-            return ScriptError(.runtime, message, code: .badArgument)
-        case .cancelled:
-            return ScriptError(.interrupted, "interrupted", code: .interrupted)
-        }
-    }
-
-    /// The service refused the credentials: going on would fail every call the same way.
-    static func isAuthentication(_ error: OBSWorkflowError) -> Bool {
-        guard let e = error.serviceError else { return false }
-        return e.status == 401 || (e.status == 403 && ["SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed", "AccessDenied"].contains(e.code ?? ""))
     }
 }

@@ -1,6 +1,5 @@
 import CLibEdit
-import CShellSignals
-import ObswRuntime
+import ObswTerminal
 import ObswText
 
 #if canImport(Glibc)
@@ -52,7 +51,7 @@ public final class EditLineReader: LineReader {
         // it leaves that mode): no line discipline and no echo. In line mode a Ctrl-D typed
         // as a prompt appeared became end-of-file, and reached the shell as a NUL key.
         shim_el_keep_keys_raw_between_lines(editLine)
-        Self.installInterruptHandler()
+        Interrupts.installForShell()
     }
 
     public func suspend() {
@@ -60,12 +59,6 @@ public final class EditLineReader: LineReader {
         tcsetattr(0, TCSANOW, &original)
         suspended = true
     }
-
-    /// For scripts (no terminal to read): SIGINT and SIGTERM set the flag.
-    public static func installScriptInterruptHandlers() { _ = obsw_install_script_interrupts() }
-
-    /// Installs the flag-only SIGINT handler (no SA_RESTART), once per process.
-    static func installInterruptHandler() { _ = obsw_install_sigint() }
 
     deinit {
         // The terminal's own settings go back last, after libedit's cleanup.
@@ -79,14 +72,14 @@ public final class EditLineReader: LineReader {
         free(prompt)
         prompt = strdup(text)
         fflush(shim_stdout())
-        _ = obsw_take_interrupt()
+        _ = Interrupts.take()
         if suspended {
             shim_el_keep_keys_raw_between_lines(editLine)  // applies at once
             suspended = false
         }
         var count: Int32 = 0
         let result = el_gets(editLine, &count)
-        if obsw_take_interrupt() != 0 || (result == nil && count == -1 && errno == EINTR) {
+        if Interrupts.take() || (result == nil && count == -1 && errno == EINTR) {
             writeOut("\n")
             return .interrupted
         }
@@ -96,8 +89,6 @@ public final class EditLineReader: LineReader {
         return .line(line)
     }
 
-    /// Whether Ctrl-C was pressed since the last call.
-    static func takeInterrupt() -> Bool { obsw_take_interrupt() != 0 }
 
     public func remember(_ line: String) {
         shim_history_enter(history, line)

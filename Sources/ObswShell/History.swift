@@ -1,4 +1,4 @@
-import ObswRuntime
+import ObswSystem
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import ObswRuntime
+import ObswTerminal
 import ObswSystem
 import ObswText
 

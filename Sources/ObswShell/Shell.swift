@@ -3,6 +3,7 @@ import ObswSystem
 import ObswLang
 import ObswText
 import ObswRuntime
+import ObswTerminal
 
 #if canImport(Glibc)
 import Glibc
@@ -63,7 +64,7 @@ public final class Shell: EngineDelegate {
             switch reader.read(prompt: buffer.isEmpty ? prompt : Self.continuationPrompt) {
             case .end:
                 if !buffer.isEmpty { writeError("obsw: input ended inside an unfinished statement; it was not run") }
-                return 0
+                return ExitStatus.success.rawValue
             case .interrupted:
                 buffer = ""
                 continue
@@ -105,7 +106,7 @@ public final class Shell: EngineDelegate {
         case .failed(let error):
             // What an interrupted (or stopped) bulk command had done is kept in `_`.
             let kept: String
-            if case .list(let partial)? = error.details["results"] {  // ShellHost put them in `_`
+            if let partial = error.partialResults {  // ShellHost put them in `_`
                 kept = "; the \(partial.count) results so far are in _ (e.g. _[0], len(_))"
             } else {
                 kept = ""
@@ -156,42 +157,20 @@ public final class Shell: EngineDelegate {
     }
 }
 
-/// While code runs, turns Ctrl-C or SIGTERM (the flag the C handler sets) into the
-/// engine's interrupt, which loops, calls, `sleep`, `wait` and `resume` all poll.
-public final class InterruptWatcher: @unchecked Sendable {
-    private let flag: InterruptFlag
-    private let done = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-
-    /// A Ctrl-C that arrived before is kept: the shell's line reader took any typed at the
-    /// prompt, so one pending here was pressed after Enter, to stop what is starting.
-    public init(flag: InterruptFlag) {
-        self.flag = flag
-        OSThread.start { [self] in
-            while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
-                if EditLineReader.takeInterrupt() { self.flag.raise() }
-            }
-            finished.signal()
-        }
-    }
-
-    public func stop() {
-        done.signal()
-        finished.wait()
-    }
-}
-
 /// The service commands plus the shell's own (`history`).
 final class ShellHost: CommandHost {
     let inner: any CommandHost
     weak var shell: Shell?
     let catalog: any CommandCatalog
 
+    /// How many lines `history` shows without a count.
+    static let historyShown = 20
+
     init(inner: any CommandHost) {
         self.inner = inner
         catalog = StaticCatalog(
             inner.catalog.commands + [
-                CommandSpec("history", usage: "history [N]", "the last N lines entered (default 20)", arguments: 0...1)
+                CommandSpec("history", "the last N lines entered (default \(Self.historyShown))", arguments: ["N"], count: 0...1)
             ])
     }
 
@@ -209,11 +188,11 @@ final class ShellHost: CommandHost {
                 engine.define("_", value)
                 return value
             } catch {
-                if let partial = error.details["results"] { engine.define("_", partial) }
+                if let partial = error.partialResults { engine.define("_", .list(partial)) }
                 throw error
             }
         }
-        var count = 20
+        var count = Self.historyShown
         if let first = invocation.positional.first {
             guard case .int(let n) = first, n > 0 else {
                 throw ScriptError(.runtime, "history takes a positive count, not \(first.literalText)", code: .badArgument)
@@ -227,6 +206,8 @@ final class ShellHost: CommandHost {
         }
         return .null
     }
+
+    func failures(of invocation: CommandInvocation, value: Value) -> String? { inner.failures(of: invocation, value: value) }
 }
 
 extension String {

@@ -1,5 +1,4 @@
 import Dispatch
-import ObswSystem
 
 /// Where the engine runs: a thread of its own with a large stack, never a Swift concurrency
 /// thread. The engine blocks its thread on service calls (and the shell on libedit), and

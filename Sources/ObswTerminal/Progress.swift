@@ -1,12 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ObswOperations
 import ObswText
 import Synchronization
 
 /// One self-rewriting status line on standard error while a long command runs, when that
 /// is a terminal; nothing otherwise. The closing summary is printed either way.
-public final class ProgressReporter: Sendable {
+public final class ProgressReporter: OperationProgress {
     private let live: Bool
     private let enabled: Bool
     private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
@@ -16,8 +17,8 @@ public final class ProgressReporter: Sendable {
         self.enabled = enabled
     }
 
-    /// Draws nothing and prints no summary (for tests and library use).
-    public static let silent = ProgressReporter(live: false, enabled: false)
+    /// Draws nothing and prints no summary.
+    public static let quiet = ProgressReporter(live: false, enabled: false)
 
     /// Live progress when standard error is a terminal; summaries always.
     public static func standardError() -> ProgressReporter {
@@ -25,9 +26,9 @@ public final class ProgressReporter: Sendable {
     }
 
     /// Whether `update` draws anything (building the line can be skipped when not).
-    var isLive: Bool { live }
+    public var isLive: Bool { live }
 
-    func update(_ line: String) {
+    public func update(_ line: String) {
         guard live else { return }
         // At most ten redraws a second.
         let now = ContinuousClock.now
@@ -41,13 +42,13 @@ public final class ProgressReporter: Sendable {
     }
 
     /// A one-line note on standard error (not in silent mode).
-    func note(_ text: String) {
+    public func note(_ text: String) {
         guard enabled else { return }
         if live { emit("\r\u{1B}[K") }
         emit("obsw: " + Escape.terminalLines(text) + "\n")
     }
 
-    func finish(_ summary: String?) {
+    public func finish(_ summary: String?) {
         guard enabled else { return }
         if live { emit("\r\u{1B}[K") }
         if let summary { emit(Escape.terminalLines(summary) + "\n") }

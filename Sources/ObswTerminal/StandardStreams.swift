@@ -1,21 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ObswSystem
 
 /// Standard output and error, written with `write(2)` in whole: progress, notes, tables and
 /// diagnostics from every layer go through these, never through buffered `print` that a
 /// live progress line could interleave with.
 public func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return
-        }
-        if n == 0 { return }
-        offset += n
-    }
+    // Standard streams have nowhere to report their own failure.
+    _ = writeFully(fd, bytes)
 }
 
 /// A line on standard error (the newline is added).

@@ -5,6 +5,7 @@ import OBSWorkflowEmulator
 
 #if canImport(Glibc)
 import Glibc
+import ObswTerminal
 #endif
 
 struct EmulatorCommand: AsyncParsableCommand {
@@ -106,14 +107,14 @@ struct EmulatorCommand: AsyncParsableCommand {
             if let scenario { configuration.scenario = try Scenario.load(path: scenario) }
         } catch {
             printError("\(error)")
-            throw ExitCode(2)
+            throw ExitCode(.usage)
         }
         let emulator: WorkflowEmulator
         do {
             emulator = try await WorkflowEmulator.start(configuration)
         } catch {
             printError("cannot start the emulator on \(host):\(port): \(error)")
-            throw ExitCode(1)
+            throw ExitCode(.runtime)
         }
         let key = configuration.credentials[0]
         var lines = ["obsw emulator: serving the Data+ workflow API on \(emulator.endpoint)"]

@@ -1,6 +1,8 @@
 import ArgumentParser
 import ObswLang
 import ObswRuntime
+import ObswSystem
+import ObswTerminal
 
 /// The one place obsw's version is written; `--version`, `obsw version`, the man page and
 /// the packages (`scripts/package` asks the binary) read it.
@@ -90,24 +92,17 @@ struct ManualCommand: ParsableCommand {
             roff.append(escaped(spec.usage))
             var lines = [spec.summary]
             for option in spec.options {
-                lines.append("--\(option.name)\(option.valueName.map { " \($0)" } ?? ""): \(option.summary)")
+                lines.append("\(option.written): \(option.help)")
             }
             roff.append(lines.map(escaped).joined(separator: "\n.br\n"))
         }
+        roff.append(".SH EXIT STATUS")
+        for status in ExitStatus.allCases { roff += [".TP", "\(status.rawValue)", escaped(status.meaning)] }
+        roff.append(".SH ENVIRONMENT")
+        for variable in EnvironmentVariables.all {
+            roff += [".TP", variable.names.joined(separator: ", "), escaped(variable.meaning)]
+        }
         roff += [
-            ".SH EXIT STATUS",
-            ".TP", "0", "all well",
-            ".TP", "1", "an assert or expect failed",
-            ".TP", "2", "usage or syntax error (nothing was sent to the service)",
-            ".TP", "3", "a runtime error: service, network, timeout, throw; or a resume or wait whose result was not kept had failed targets",
-            ".TP", "130", "interrupted (Ctrl-C, SIGTERM)",
-            ".SH ENVIRONMENT",
-            ".TP", "OBS_ENDPOINT, OBS_REGION", "where to connect",
-            ".TP", "OBS_ACCESS_KEY_ID, OBS_SECRET_ACCESS_KEY, OBS_SECURITY_TOKEN", "credentials",
-            ".TP", "OBSW_PROFILE, OBSW_CONFIG_FILE", "the profile and the config file",
-            ".TP", "NO_COLOR", "no colour unless --color always",
-            ".TP", "PAGER", #"the pager for long tables in the shell (default: less \-FRX)"#,
-            ".TP", "OBSW_MEMORY_LIMIT", "the most memory a script's values may hold (default 4GB; 0: no limit)",
             ".SH FILES",
             ".TP", #"~/.config/obsw/config"#, "profiles: endpoint, region, access_key_id, secret_access_key (mode 600)",
             ".TP", #"$XDG_STATE_HOME/obsw/ (default ~/.local/state/obsw/)"#,
@@ -124,9 +119,11 @@ struct ManualCommand: ParsableCommand {
         [".nf"] + text.split(separator: "\n", omittingEmptySubsequences: false).map { escaped(String($0)) } + [".fi"]
     }
 
-    /// roff escapes: a backslash, and a line starting with a control character.
+    /// roff escapes: a backslash; a minus (`\-`: a plain `-` prints as a hyphen, and
+    /// `--concurrency` or `less -FRX` copied from the page would not work); a line starting
+    /// with a control character.
     static func escaped(_ line: String) -> String {
-        var text = line.replacing("\\", with: "\\e")
+        var text = line.replacing("\\", with: "\\e").replacing("-", with: "\\-")
         if text.hasPrefix(".") || text.hasPrefix("'") { text = "\\&" + text }
         return text
     }

@@ -2,6 +2,7 @@ import Dispatch
 import OBSWorkflow
 import ObswLang
 import ObswRuntime
+import ObswSystem
 import ObswShell
 
 /// Runs the interactive shell on an engine thread (libedit and the engine block it).
@@ -21,9 +22,7 @@ func runInteractiveShell(session: Session, options: GlobalOptions) -> Int32 {
         label = "no endpoint"
     }
     // Which API the prompt's commands go to, when it is not the default.
-    let service = connection.local
-        ? connection.service ?? environment["OBSW_SERVICE"].flatMap { ServiceKind(argument: $0) }
-        : resolved?.service
+    let service = connection.local ? session.localConfiguration?.service : resolved?.service
     if service == .dwr { label += ", DWR" }
     let host = session.host
     return EngineThread.run {

@@ -3,10 +3,12 @@ import OBSWorkflow
 import OBSWorkflowEmulator
 import ObswLang
 import ObswRuntime
+import ObswSystem
 import ObswText
 
 #if canImport(Glibc)
 import Glibc
+import ObswTerminal
 #endif
 
 struct Obsw: AsyncParsableCommand {
@@ -52,14 +54,14 @@ struct Obsw: AsyncParsableCommand {
     }
 }
 
-/// Parses the command line; usage errors exit 2, as the language's runner documents.
+/// Parses the command line; usage errors exit `ExitStatus.usage`, as scripts' do.
 @main
 enum Main {
     static func main() async {
         ProcessSetup.prepare()
         if let bad = MemoryLimit.configureFromEnvironment() {
             printError("OBSW_MEMORY_LIMIT '\(bad)' is not a size like 512MB or 8GB (0: no limit)")
-            exit(2)
+            exit(ExitStatus.usage.rawValue)
         }
         do {
             let arguments: [String]
@@ -67,7 +69,7 @@ enum Main {
                 arguments = try CommandLineOrder.normalize(Array(CommandLine.arguments.dropFirst()))
             } catch {
                 printError(error.description)
-                exit(2)
+                exit(ExitStatus.usage.rawValue)
             }
             var command = try Obsw.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -77,9 +79,9 @@ enum Main {
             }
         } catch {
             let code = Obsw.exitCode(for: error)
-            if code.rawValue == 64 {  // EX_USAGE from the argument parser
+            if code.rawValue == 64 {  // EX_USAGE from the argument parser: obsw's own status for usage
                 writeError(Obsw.fullMessage(for: error))
-                exit(2)
+                exit(ExitStatus.usage.rawValue)
             }
             Obsw.exit(withError: error)
         }
@@ -144,12 +146,12 @@ struct ConnectionOptions: ParsableArguments {
 
     /// `--request-timeout`, checked by `validate`.
     var requestTimeoutDuration: Duration {
-        requestTimeout.flatMap(Scenario.milliseconds).map { .milliseconds($0) } ?? .seconds(30)
+        requestTimeout.flatMap(DurationText.parse).map { .milliseconds($0) } ?? .seconds(30)
     }
 
     func validate() throws {
         if let requestTimeout {
-            guard let ms = Scenario.milliseconds(requestTimeout), ms > 0 else {
+            guard let ms = DurationText.parse(requestTimeout), ms > 0 else {
                 throw ValidationError("--request-timeout '\(requestTimeout)' is not a duration like 500ms, 10s or 2m")
             }
             guard ms <= 86_400_000 else {
@@ -174,11 +176,11 @@ struct ConnectionOptions: ParsableArguments {
         let endpoint = try Endpoint(parsing: emulator.endpoint)
         let origin = "--local (the embedded emulator)"
         // --service (or OBSW_SERVICE) picks the emulator's face; a profile is not read here.
-        let service = self.service
-            ?? getenv("OBSW_SERVICE").flatMap { ServiceKind(rawValue: String(cString: $0).lowercased()) } ?? .obs
+        let named = try ConfigurationResolver.namedServiceKind(option: self.service, environment: currentEnvironment())
+        let service = named?.kind ?? .obs
         var origins = ["endpoint": origin, "region": origin, "access_key_id": origin, "secret_access_key": origin]
         if service == .dwr { origins["project_id"] = origin }
-        origins["service"] = self.service != nil ? "--service" : (service == .dwr ? "OBSW_SERVICE" : nil)
+        origins["service"] = named?.origin
         let configuration = ResolvedConfiguration(
             service: service, projectID: service == .dwr ? emulator.configuration.projectID : nil,
             endpoint: endpoint, region: "local", credentials: EmulatorConfiguration.demoCredentials, profile: "local",
@@ -212,7 +214,7 @@ struct Config: AsyncParsableCommand {
             (configuration, emulator) = try await connection.connect()
         } catch {
             printError("\(error)")
-            throw ExitCode(2)
+            throw ExitCode(.usage)
         }
         print(configuration)
         if configuration.endpoint == nil || configuration.credentials == nil
@@ -287,4 +289,9 @@ enum ConfigurationHelp {
             For DWR, add --service dwr (or 'service = dwr' to the profile): obsw config --service dwr says how.
             """
     }
+}
+
+extension ExitCode {
+    /// Ends a command with one of obsw's documented statuses.
+    init(_ status: ExitStatus) { self.init(status.rawValue) }
 }

@@ -3,6 +3,8 @@ import OBSWorkflow
 import ObswLang
 import ObswRuntime
 import ObswSystem
+import ObswOperations
+import ObswTerminal
 
 /// `obsw report [JOURNAL] --html FILE`: a bulk resume's journal and a final read of its
 /// executions as one self-contained HTML page, for the incident's ticket and postmortem.
@@ -35,25 +37,25 @@ struct ReportCommand: AsyncParsableCommand {
             printNote("report of the newest journal: \(latest)")
         } else if !connection.local, let rehearsal = JournalHistory.latest(environment: environment, local: true) {
             printError("no journal given, and obsw has kept none of resumes against a service; the newest of a --local rehearsal is \(rehearsal): add --local, or name it")
-            throw ExitCode(2)
+            throw ExitCode(.usage)
         } else {
             printError("no journal given, and obsw has kept none\(connection.local ? " of --local rehearsals" : "") (under \(JournalHistory.folder(environment: environment, local: connection.local))); name one: obsw report JOURNAL --html FILE")
-            throw ExitCode(2)
+            throw ExitCode(.usage)
         }
         // Before the journal is read or anything is asked of the service: the page must not
         // replace the journal it reports on, nor a device.
         let page = try prepareOutput(html, option: "--html", reading: [("the journal", path)])
         let history: JournalHistory
         do { history = try JournalHistory.read(path) } catch {
-            printError(error.message)
-            throw ExitCode(2)
+            printError(error.description)
+            throw ExitCode(.usage)
         }
         let (finals, note) = await finalStates(history)
         if let note { printNote(note) }
         let report = IncidentReport(history: history, finals: finals, finalNote: note)
         do throws(FileError) { try page.write(report.html()) } catch {
             printError("the report: \(error)")
-            throw ExitCode(3)
+            throw ExitCode(.runtime)
         }
         printNote("wrote \(html): \(report.summary)")
     }
@@ -69,7 +71,7 @@ struct ReportCommand: AsyncParsableCommand {
         }
         let client: any WorkflowService
         do { client = try connection.client() } catch {
-            return ([:], "final states not read: \(error.message)")
+            return ([:], "final states not read: \(error)")
         }
         // A journal of another service says nothing about this one's executions.
         if !history.endpoints.isEmpty, !history.endpoints.contains(client.endpointDescription) {

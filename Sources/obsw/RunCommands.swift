@@ -1,6 +1,7 @@
 import ArgumentParser
 import ObswLang
 import ObswRuntime
+import ObswTerminal
 import ObswSystem
 
 extension OutputFormat: ExpressibleByArgument {}
@@ -12,10 +13,8 @@ struct RunCommand: AsyncParsableCommand {
             obsw's options go before FILE; everything after FILE is the script's (the list \
             'args'), except --var NAME=VALUE. An argument after FILE that spells another obsw \
             option is refused; pass it to the script after '--': obsw run FILE -- --profile x.
-            Exit status: 0 all well, 1 a check failed, 2 usage or syntax error, 3 runtime error \
-            (also: a resume or wait whose result the script did not keep had failed targets), \
-            130 interrupted. --junit FILE and --tap report each check for CI; the exit status \
-            stays the script's.
+            Exit status: \(ExitStatus.summary). --junit FILE and --tap report each check for CI; \
+            the exit status stays the script's.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -45,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         let vars = try parseVariables(variables)
         guard let bytes = Engine.readFile(file) else {
             printError("cannot read '\(file)'")
-            throw ExitCode(2)
+            throw ExitCode(.usage)
         }
         // Checked before anything runs or is sent: a report that cannot be written would
         // leave CI without results after the work was done.
@@ -64,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
 func prepareOutput(_ path: String, option: String, reading inputs: [(what: String, path: String)] = []) throws -> OutputFile {
     do { return try OutputFile.prepare(path, option: option, reading: inputs) } catch {
         printError(error.description)
-        throw ExitCode(2)
+        throw ExitCode(.usage)
     }
 }
 
@@ -92,7 +91,7 @@ struct CheckCommand: ParsableCommand {
         for file in files {
             guard let bytes = Engine.readFile(file) else {
                 printError("cannot read '\(file)'")
-                throw ExitCode(2)
+                throw ExitCode(.usage)
             }
             sources.append(SourceFile(name: file, bytes: bytes))
         }

@@ -3,20 +3,13 @@ import Glibc
 #endif
 import ObswLang
 import ObswRuntime
-import ObswShell
+import ObswTerminal
 import ObswSystem
 import ObswText
 
 /// Runs scripts for `obsw run`, `obsw -c` and piped input: prints output, check failures and
-/// errors in the runner's format, and turns the outcome into the documented exit status.
-///
-/// | status | meaning |
-/// |---|---|
-/// | 0 | all well |
-/// | 1 | an `assert` or `expect` failed |
-/// | 2 | usage or syntax error |
-/// | 3 | an uncaught runtime error (service, network, timeout, `throw`) |
-/// | 130 | interrupted |
+/// errors in the runner's format, and turns the outcome into the documented exit status
+/// (`ExitStatus`; a script's own `exit N` is passed on).
 final class ScriptRunner: EngineDelegate {
     let engine: Engine
     let outputFormat: OutputFormat
@@ -98,7 +91,7 @@ final class ScriptRunner: EngineDelegate {
         defineScriptInputs(arguments: arguments, variables: variables)
         engine.tracksIgnoredFailures = true
         // Ctrl-C or SIGTERM: stop starting new work, let calls in flight finish, exit 130.
-        EditLineReader.installScriptInterruptHandlers()
+        Interrupts.installForScripts()
         let watcher = InterruptWatcher(flag: engine.interrupt)
         let status = EngineThread.run {
             let status = self.outcomeStatus(self.engine.run(file))
@@ -109,7 +102,7 @@ final class ScriptRunner: EngineDelegate {
         var final = status
         if let reports, let problem = reports.finish(suiteName: file.name) {
             writeError("obsw: error: \(problem)")
-            if final == 0 { final = 3 }
+            if final == ExitStatus.success.rawValue { final = ExitStatus.runtime.rawValue }
         }
         output.flush()
         if engine.checksPassed + engine.checksFailed > 0, reports?.tap != true {
@@ -122,10 +115,10 @@ final class ScriptRunner: EngineDelegate {
         switch outcome {
         case .finished(let value):
             if let text = outputFormat.render(value, palette: outputPalette) { output.append(text) }
-            if engine.checksFailed > 0 { return 1 }
-            return reportIgnoredFailures() ? 3 : 0
+            if engine.checksFailed > 0 { return ExitStatus.checkFailed.rawValue }
+            return (reportIgnoredFailures() ? ExitStatus.runtime : .success).rawValue
         case .exited(let status):
-            return status == 0 && engine.checksFailed > 0 ? 1 : status
+            return status == ExitStatus.success.rawValue && engine.checksFailed > 0 ? ExitStatus.checkFailed.rawValue : status
         case .invalid(let diagnostics):
             output.flush()
             let renderer = self.renderer
@@ -134,7 +127,7 @@ final class ScriptRunner: EngineDelegate {
                 let (file, line) = place(first.span)
                 reports?.recordStop("the script did not compile: \(first.message)", file: file, line: line)
             }
-            return 2
+            return ExitStatus.usage.rawValue
         case .failed(let error):
             output.flush()
             var diagnostic = error.diagnostic
@@ -146,7 +139,7 @@ final class ScriptRunner: EngineDelegate {
             writeError(renderer.render(diagnostic))
             let (file, line) = place(diagnostic.span)
             reports?.recordStop(diagnostic.message, file: file, line: line)
-            return error.kind == .interrupted ? 130 : 3
+            return (error.kind == .interrupted ? ExitStatus.interrupted : .runtime).rawValue
         }
     }
 
@@ -170,7 +163,7 @@ final class ScriptRunner: EngineDelegate {
         engine.define("vars", .map(ValueMap(uniqueKeysWithValues: variables.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) })))
     }
 
-    /// Checks files without running them; prints every problem. 0 when all are clean, else 2.
+    /// Checks files without running them; prints every problem. Success when all are clean, else a usage error.
     func check(_ files: [SourceFile]) -> Int32 {
         defineScriptInputs(arguments: [], variables: [:])
         // On the engine's large stack, as a run: the phases recurse once per level of a
@@ -183,7 +176,7 @@ final class ScriptRunner: EngineDelegate {
                 for d in diagnostics { writeError(renderer.render(d)) }
                 if diagnostics.contains(where: { $0.severity == .error }) { clean = false }
             }
-            return clean ? 0 : 2
+            return (clean ? ExitStatus.success : .usage).rawValue
         }
     }
 

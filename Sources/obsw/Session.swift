@@ -7,11 +7,15 @@ import OBSWorkflow
 import OBSWorkflowEmulator
 import ObswLang
 import ObswRuntime
+import ObswTerminal
+import ObswText
 
 /// What a command that runs code needs: a service host connected lazily to the configured
 /// endpoint (or to the embedded emulator with `--local`), and cleanup at the end.
 final class Session: @unchecked Sendable {
     let host: ServiceHost
+    /// With `--local`: the embedded emulator's settings (its face, DWR or Data+, among them).
+    let localConfiguration: ResolvedConfiguration?
     private var emulator: WorkflowEmulator?
 
     init(connection: ConnectionOptions) async throws {
@@ -22,8 +26,11 @@ final class Session: @unchecked Sendable {
             self.emulator = emulator
         }
         let resolvedLocal = local?.0
-        host = ServiceHost(progress: .standardError()) { () throws(ScriptError) in
-            try connection.client(for: resolvedLocal)
+        localConfiguration = resolvedLocal
+        host = ServiceHost(progress: ProgressReporter.standardError()) { () throws(ScriptError) in
+            do { return try connection.client(for: resolvedLocal) } catch {
+                throw ScriptError(.runtime, "\(error)", code: .badArgument)
+            }
         }
         host.isLocal = connection.local
     }
@@ -37,24 +44,21 @@ final class Session: @unchecked Sendable {
 
 extension ConnectionOptions {
     /// A client of the configured service (`local`: the settings of the embedded emulator).
-    func client(for local: ResolvedConfiguration? = nil) throws(ScriptError) -> any WorkflowService {
-        do {
-            let configuration = try local ?? resolve()
-            let (endpoint, credentials) = try configuration.requireEndpointAndCredentials()
-            if allowInsecureHTTP, endpoint.scheme == .http, !endpoint.isLoopback {
-                printNote("warning: plain http to \(endpoint.host): requests and answers travel unencrypted (--allow-insecure-http)")
-            }
-            let settings = TransportSettings(
-                endpoint: endpoint, credentials: credentials, requestTimeout: requestTimeoutDuration,
-                maxConnections: 128, allowInsecureHTTP: allowInsecureHTTP)
-            switch configuration.service {
-            case .obs: return try OBSWorkflowClient(settings: settings, logger: ProcessSetup.clientLogger)
-            case .dwr:
-                return try DWRWorkflowClient(
-                    settings: settings, projectID: configuration.projectID ?? "", logger: ProcessSetup.clientLogger)
-            }
-        } catch {
-            throw ScriptError(.runtime, "\(error)", code: .badArgument)
+    /// Errors: the configuration's (`ConfigurationError`), or the client's when it cannot
+    /// be made (`OBSWorkflowError`); each says what to change.
+    func client(for local: ResolvedConfiguration? = nil) throws -> any WorkflowService {
+        let configuration = try local ?? resolve()
+        let (endpoint, credentials) = try configuration.requireEndpointAndCredentials()
+        if allowInsecureHTTP, endpoint.scheme == .http, !endpoint.isLoopback {
+            printNote("warning: plain http to \(endpoint.host): requests and answers travel unencrypted (--allow-insecure-http)")
+        }
+        let settings = TransportSettings(
+            endpoint: endpoint, credentials: credentials, requestTimeout: requestTimeoutDuration,
+            maxConnections: 128, allowInsecureHTTP: allowInsecureHTTP)
+        switch configuration.service {
+        case .obs: return try OBSWorkflowClient(settings: settings, logger: ProcessSetup.clientLogger)
+        case .dwr:
+            return try DWRWorkflowClient(settings: settings, projectID: configuration.projectID ?? "", logger: ProcessSetup.clientLogger)
         }
     }
 }
@@ -83,20 +87,4 @@ enum OutputFormat: String, CaseIterable {
     }
 }
 
-/// `--color`: whether text for a terminal is coloured.
-enum ColorChoice: String, CaseIterable, ExpressibleByArgument {
-    case auto, always, never
-
-    /// auto: only on a terminal, and not when NO_COLOR is set (https://no-color.org) or
-    /// TERM is dumb.
-    func palette(for fd: Int32) -> Palette {
-        switch self {
-        case .always: return Palette(enabled: true)
-        case .never: return .plain
-        case .auto:
-            let noColor = getenv("NO_COLOR").map { String(cString: $0) } ?? ""
-            let term = getenv("TERM").map { String(cString: $0) } ?? ""
-            return Palette(enabled: noColor.isEmpty && term != "dumb" && isatty(fd) != 0)
-        }
-    }
-}
+extension ColorChoice: ExpressibleByArgument {}

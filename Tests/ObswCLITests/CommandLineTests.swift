@@ -231,7 +231,7 @@ import Testing
         let committed = try String(contentsOf: root.appendingPathComponent("docs/obsw.1"), encoding: .utf8)
         let made = try await runObswInBackground(["manual"])
         #expect(made.status == 0)
-        #expect(committed == made.stdout, "docs/obsw.1 is stale: run scripts/make-manual")
+        #expect(committed == made.stdout, "docs/obsw.1 is stale: run .build/debug/obsw manual > docs/obsw.1")
         for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SS obsw run", ".SH LANGUAGE COMMANDS", ".SH EXIT STATUS", ".SH ENVIRONMENT"] {
             #expect(made.stdout.contains(section), "\(section)")
         }

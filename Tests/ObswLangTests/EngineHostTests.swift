@@ -4,10 +4,9 @@ import Testing
 /// The language core with a fake command host: no networking involved.
 final class FakeHost: CommandHost {
     let catalog: any CommandCatalog = StaticCatalog([
-        CommandSpec(
-            "resume", usage: "resume GRAPH TARGET...", "resume", arguments: 2...Int.max,
+        CommandSpec("resume", "resume", arguments: ["GRAPH", "TARGET"], count: 2...Int.max,
             options: [.init("concurrency", value: "N", "c"), .init("dry-run", "d")]),
-        CommandSpec("execution", usage: "execution GRAPH NAME", "get", arguments: 2...2),
+        CommandSpec("execution", "get", arguments: ["GRAPH", "NAME"], count: 2...2),
     ])
     var calls: [CommandInvocation] = []
 

@@ -2,14 +2,13 @@
 import Testing
 
 let testCatalog = StaticCatalog([
-    CommandSpec("print", usage: "print ARG...", "print", arguments: 0...Int.max),
-    CommandSpec(
-        "resume", usage: "resume GRAPH TARGET...", "resume", arguments: 2...Int.max,
+    CommandSpec("print", "print", arguments: ["ARG"], count: 0...Int.max),
+    CommandSpec("resume", "resume", arguments: ["GRAPH", "TARGET"], count: 2...Int.max,
         options: [.init("concurrency", value: "N", "c"), .init("dry-run", "d"), .init("max-errors", value: "N", "m")]),
-    CommandSpec("executions", usage: "executions GRAPH", "list", arguments: 1...1, options: [.init("state", value: "STATE", "s")]),
-    CommandSpec("start", usage: "start GRAPH", "start", arguments: 1...1,
+    CommandSpec("executions", "list", arguments: ["GRAPH"], count: 1...1, options: [.init("state", value: "STATE", "s")]),
+    CommandSpec("start", "start", arguments: ["GRAPH"], count: 1...1,
         options: [.init("bucket", value: "B", "b"), .init("object", value: "K", "o"), .init("input", value: "K=V", repeatable: true, "i")]),
-    CommandSpec("graphs", usage: "graphs", "graphs", arguments: 0...1),
+    CommandSpec("graphs", "graphs", arguments: [], count: 0...1),
 ])
 
 /// Parses `text`; returns the dump and the diagnostics.

@@ -7,8 +7,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct TypedOptionTests {
     final class TypedHost: CommandHost {
         let catalog: any CommandCatalog = StaticCatalog([
-            CommandSpec(
-                "every", usage: "every", "an option of each type", arguments: 0...0,
+            CommandSpec("every", "an option of each type", arguments: [], count: 0...0,
                 options: [
                     .init("n", .int(1...10), "int"),
                     .init("d", .duration, "duration"),

@@ -1,9 +1,8 @@
 import Foundation
 import ObswJSON
-import ObswLang
 import OBSWorkflow
 import OBSWTestSupport
-@testable import ObswRuntime
+@testable import ObswOperations
 import Testing
 
 /// `obsw report`'s page from a journal read from disk: what it claims about resumes whose
@@ -102,7 +101,7 @@ import Testing
     @Test func aJournalOver64MiBIsRead() async throws {
         let path = dir.write("big.jsonl", "")
         // Seconds of work in a debug build: off the concurrency pool the other tests need.
-        let read = await onThreadOfItsOwn { () -> (size: Int, history: Result<JournalHistory, ScriptError>) in
+        let read = await onThreadOfItsOwn { () -> (size: Int, history: Result<JournalHistory, OperationError>) in
             let handle = FileHandle(forWritingAtPath: path)!
             let padding = String(repeating: "x", count: 180)
             var chunk = ""
@@ -116,7 +115,7 @@ import Testing
             try? handle.close()
             var info = stat()
             stat(path, &info)
-            return (Int(info.st_size), Result { () throws(ScriptError) in try JournalHistory.read(path) })
+            return (Int(info.st_size), Result { () throws(OperationError) in try JournalHistory.read(path) })
         }
         #expect(read.size > 64 << 20)
         let history = try read.history.get()
@@ -128,9 +127,9 @@ import Testing
     @Test func aFIFOIsNotReadAsAJournal() throws {
         let path = dir.path + "/fifo"
         #expect(mkfifo(path, 0o600) == 0)
-        #expect(throws: ScriptError.self) { try JournalHistory.read(path) }
+        #expect(throws: OperationError.self) { try JournalHistory.read(path) }
         do { _ = try JournalHistory.read(path) } catch {
-            #expect(error.message.contains("is not a regular file (a FIFO)"))
+            #expect(error.description.contains("is not a regular file (a FIFO)"))
         }
     }
 
@@ -148,7 +147,7 @@ import Testing
         #expect(lines.map { JournalLine.decode($0.dropLast()) } == [
             .header(endpoint: "http://x", local: true),
             .intent(graph: "g", name: "e1", at: 1_764_583_200_000, failedAt: WireDate.parseISO8601("2026-12-01T09:00:00.000Z")),
-            .outcome(graph: "g", name: "e1", outcome: "resumed", reason: "ok", restoredAt: 1_764_583_201_000, at: 1_764_583_201_000),
+            .outcome(graph: "g", name: "e1", outcome: .resumed, reason: "ok", restoredAt: 1_764_583_201_000, at: 1_764_583_201_000),
             .pace(graph: "g", at: 1_764_583_202_000, pace: 243, throttled: 41),
         ])
         #expect(JournalLine.decode(Array("{\"graph\":".utf8)[...]) == .unreadable)

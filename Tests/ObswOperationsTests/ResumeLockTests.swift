@@ -1,7 +1,7 @@
-import ObswLang
+import ObswSystem
 import OBSWorkflow
 import OBSWTestSupport
-@testable import ObswRuntime
+@testable import ObswOperations
 import Testing
 
 /// The resume lock is keyed by the service's identity, not the endpoint's spelling: two
@@ -12,7 +12,7 @@ import Testing
     let dir = TemporaryDirectory()
     deinit { dir.remove() }
 
-    func take(_ endpoint: String, project: String? = nil, graph: String = "g") throws(ScriptError) -> ResumeLock? {
+    func take(_ endpoint: String, project: String? = nil, graph: String = "g") throws(OperationError) -> ResumeLock? {
         let identity = ServiceIdentity(endpoint: try! Endpoint(parsing: endpoint), project: project)
         return try ResumeLock.acquire(
             identity: identity, graph: graph, wait: false, interrupt: InterruptFlag(), progress: .silent,
@@ -21,7 +21,7 @@ import Testing
 
     func refused(_ endpoint: String, project: String? = nil, graph: String = "g") -> Bool {
         do { return try take(endpoint, project: project, graph: graph) == nil } catch {
-            return error.message.contains("is running")
+            return error.description.contains("is running")
         }
     }
 
@@ -39,6 +39,48 @@ import Testing
         held = nil
         // Released with the lock object, however it was spelt.
         #expect(!refused("http://localhost:18704"))
+    }
+
+    /// `--wait-lock`: the second resume says it waits, and goes on the moment the first ends.
+    @Test func aWaitingResumeTakesTheLockWhenItIsReleased() async throws {
+        var held = try take("http://127.0.0.1:18706")
+        #expect(held != nil)
+        let progress = RecordedProgress(), state = dir.path
+        let waiting = Task {
+            await onThreadOfItsOwn {
+                let identity = ServiceIdentity(endpoint: try! Endpoint(parsing: "http://localhost:18706"))
+                let lock = try? ResumeLock.acquire(
+                    identity: identity, graph: "g", wait: true, interrupt: InterruptFlag(), progress: progress,
+                    environment: ["XDG_STATE_HOME": state])
+                return lock != nil
+            }
+        }
+        #expect(await eventually { progress.said.contains { $0.contains("waiting for it (--wait-lock)") } })
+        held = nil
+        #expect(await waiting.value, "taken once released")
+    }
+
+    /// Ctrl-C while waiting for the lock ends the wait with nothing sent.
+    @Test func waitingForTheLockCanBeInterrupted() async throws {
+        let held = try #require(try take("http://127.0.0.1:18707"))
+        let interrupt = InterruptFlag(), progress = RecordedProgress(), state = dir.path
+        let waiting = Task {
+            await onThreadOfItsOwn { () -> String in
+                let identity = ServiceIdentity(endpoint: try! Endpoint(parsing: "http://127.0.0.1:18707"))
+                do {
+                    _ = try ResumeLock.acquire(
+                        identity: identity, graph: "g", wait: true, interrupt: interrupt, progress: progress,
+                        environment: ["XDG_STATE_HOME": state])
+                    return "taken"
+                } catch {
+                    return "\(error)"
+                }
+            }
+        }
+        #expect(await eventually { !progress.said.isEmpty })
+        interrupt.raise()
+        #expect(await waiting.value == "interrupted while waiting for another resume of g")
+        withExtendedLifetime(held) {}
     }
 
     @Test func theDefaultPortIsThePortStated() throws {

@@ -3,6 +3,8 @@ import OBSWorkflow
 import OBSWTestSupport
 import ObswLang
 import ObswRuntime
+import ObswTerminal
+import ObswText
 import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct DisplayTests {

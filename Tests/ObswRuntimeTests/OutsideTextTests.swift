@@ -1,7 +1,7 @@
 import ObswJSON
 import ObswLang
 import OBSWorkflow
-@testable import ObswRuntime
+@testable import ObswTerminal
 import ObswText
 import Testing
 

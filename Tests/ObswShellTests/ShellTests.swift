@@ -11,7 +11,7 @@ final class NoHost: CommandHost {
 /// Records the commands it is asked to run (for the completion test).
 final class RecordingHost: CommandHost, @unchecked Sendable {
     let catalog: any CommandCatalog = StaticCatalog([
-        CommandSpec("execution", usage: "execution GRAPH NAME", "", arguments: 2...2, kinds: [.graph, .execution])
+        CommandSpec("execution", "", arguments: ["GRAPH", "NAME"], count: 2...2, kinds: [.graph, .execution])
     ])
     var calls: [CommandInvocation] = []
     func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value {
@@ -38,10 +38,10 @@ final class RecordingHost: CommandHost, @unchecked Sendable {
     @Test func completion() {
         let completer = Completer(
             catalog: StaticCatalog([
-                CommandSpec("resume", usage: "", "", arguments: 0...9, options: [.init("concurrency", value: "N", ""), .init("dry-run", "")]),
+                CommandSpec("resume", "", arguments: [], count: 0...9, options: [.init("concurrency", value: "N", ""), .init("dry-run", "")]),
                 // What an argument names comes from the declaration (issue 14), not a list in the completer.
-                CommandSpec("executions", usage: "", "", arguments: 1...1, kinds: [.graph]),
-                CommandSpec("help", usage: "", "", arguments: 0...1, kinds: [.helpTopic]),
+                CommandSpec("executions", "", arguments: [], count: 1...1, kinds: [.graph]),
+                CommandSpec("help", "", arguments: [], count: 0...1, kinds: [.helpTopic]),
             ]),
             variables: { ["failed", "graph"] }, graphs: { ["thumbnails", "transcode"] })
         #expect(completer.complete("res").candidates == ["resume"])
@@ -62,7 +62,7 @@ final class RecordingHost: CommandHost, @unchecked Sendable {
     @Test func completionQuotesNamesThatAreNotWords() throws {
         let hostile = #"exec-0002;print "PWNED""#
         let completer = Completer(
-            catalog: StaticCatalog([CommandSpec("execution", usage: "", "", arguments: 2...2, kinds: [.graph, .execution])]),
+            catalog: StaticCatalog([CommandSpec("execution", "", arguments: [], count: 2...2, kinds: [.graph, .execution])]),
             variables: { [] }, graphs: { ["thumbnails"] }, executions: { _, _ in [hostile, "exec-0003", "a b\u{1b}[2J"] })
         let quoted = #""exec-0002;print \"PWNED\"""#
         #expect(completer.complete("execution thumbnails exec-0002").candidates == [quoted])

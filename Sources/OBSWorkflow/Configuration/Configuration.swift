@@ -103,6 +103,24 @@ public struct ResolvedConfiguration: Sendable, CustomStringConvertible {
 /// Credentials resolve as a unit: the first source that names an access key must also give
 /// its secret, so a key from one place is never paired with a secret from another.
 public enum ConfigurationResolver {
+    /// The service `--service` or `OBSW_SERVICE` names, lower-cased, with where it came from;
+    /// nil when neither does (then a profile may, and OBS is the default). The one reading
+    /// of the rule: the resolver, `--local`'s emulator face and the shell's prompt use it.
+    public static func namedService(option: ServiceKind?, environment: [String: String]) -> (text: String, origin: String)? {
+        if let option { return (option.rawValue, "--service") }
+        if let value = environment["OBSW_SERVICE"], !value.isEmpty { return (value.lowercased(), "OBSW_SERVICE") }
+        return nil
+    }
+
+    /// `namedService` as a kind; an unknown name is an error, not quietly OBS.
+    public static func namedServiceKind(option: ServiceKind?, environment: [String: String]) throws(ConfigurationError)
+        -> (kind: ServiceKind, origin: String)?
+    {
+        guard let (text, origin) = namedService(option: option, environment: environment) else { return nil }
+        guard let kind = ServiceKind(rawValue: text) else { throw .unknownService(text) }
+        return (kind, origin)
+    }
+
     public static func resolve(
         options: ConfigurationOptions = ConfigurationOptions(),
         environment: [String: String],
@@ -115,8 +133,9 @@ public enum ConfigurationResolver {
         var origins: [String: String] = [:]
         let profileName = options.profile ?? env("OBSW_PROFILE") ?? "default"
         var serviceText: String?
-        if let value = options.service { (serviceText, origins["service"]) = (value.rawValue, "--service") }
-        else if let value = env("OBSW_SERVICE") { (serviceText, origins["service"]) = (value.lowercased(), "OBSW_SERVICE") }
+        if let (text, origin) = namedService(option: options.service, environment: environment) {
+            (serviceText, origins["service"]) = (text, origin)
+        }
         let profileNamedExplicitly = options.profile != nil || env("OBSW_PROFILE") != nil
         let configPath = options.configFile ?? env("OBSW_CONFIG_FILE") ?? defaultConfigPath(environment: environment, home: homeDirectory)
 

@@ -164,3 +164,12 @@ public struct InvalidResponseError: Error, Sendable, Hashable, CustomStringConve
     }
 }
 
+extension OBSWorkflowError {
+    /// The service refused the credentials (or the clock): going on would fail every call
+    /// the same way, so bulk work stops at the first one.
+    public var isAuthenticationFailure: Bool {
+        guard let e = serviceError else { return false }
+        return e.status == 401
+            || (e.status == 403 && ["SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed", "AccessDenied"].contains(e.code ?? ""))
+    }
+}

@@ -14,24 +14,22 @@ struct LanguageCommand: Sendable {
 enum LanguageCommands {
     static let all: [LanguageCommand] = [
         LanguageCommand(
-            spec: CommandSpec("print", usage: "print ARG...", "print values separated by spaces (strings as they are)", arguments: 0...Int.max),
+            spec: CommandSpec("print", "print values separated by spaces (strings as they are)", arguments: ["ARG"], count: 0...Int.max),
             run: { invocation, engine in
                 engine.write(invocation.positional.map(\.displayText).joined(separator: " ") + "\n")
                 return .success(.null)
             }),
         LanguageCommand(
-            spec: CommandSpec(
-                "log", usage: "log ARG...", "like print, to standard error: progress and notes while standard output carries data",
-                arguments: 0...Int.max),
+            spec: CommandSpec("log", "like print, to standard error: progress and notes while standard output carries data", arguments: ["ARG"], count: 0...Int.max),
             run: { invocation, engine in
                 engine.log(invocation.positional.map(\.displayText).joined(separator: " "))
                 return .success(.null)
             }),
         LanguageCommand(
-            spec: CommandSpec("sleep", usage: "sleep DURATION", "wait, e.g. sleep 2s (Ctrl-C interrupts)", arguments: 1...1),
+            spec: CommandSpec("sleep", "wait, e.g. sleep 2s (Ctrl-C interrupts)", arguments: ["DURATION"], count: 1...1),
             run: sleep),
         LanguageCommand(
-            spec: CommandSpec("env", usage: "env NAME [DEFAULT]", "an environment variable, or DEFAULT (else null) when unset", arguments: 1...2),
+            spec: CommandSpec("env", "an environment variable, or DEFAULT (else null) when unset", arguments: ["NAME", "DEFAULT"], count: 1...2),
             run: { invocation, _ in
                 let a = invocation.positional
                 guard case .string(let name) = a[0] else {
@@ -41,8 +39,7 @@ enum LanguageCommands {
                 return .success(a.count > 1 ? a[1] : .null)
             }),
         LanguageCommand(
-            spec: CommandSpec(
-                "help", usage: "help [TOPIC]", "list commands, keywords and builtins; or explain one", arguments: 0...1,
+            spec: CommandSpec("help", "list commands, keywords and builtins; or explain one", arguments: ["TOPIC"], count: 0...1,
                 kinds: [.helpTopic]),
             run: { invocation, engine in
                 engine.write(help(invocation.positional.first, catalog: engine.catalog) + "\n")
@@ -85,10 +82,9 @@ enum LanguageCommands {
             var lines = ["usage: \(spec.usage)", "  \(spec.summary)"]
             if !spec.options.isEmpty {
                 lines.append("options:")
-                let width = spec.options.map { 2 + $0.name.count + ($0.valueName.map { $0.count + 1 } ?? 0) }.max() ?? 0
+                let width = spec.options.map(\.written.count).max() ?? 0
                 for o in spec.options {
-                    let left = "--\(o.name)" + (o.valueName.map { " \($0)" } ?? "")
-                    lines.append("  " + left + String(repeating: " ", count: width - left.count + 2) + o.summary)
+                    lines.append("  " + o.written + String(repeating: " ", count: width - o.written.count + 2) + o.help)
                 }
             }
             return lines.joined(separator: "\n")

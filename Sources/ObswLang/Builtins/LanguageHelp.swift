@@ -1,3 +1,5 @@
+import ObswSystem
+
 /// What `help` says about the language itself: each keyword and builtin function with a
 /// one-line summary and an example, and the overview that lists everything in sections.
 public enum LanguageHelp {
@@ -26,9 +28,9 @@ public enum LanguageHelp {
             example: "try { resume g x } catch e { log \"failed: $e.message\" }")),
         ("throw", Topic(usage: "throw VALUE", summary: "raise an error: a string becomes its message, a map its fields",
             example: "throw {message: \"bad input\", graph: graph}")),
-        ("assert", Topic(usage: "assert COND [, MESSAGE]", summary: "check a condition; stop the script when it fails (exit 1)",
+        ("assert", Topic(usage: "assert COND [, MESSAGE]", summary: "check a condition; stop the script when it fails (exit \(ExitStatus.checkFailed.rawValue))",
             example: "assert len(args) > 0, \"usage: run.obsw GRAPH\"")),
-        ("expect", Topic(usage: "expect COND [, MESSAGE]", summary: "check a condition; report a failure and go on (exit 1 at the end)",
+        ("expect", Topic(usage: "expect COND [, MESSAGE]", summary: "check a condition; report a failure and go on (exit \(ExitStatus.checkFailed.rawValue) at the end)",
             example: "expect len(still_failed) == 0")),
         ("exit", Topic(usage: "exit [CODE]", summary: "end the script with a status from 0 to 255",
             example: "if dry { exit 0 }")),

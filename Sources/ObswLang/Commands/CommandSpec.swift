@@ -1,10 +1,9 @@
 import ObswJSON
 
-/// What the parser, the resolver and `help` know about a command: its options (and which
-/// take a value), how many positional arguments it takes, and its usage line.
-/// What a command is: its usage, its options with their types, how many positional
-/// arguments it takes. The parser, the compiler's checks, `help`, the shell's completion and
-/// the man page all read this one declaration; the host pairs it with the handler.
+/// What a command is: its positional arguments (names and how many), its options with their
+/// types, defaults and which go together. The parser, the compiler's checks, `help`, the
+/// usage line, the shell's completion, the man page and the handler's defaults all come from
+/// this one declaration; the host pairs it with the handler.
 public struct CommandSpec: Sendable {
     public struct Option: Sendable {
         public var name: String
@@ -16,8 +15,9 @@ public struct CommandSpec: Sendable {
         public var repeatable: Bool
         /// Must be given.
         public var required: Bool
-        /// The value used when it is not given, as help shows it.
-        public var defaultText: String?
+        /// The value a handler gets when the option is not given (`Arguments` reads it from
+        /// here); help, the man page and the usage show it.
+        public var defaultValue: Value?
         /// Options this one only makes sense with (`--max-refail` needs `--canary`): a call
         /// without them is refused when the script is checked, before anything runs.
         public var requires: [String]
@@ -26,14 +26,14 @@ public struct CommandSpec: Sendable {
         /// An option with a typed value (or `.flag`).
         public init(
             _ name: String, _ type: OptionType, value: String? = nil, repeatable: Bool = false, required: Bool = false,
-            default defaultText: String? = nil, requires: [String] = [], _ summary: String
+            default defaultValue: Value? = nil, requires: [String] = [], _ summary: String
         ) {
             self.name = name
             self.type = type
             self.valueName = type == .flag ? nil : (value ?? type.valueName)
             self.repeatable = repeatable
             self.required = required
-            self.defaultText = defaultText
+            self.defaultValue = defaultValue
             self.requires = requires
             self.summary = summary
         }
@@ -42,6 +42,22 @@ public struct CommandSpec: Sendable {
         public init(_ name: String, value: String? = nil, repeatable: Bool = false, _ summary: String) {
             self.init(name, value == nil ? .flag : .any, value: value, repeatable: repeatable, summary)
         }
+
+        /// The default as help writes it (`8`, `15m`, `50%`, `terminal`).
+        public var defaultText: String? {
+            switch defaultValue {
+            case nil: return nil
+            case .float(let share)? where type == .percent:
+                return share == share.rounded() ? "\(Int(share))%" : "\(share)%"
+            case let value?: return value.displayText
+            }
+        }
+
+        /// The line help and the man page show for it: the summary, and the default.
+        public var help: String { summary + (defaultText.map { " (default \($0))" } ?? "") }
+
+        /// `--concurrency N`, `--dry-run`.
+        public var written: String { "--\(name)" + (valueName.map { " \($0)" } ?? "") }
 
         /// The values Tab offers, when they are a fixed set.
         public var choices: [String] {
@@ -69,10 +85,11 @@ public struct CommandSpec: Sendable {
     }
 
     public var name: String
-    /// `resume GRAPH TARGET... [--concurrency N]`
-    public var usage: String
     public var summary: String
     public var options: [Option]
+    /// The positional arguments' names, as the usage writes them (`GRAPH`, `TARGET`); the
+    /// last one repeats when `arguments` has no upper bound.
+    public var argumentNames: [String]
     /// How many positional arguments are accepted.
     public var arguments: ClosedRange<Int>
 
@@ -80,15 +97,38 @@ public struct CommandSpec: Sendable {
     public var argumentKinds: [ArgumentKind]
 
     public init(
-        _ name: String, usage: String, _ summary: String, arguments: ClosedRange<Int>, kinds: [ArgumentKind] = [],
-        options: [Option] = []
+        _ name: String, _ summary: String, arguments names: [String] = [], count: ClosedRange<Int>? = nil,
+        kinds: [ArgumentKind] = [], options: [Option] = []
     ) {
         self.name = name
-        self.usage = usage
         self.summary = summary
-        self.arguments = arguments
+        self.argumentNames = names
+        self.arguments = count ?? names.count...names.count
         self.argumentKinds = kinds
         self.options = options
+    }
+
+    /// `resume GRAPH TARGET... [--concurrency N] [--canary N [--max-refail P%]]`, made from
+    /// the declaration: required arguments bare, optional ones in brackets, the last with
+    /// `...` when it repeats; required options bare; an option that needs another inside
+    /// that one's brackets.
+    public var usage: String {
+        var words = [name]
+        for (index, argument) in argumentNames.enumerated() {
+            let repeats = index == argumentNames.count - 1 && arguments.upperBound == Int.max
+            let word = argument + (repeats ? "..." : "")
+            words.append(index < arguments.lowerBound ? word : "[\(word)]")
+        }
+        func written(_ option: Option) -> String {
+            let needing = options.filter { $0.requires.contains(option.name) }
+            let inner = ([option.written] + needing.map { "[\(written($0))]" }).joined(separator: " ")
+            return inner
+        }
+        for option in options where option.requires.isEmpty {
+            let text = written(option)
+            words.append(option.required ? text : "[\(text)]" + (option.repeatable ? "..." : ""))
+        }
+        return words.joined(separator: " ")
     }
 
     /// What the positional argument at `index` names.

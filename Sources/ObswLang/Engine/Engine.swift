@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ObswSystem
 
 /// How a run ended.
 public enum RunOutcome: Sendable {
@@ -49,11 +50,6 @@ public final class Engine {
     public var tracksIgnoredFailures = false
     public private(set) var ignoredFailures: [IgnoredFailure] = []
 
-    /// For hosts: `invocation` was not kept and some of its targets failed.
-    public func noteIgnoredFailure(_ message: String, of invocation: CommandInvocation) {
-        guard tracksIgnoredFailures, !invocation.resultKept else { return }
-        ignoredFailures.append(IgnoredFailure(message: message, span: invocation.span))
-    }
 
     /// Deepest chain of script calls before "recursion too deep".
     public var maximumCallDepth = 1000
@@ -277,7 +273,12 @@ public final class Engine {
             throw ScriptError.runtime("'\(invocation.name)' is not available here", invocation.span, code: .unknownCommand)
         }
         do {
-            return try host.run(try checked(invocation), engine: self)
+            let value = try host.run(try checked(invocation), engine: self)
+            // A value nothing reads: the host says whether it holds failures to report.
+            if tracksIgnoredFailures, !invocation.resultKept, let message = host.failures(of: invocation, value: value) {
+                ignoredFailures.append(IgnoredFailure(message: message, span: invocation.span))
+            }
+            return value
         } catch {
             var failure = error
             if failure.span == .none { failure.span = invocation.span }

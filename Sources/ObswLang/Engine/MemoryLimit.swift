@@ -1,3 +1,4 @@
+import ObswSystem
 import Dispatch
 import Synchronization
 

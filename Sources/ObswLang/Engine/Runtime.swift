@@ -74,28 +74,6 @@ public struct ScriptError: Error, Sendable {
     }
 }
 
-/// Set from a signal handler or another thread (Ctrl-C); the engine polls it at loop
-/// iterations, calls and in `sleep`, and stops with an `interrupted` error.
-public final class InterruptFlag: Sendable {
-    private let raised = Atomic<Bool>(false)
-    /// Set with the flag when the reason is the memory limit (`MemoryWatch`): the process's
-    /// resident bytes at the time.
-    private let memory = Atomic<Int>(0)
-    public init() {}
-    public func raise() { raised.store(true, ordering: .relaxed) }
-    func raise(memory bytes: Int) {
-        memory.store(bytes, ordering: .relaxed)
-        raised.store(true, ordering: .relaxed)
-    }
-    public func clear() {
-        raised.store(false, ordering: .relaxed)
-        memory.store(0, ordering: .relaxed)
-    }
-    public var isRaised: Bool { raised.load(ordering: .relaxed) }
-    /// Resident bytes when the memory limit raised the flag; 0 for Ctrl-C.
-    var memoryBytes: Int { memory.load(ordering: .relaxed) }
-}
-
 /// A command call after its arguments are evaluated.
 public struct CommandInvocation: Sendable {
     public var name: String
@@ -123,6 +101,14 @@ public protocol CommandHost: AnyObject {
     var catalog: any CommandCatalog { get }
     /// Runs a command to completion. It may block; the engine runs on a thread of its own.
     func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value
+    /// What failed in a command's `value`, when nothing will read it (`resume g $failed` as
+    /// a statement of its own): a line the runner reports before it exits 3. Nil: nothing
+    /// failed, or nothing to say.
+    func failures(of invocation: CommandInvocation, value: Value) -> String?
+}
+
+extension CommandHost {
+    public func failures(of invocation: CommandInvocation, value: Value) -> String? { nil }
 }
 
 /// Where an engine's output and check results go; the runner and the shell format them their way.

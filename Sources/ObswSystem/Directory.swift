@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A folder's files, with what obsw asks of them (kind, last change): the journals kept by
+/// resumes, the newest of them, the oldest to remove.
+public enum Directory {
+    public struct Entry: Sendable {
+        public var name: String
+        public var path: String
+        public var isRegularFile: Bool
+        /// When its contents last changed, in nanoseconds since 1970.
+        public var modified: Int
+    }
+
+    /// The entries of `folder` (without `.` and `..`); empty when it cannot be read.
+    public static func entries(of folder: String) -> [Entry] {
+        guard let directory = opendir(folder) else { return [] }
+        defer { closedir(directory) }
+        var entries: [Entry] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name != ".", name != ".." else { continue }
+            let path = folder + "/" + name
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            entries.append(
+                Entry(
+                    name: name, path: path, isRegularFile: info.st_mode & S_IFMT == S_IFREG,
+                    modified: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)))
+        }
+        return entries
+    }
+}
