@@ -136,6 +136,11 @@ public final class Engine {
         }
     }
 
+    /// `obsw fmt`'s layout of a file, read with this engine's commands and names.
+    public func format(_ file: SourceFile) -> Formatter.Outcome {
+        Formatter.format(file, fileID: sources.add(file), catalog: catalog, knownNames: globalNames)
+    }
+
     /// Whether source text ends in the middle of a construct (the shell then asks for more).
     public func isIncomplete(_ text: String) -> Bool {
         let file = SourceFile(name: "<input>", text: text)

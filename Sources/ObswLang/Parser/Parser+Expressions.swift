@@ -56,12 +56,22 @@ extension Parser {
             chain += 1
             guard chainWithinLimit(chain, at: token.span) else { return nil }
             advance()
+            if layout != nil { markBinaryOperator(twoWords: op == .notIn) }
             skipNewlines()
             guard enter(token.span) else { return nil }
             defer { leave() }
             guard let right = parseBinary(precedence + 1) else { return nil }
             left = Expr(kind: .binary(op, left, right), span: left.span.through(right.span))
         }
+    }
+
+    /// The formatter spaces a binary operator (`not in`: both words) on both sides.
+    mutating func markBinaryOperator(twoWords: Bool) {
+        guard var tokens = layout, let last = tokens.indices.last else { return }
+        layout = nil  // let the array be uniquely referenced while it changes
+        tokens[last].isBinaryOperator = true
+        if twoWords, last > 0 { tokens[last - 1].isBinaryOperator = true }
+        layout = tokens
     }
 
     /// Operators (or `.x`, `[i]`, `(...)`) in a row in one expression, at most.

@@ -31,7 +31,12 @@ public struct Parser {
     /// The next token, lexed in `peekedMode`.
     var peeked: Token?
     var peekedMode: Lexer.Mode = .expression
+    /// Where the lexer stood before it read `peeked`: a re-lex starts there, not at the
+    /// token's span (an error token's span is the error's, which may start inside it).
+    var peekedFrom = 0
     var previousEnd: Int32 = 0
+    /// For `obsw fmt`: when set, every token the parse consumes (newlines aside), in order.
+    var layout: [LaidOutToken]?
 
     public init(
         file: SourceFile, fileID: Int32, catalog: any CommandCatalog, knownNames: Set<String> = [],
@@ -60,6 +65,14 @@ public struct Parser {
         return (Program(statements: statements, file: fileID), diagnostics)
     }
 
+    /// Parses everything and says how each token was read: the formatter's input.
+    public mutating func parseProgramLaidOut() -> (Program, [Diagnostic], [LaidOutToken]) {
+        layout = []
+        let (program, diagnostics) = parseProgram()
+        defer { layout = nil }
+        return (program, diagnostics, layout ?? [])
+    }
+
     // MARK: Tokens
 
     /// Where the next unconsumed token starts: loops compare it to prove they made progress.
@@ -68,7 +81,7 @@ public struct Parser {
     mutating func peek(_ mode: Lexer.Mode = .expression) -> Token {
         if let token = peeked {
             if peekedMode == mode { return token }
-            lexer.reset(to: Int(token.span.start))
+            lexer.reset(to: peekedFrom)
             // Blanks before the token are gone; the flag must survive the re-lex.
             var again = lexer.next(mode)
             again.spaceBefore = token.spaceBefore
@@ -76,6 +89,7 @@ public struct Parser {
             peekedMode = mode
             return again
         }
+        peekedFrom = lexer.position
         let token = lexer.next(mode)
         peeked = token
         peekedMode = mode
@@ -88,6 +102,7 @@ public struct Parser {
         peeked = nil
         previousEnd = token.span.end
         if case .error(let diagnostic) = token.kind { report(diagnostic) }
+        if layout != nil, !Self.same(token.kind, .newline) { layout!.append(LaidOutToken(token: token, mode: mode)) }
         return token
     }
 
@@ -137,17 +152,17 @@ public struct Parser {
 
     /// Looks ahead: `body` may read tokens, and the parser is put back where it was.
     mutating func lookAhead<T>(_ body: (inout Parser) -> T) -> T {
-        let saved = (lexer, peeked, peekedMode, previousEnd)
-        defer { (lexer, peeked, peekedMode, previousEnd) = saved }
+        let saved = (lexer, peeked, peekedMode, peekedFrom, previousEnd, layout)
+        defer { (lexer, peeked, peekedMode, peekedFrom, previousEnd, layout) = saved }
         return body(&self)
     }
 
     /// Reads on with `body`; keeps what it read when it returns true, else puts the parser
     /// back (`elif` after a newline, `not` before `in`).
     mutating func speculate(_ body: (inout Parser) -> Bool) -> Bool {
-        let saved = (lexer, peeked, peekedMode, previousEnd)
+        let saved = (lexer, peeked, peekedMode, peekedFrom, previousEnd, layout)
         if body(&self) { return true }
-        (lexer, peeked, peekedMode, previousEnd) = saved
+        (lexer, peeked, peekedMode, peekedFrom, previousEnd, layout) = saved
         return false
     }
 
@@ -271,4 +286,13 @@ public struct Parser {
     }
 
     mutating func leave() { depth -= 1 }
+}
+
+/// A token as the parse read it, for `obsw fmt`: the mode decides what spacing may change
+/// (in a command's arguments, `a-b` and `a - b` differ), and a binary operator gets a space
+/// on each side where a unary `-` gets none.
+public struct LaidOutToken: Sendable {
+    public let token: Token
+    public let mode: Lexer.Mode
+    public internal(set) var isBinaryOperator = false
 }
