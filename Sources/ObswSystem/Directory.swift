@@ -11,6 +11,7 @@ public enum Directory {
         public var name: String
         public var path: String
         public var isRegularFile: Bool
+        public var isDirectory: Bool
         /// When its contents last changed, in nanoseconds since 1970.
         public var modified: Int
     }
@@ -28,9 +29,30 @@ public enum Directory {
             guard stat(path, &info) == 0 else { continue }
             entries.append(
                 Entry(
-                    name: name, path: path, isRegularFile: info.st_mode & S_IFMT == S_IFREG,
+                    name: name, path: path, isRegularFile: info.st_mode & S_IFMT == S_IFREG, isDirectory: info.st_mode & S_IFMT == S_IFDIR,
                     modified: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)))
         }
         return entries
+    }
+
+    /// Every regular file under `folder` (at any depth) whose name ends in `suffix`, sorted.
+    /// Hidden folders (`.git`, `.build`) and links to folders are not entered, so a link
+    /// cannot make the walk go round.
+    public static func files(under folder: String, endingIn suffix: String) -> [String] {
+        var found: [String] = []
+        var folders = [folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder]
+        while let current = folders.popLast() {
+            for entry in entries(of: current) {
+                var link = stat()
+                guard lstat(entry.path, &link) == 0 else { continue }
+                let isLink = link.st_mode & S_IFMT == S_IFLNK
+                if entry.isRegularFile, entry.name.hasSuffix(suffix), !entry.name.hasPrefix(".") {
+                    found.append(entry.path)
+                } else if entry.isDirectory, !isLink, !entry.name.hasPrefix(".") {
+                    folders.append(entry.path)
+                }
+            }
+        }
+        return found.sorted()
     }
 }
