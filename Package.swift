@@ -177,7 +177,7 @@ let package = Package(
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "ObswCLITests",
-            dependencies: ["obsw", "OBSWorkflow", "OBSWorkflowEmulator", "ObswSystem", "ObswTerminal", "OBSWTestSupport"]
+            dependencies: ["obsw", "OBSWorkflow", "OBSWorkflowEmulator", "ObswLang", "ObswRuntime", "ObswSystem", "ObswTerminal", "OBSWTestSupport"]
         ),
     ]
 )

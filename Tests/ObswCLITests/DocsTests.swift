@@ -26,6 +26,13 @@ import Testing
         return blocks
     }
 
+    /// The examples are in `obsw fmt`'s layout, as the scripts are (FormatCorpusTests).
+    @Test(arguments: blocks + serviceBlocks)
+    func exampleIsInTheLayout(_ code: String) async throws {
+        let result = try await runObswInBackground(["fmt", "--check", "--diff"], stdin: code + "\n")
+        #expect(result.status == 0, "run obsw fmt on this example of the docs:\n\(result.stdout)\(result.stderr)")
+    }
+
     @Test func referenceHasExamples() {
         #expect(Self.blocks.count >= 7)
         #expect(Self.serviceBlocks.count >= 3, "language.md's and incident.md's")
