@@ -80,6 +80,11 @@ import Testing
         #expect(canonical("print a \\\n b\n") == "print a \\\n    b\n")
     }
 
+    /// A lone `\` word keeps a blank before the newline; touching it, it would join the lines.
+    @Test func aBackslashWordDoesNotBecomeAContinuation() {
+        #expect(canonical("print a \\   \nprint b\n") == "print a \\ \nprint b\n")
+    }
+
     @Test func endsLinesWithOneNewline() {
         #expect(canonical("print 1\r\nprint 2") == "print 1\nprint 2\n")
         #expect(canonical("\tprint 1   \n") == "print 1\n")

@@ -171,7 +171,13 @@ private struct Printer {
             if !lines.isEmpty { blankPending = true }
             return
         }
-        let code = String(repeating: " ", count: lineIndent * Formatter.indentWidth) + line
+        var code = String(repeating: " ", count: lineIndent * Formatter.indentWidth) + line
+        // A word that is a lone `\` must not touch the newline: `\` + newline joins lines.
+        if trailingComment == nil, let previous, previous.token.span.end - previous.token.span.start == 1,
+            bytes[Int(previous.token.span.start)] == UInt8(ascii: "\\")
+        {
+            code += " "
+        }
         if let comment = trailingComment {
             // A line that holds a multi-line string is not aligned with its neighbours.
             if !code.contains("\n") { commented[lines.count] = (code, comment) }
