@@ -8,7 +8,7 @@ import Testing
 /// spellings of one service once resumed side by side (253 executions restored twice).
 /// Locks are `flock`s on separately opened files, so a second take in this process conflicts
 /// exactly as a second process would.
-@Suite(.timeLimit(.minutes(1))) final class ResumeLockTests {
+@Suite(.timeLimit(.minutes(5))) final class ResumeLockTests {
     let dir = TemporaryDirectory()
     deinit { dir.remove() }
 
