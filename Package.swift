@@ -107,6 +107,13 @@ let package = Package(
             dependencies: ["CLibEdit", "ObswLang", "ObswRuntime", "ObswTerminal", "OBSWorkflow", "ObswText", "ObswSystem"],
             exclude: ["README.md"]
         ),
+        // `obsw lsp`: the Language Server Protocol on standard input and output, from the
+        // language's own parser, declarations and formatter.
+        .target(
+            name: "ObswLanguageServer",
+            dependencies: ["ObswLang", "ObswJSON", "ObswText", "ObswSystem"],
+            exclude: ["README.md"]
+        ),
         // What the fuzzers drive, by name (the language, JSON, dates, durations, config, the
         // emulator's request handling); also replayed by the tests.
         .target(
@@ -123,6 +130,7 @@ let package = Package(
                 "OBSWorkflow",
                 "OBSWorkflowEmulator",
                 "ObswLang",
+                "ObswLanguageServer",
                 "ObswOperations",
                 "ObswRuntime",
                 "ObswShell",

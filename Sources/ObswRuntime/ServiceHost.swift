@@ -35,7 +35,7 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
     /// The client, once a command has needed it.
     public var service: (any WorkflowService)? { connected }
 
-    func connectedClient() throws(ScriptError) -> any WorkflowService {
+    public func connectedClient() throws(ScriptError) -> any WorkflowService {
         if let connected { return connected }
         let client = try connect()
         connected = client

@@ -1,3 +1,4 @@
+import ObswLang
 import CLibEdit
 import ObswTerminal
 import ObswText

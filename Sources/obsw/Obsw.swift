@@ -22,7 +22,7 @@ struct Obsw: AsyncParsableCommand {
             """,
         version: ObswVersion.full,
         subcommands: [
-            RunCommand.self, CheckCommand.self, FormatCommand.self, Config.self, ReportCommand.self, EmulatorCommand.self, VersionCommand.self,
+            RunCommand.self, CheckCommand.self, FormatCommand.self, LanguageServerCommand.self, Config.self, ReportCommand.self, EmulatorCommand.self, VersionCommand.self,
             CompletionCommand.self, ManualCommand.self,
         ]
     )

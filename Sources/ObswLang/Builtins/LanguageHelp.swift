@@ -82,6 +82,15 @@ public enum LanguageHelp {
     public static var keywordNames: [String] { keywords.map(\.0) }
     public static var builtinNames: [String] { builtins.map(\.0) }
 
+    /// What `help NAME` prints for a command, keyword or builtin; nil for another word.
+    public static func text(for name: String, catalog: any CommandCatalog) -> String? {
+        guard catalog.command(named: name) != nil || topic(name) != nil else { return nil }
+        return LanguageCommands.help(.string(name), catalog: catalog)
+    }
+
+    /// A keyword's or builtin's one-line summary.
+    public static func summary(of name: String) -> String? { topic(name)?.summary }
+
     static func topic(_ name: String) -> Topic? {
         keywords.first { $0.0 == name }?.1 ?? builtins.first { $0.0 == name }?.1
     }

@@ -102,10 +102,15 @@ public final class Engine {
 
     /// Parses and resolves without running: every problem found, errors and warnings, in
     /// source order.
-    public func check(_ file: SourceFile) -> [Diagnostic] {
-        switch compile(file, commit: false) {
-        case .failure(let diagnostics): return diagnostics
-        case .success: return lastWarnings
+    public func check(_ file: SourceFile) -> [Diagnostic] { checkKeepingTree(file).diagnostics }
+
+    /// `check`, with the syntax tree when the file parses (the language server reads the
+    /// names a document declares from it, without parsing it twice).
+    public func checkKeepingTree(_ file: SourceFile) -> (diagnostics: [Diagnostic], program: Program?) {
+        var program: Program?
+        switch compile(file, commit: false, tree: &program) {
+        case .failure(let diagnostics): return (diagnostics, program)
+        case .success: return (lastWarnings, program)
         }
     }
 
@@ -155,10 +160,16 @@ public final class Engine {
     }
 
     func compile(_ file: SourceFile, commit: Bool) -> CompileResult {
+        var tree: Program?
+        return compile(file, commit: commit, tree: &tree)
+    }
+
+    func compile(_ file: SourceFile, commit: Bool, tree: inout Program?) -> CompileResult {
         let id = sources.add(file)
         var parser = Parser(file: file, fileID: id, catalog: catalog, knownNames: globalNames)
         let (program, syntax) = parser.parseProgram()
         if !syntax.isEmpty { return .failure(syntax) }
+        tree = program
         let compiler = Compiler(engine: self, globals: globals, globalSize: globalFrame.slots.count)
         let code = compiler.compileProgram(program)
         if !compiler.diagnostics.isEmpty {

@@ -84,4 +84,9 @@ public final class SourceMap: @unchecked Sendable {
     public func file(_ id: Int32) -> SourceFile? {
         id >= 0 && Int(id) < files.count ? files[Int(id)] : nil
     }
+
+    /// The id this map gave `file` (the first time it was added).
+    public func id(of file: SourceFile) -> Int32? {
+        files.firstIndex { $0 === file }.map(Int32.init)
+    }
 }

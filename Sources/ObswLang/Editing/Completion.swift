@@ -1,4 +1,4 @@
-import ObswLang
+
 import ObswText
 
 /// Tab completion: command names, keywords, builtins and variables where a statement or an
