@@ -239,7 +239,7 @@ func dwrRequest(
 
 /// `--rate-limit N`: restores above N a second are refused with 429 and Retry-After on both
 /// faces; reads are not limited.
-@Suite(.timeLimit(.minutes(2))) struct QuotaTests {
+@Suite(.timeLimit(.minutes(5))) struct QuotaTests {
     @Test func restoresAboveTheQuotaAreRefusedWithRetryAfter() async throws {
         var configuration = EmulatorConfiguration(scenario: Scenario(graphs: [
             .init(name: "bulk", states: ["work"], seed: .init(count: 60, failed: 1, failAlways: 0, running: 0))

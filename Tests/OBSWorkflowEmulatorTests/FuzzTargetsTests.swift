@@ -7,7 +7,7 @@ import Testing
 /// Replays each fuzz target's committed corpus (`Tests/FuzzCorpus/TARGET/`) through the
 /// fuzzer's own entry point, so an input that once crashed stays fixed without a libFuzzer
 /// build; `scripts/fuzz` grows the corpora and runs the real fuzzers.
-@Suite(.timeLimit(.minutes(2))) struct FuzzTargetsTests {
+@Suite(.timeLimit(.minutes(5))) struct FuzzTargetsTests {
     static let corpora = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("FuzzCorpus")
 

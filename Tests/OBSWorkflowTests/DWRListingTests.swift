@@ -6,7 +6,7 @@ import Testing
 /// the service says more follow, so a lying service once made it bisect `--since 1d` down
 /// to 2-second windows — 172,799 requests — and then answer "0 executions". The work is
 /// capped and contradictions are errors, never an empty (or short) listing.
-@Suite(.timeLimit(.minutes(2))) struct DWRListingTests {
+@Suite(.timeLimit(.minutes(5))) struct DWRListingTests {
     static let day = TimeWindow(since: 1_764_547_200_000, until: 1_764_633_600_000)  // 2026-12-01, one day
 
     /// Runs a complete listing against `handler`; what came back and how many requests it took.

@@ -10,7 +10,7 @@ import Testing
 /// the official SDK's signer (Tests/Conformance/dwr_signer_server.py): every operation the
 /// client uses, names that need encoding, a body with non-ASCII text, temporary
 /// credentials, and a listing long enough to page.
-@Suite(.timeLimit(.minutes(3))) struct DWRSignedBySDKTests {
+@Suite(.timeLimit(.minutes(5))) struct DWRSignedBySDKTests {
     static let project = "0123456789abcdef0123456789abcdef"
     static let credentials = Credentials(
         accessKeyID: "DWRTESTAK0000EXAMPLE", secretAccessKey: Secret("dwrTestSecretKey0000000000000000EXAMPLE0"),

@@ -7,7 +7,7 @@ import Testing
 /// request is built with our DWR request builders and signed by the transport's DWR signer,
 /// so the test covers path, query and body encoding as well as the signature; the server
 /// side (the emulator's check) must accept each request exactly as the SDK put it on the wire.
-@Suite(.timeLimit(.minutes(2))) struct DWRSignerTests {
+@Suite(.timeLimit(.minutes(5))) struct DWRSignerTests {
     struct Vector: Sendable, CustomTestStringConvertible {
         var json: JSONObject
         var id: String { json.string("id") ?? "?" }

@@ -11,10 +11,11 @@ extension RetryPolicy {
         maxAttempts: 4, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20), maxRetryAfter: .seconds(5))
 }
 
-// A generous timeout: on a loaded machine a slow first answer must not turn into a retry
+// A generous timeout (the suites' limits are 5 minutes): on a loaded machine — the full suite
+// runs dozens of processes beside these — a slow first answer must not turn into a retry
 // that the test would then count as a second request.
 func makeClient(
-    _ server: TestHTTPServer, retry: RetryPolicy = .fast, requestTimeout: Duration = .seconds(60),
+    _ server: TestHTTPServer, retry: RetryPolicy = .fast, requestTimeout: Duration = .seconds(240),
     credentials: Credentials = testCredentials
 ) throws -> OBSWorkflowClient {
     try OBSWorkflowClient(
@@ -33,7 +34,7 @@ func isSigned(_ request: RecordedRequest, bucket: String? = nil, credentials: Cr
 
 /// Runs `body` with a started server and a client against it, then shuts both down.
 func withServer<T>(
-    retry: RetryPolicy = .fast, requestTimeout: Duration = .seconds(60),
+    retry: RetryPolicy = .fast, requestTimeout: Duration = .seconds(240),
     handler: @escaping TestHTTPServer.Handler,
     _ body: (TestHTTPServer, OBSWorkflowClient) async throws -> T
 ) async throws -> T {

@@ -6,7 +6,7 @@ import Testing
 /// The pacer's decisions, answer by answer. Its clock is the real one, so these check what
 /// does not depend on how fast the machine is; the rates it reaches against a real quota
 /// are checked in PacingTests (through the emulator) and measured by scripts/bench.
-@Suite(.timeLimit(.minutes(1))) struct PacerTests {
+@Suite(.timeLimit(.minutes(5))) struct PacerTests {
     static func answer(_ status: Int) -> AttemptOutcome { .answered(HTTPAnswer(status: status, headers: [], body: [])) }
 
     @Test func unpacedUntilTheServiceRefuses() async {

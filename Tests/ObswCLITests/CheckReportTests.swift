@@ -5,7 +5,7 @@ import Testing
 
 /// `obsw run --junit FILE` and `--tap`: a script's checks as CI systems read them, with the
 /// exit status still the script's own.
-@Suite(.timeLimit(.minutes(3))) struct CheckReportTests {
+@Suite(.timeLimit(.minutes(5))) struct CheckReportTests {
     static let script = """
         let n = 44
         expect n == 44, "44 executions failed"

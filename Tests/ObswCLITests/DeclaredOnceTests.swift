@@ -9,7 +9,7 @@ import Testing
 /// read the sources so that a variable read without being declared (the man page once
 /// lacked OBSW_LOG and every HUAWEICLOUD_SDK_ name) or a status written as a bare number
 /// fails here.
-@Suite(.timeLimit(.minutes(1))) struct DeclaredOnceTests {
+@Suite(.timeLimit(.minutes(5))) struct DeclaredOnceTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 

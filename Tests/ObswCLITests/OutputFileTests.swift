@@ -6,7 +6,7 @@ import Testing
 /// should not: a device or FIFO is written through, a symlink's target is replaced (the
 /// link stays), the file the command reads is refused, and an empty path is refused — each
 /// before the script runs or anything is sent.
-@Suite(.timeLimit(.minutes(3))) final class OutputFileTests {
+@Suite(.timeLimit(.minutes(5))) final class OutputFileTests {
     let dir = TemporaryDirectory()
     deinit { dir.remove() }
 

@@ -5,7 +5,7 @@ import Testing
 /// `scripts/package` refuses what it cannot package honestly, before any build and without
 /// leaving anything in dist/: a dirty tree (a package names its commit) and a machine
 /// without the tools it needs. (CI runs the real packaging and scripts/check-package.)
-@Suite(.timeLimit(.minutes(2))) final class PackageScriptTests {
+@Suite(.timeLimit(.minutes(5))) final class PackageScriptTests {
     let dir = TemporaryDirectory()
     deinit { dir.remove() }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// `triage` against the emulator's demo data, which fails in two states with several error
 /// texts: groups by cause, largest first, on both services; one group resumed by itself.
-@Suite(.timeLimit(.minutes(3))) struct TriageCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct TriageCommandTests {
     static let script = """
         let groups = triage thumbnails
         expect sum([g.count for g in groups]) == 44, "every FAILED execution is in a group"

@@ -4,7 +4,7 @@ import Testing
 /// `obsw fmt`'s layout: what it changes (the space between tokens), what it keeps (every
 /// token as written, every comment, paragraphs, the adjacency a command's arguments depend
 /// on), and that it refuses what does not parse.
-@Suite(.timeLimit(.minutes(1))) struct FormatterTests {
+@Suite(.timeLimit(.minutes(5))) struct FormatterTests {
     func format(_ text: String) -> String? {
         if case .formatted(let out) = Engine().format(SourceFile(name: "t.obsw", text: text)) { return out }
         return nil

@@ -4,7 +4,7 @@ import Testing
 /// Options are declared with types; a literal of the wrong type is a compile-time error
 /// with a caret, a run-time value is checked once at the call with the same message, and
 /// the host receives values in their checked form.
-@Suite(.timeLimit(.minutes(2))) struct TypedOptionTests {
+@Suite(.timeLimit(.minutes(5))) struct TypedOptionTests {
     final class TypedHost: CommandHost {
         let catalog: any CommandCatalog = StaticCatalog([
             CommandSpec("every", "an option of each type", arguments: [], count: 0...0,

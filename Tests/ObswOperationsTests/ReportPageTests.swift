@@ -8,7 +8,7 @@ import Testing
 /// `obsw report`'s page from a journal read from disk: what it claims about resumes whose
 /// outcome was never recorded, how it shows very long texts, and journals that are large
 /// or hold extreme numbers.
-@Suite(.timeLimit(.minutes(3))) final class ReportPageTests {
+@Suite(.timeLimit(.minutes(5))) final class ReportPageTests {
     let dir = TemporaryDirectory()
     deinit { dir.remove() }
 

@@ -3,7 +3,7 @@ import OBSWorkflow
 import Testing
 
 /// Grouping FAILED executions by cause, with what varies from run to run masked.
-@Suite(.timeLimit(.minutes(1))) struct TriageTests {
+@Suite(.timeLimit(.minutes(5))) struct TriageTests {
     @Test func whatVariesBetweenRunsIsMasked() {
         #expect(Triage.mask("timeout after 30012 ms on host-17") == "timeout after <n> ms on host-<n>")
         #expect(Triage.mask("timeout after 30012 ms on host-17") == Triage.mask("timeout after 30001 ms on host-3"))

@@ -7,7 +7,7 @@ import Testing
 /// A service command's options are declared once: a handler reads an option it was not
 /// given as the declared default, and help, the usage line and the man page show that
 /// default from the same declaration. These fail when a handler or a text drifts from it.
-@Suite(.timeLimit(.minutes(1))) struct DeclarationTests {
+@Suite(.timeLimit(.minutes(5))) struct DeclarationTests {
     func arguments(_ command: String, _ positional: [Value], _ options: [(String, Value?)] = []) throws -> Arguments {
         let spec = try #require(ServiceCommands.byName[command]?.spec)
         let invocation = CommandInvocation(

@@ -8,7 +8,7 @@ import Testing
 /// Text from outside reaches TAP, TSV, tables, records, diagnostics and the live line as
 /// data: escaped once, on Unicode scalars (`Escape`), so it can neither forge a line nor
 /// drive the terminal.
-@Suite(.timeLimit(.minutes(1))) struct OutsideTextTests {
+@Suite(.timeLimit(.minutes(5))) struct OutsideTextTests {
     /// An OSC title change, a screen clear, a bare CR, CRLF, DEL and a C1 CSI.
     static let hostile = "exec\u{1b}]0;owned\u{07}\u{1b}[2J\rX\r\nok 2 - forged\u{7f}\u{9b}31m\u{2028}end"
 

@@ -6,7 +6,7 @@ import Testing
 
 /// The operations' typed results and errors become the language's values in one place
 /// (`ToValues.swift`); these are the fields runbooks read.
-@Suite(.timeLimit(.minutes(1))) struct ValueBoundaryTests {
+@Suite(.timeLimit(.minutes(5))) struct ValueBoundaryTests {
     @Test func aTriageGroupIsARecord() {
         let group = Triage.Group(state: "fetch", error: "timeout after <n> ms", executions: ["e2", "e3"], sample: "timeout after 30012 ms")
         #expect(
