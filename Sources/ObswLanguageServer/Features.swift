@@ -1,6 +1,7 @@
 import ObswJSON
 import ObswLang
 import ObswSystem
+import ObswText
 
 /// A document as `obsw check` sees it: its diagnostics, and — when it parses — its tree and
 /// the names it declares.
@@ -8,7 +9,6 @@ struct Analysis {
     let diagnostics: [Diagnostic]
     let program: Program?
     let symbols: SymbolIndex?
-    let globals: Set<String>
 
     init(_ document: Document, engine: Engine) {
         let file = SourceFile(name: document.path, bytes: document.bytes)
@@ -21,7 +21,6 @@ struct Analysis {
         // A `source`d file's own problems are its own: only this document's are shown.
         self.diagnostics = diagnostics.filter { $0.span.file == id || $0.span.file < 0 }
         self.program = program
-        globals = engine.globalNames
         symbols = program.map { SymbolIndex($0, bytes: document.bytes, globals: engine.globalNames) }
     }
 }
@@ -35,19 +34,18 @@ extension LanguageServer {
         let position = document.position(of: offset)
         let lineStart = document.offset(of: Position(line: position.line, character: 0))
         let before = String(decoding: document.bytes[lineStart..<offset], as: UTF8.self)
-        let engine = host.makeEngine()
         let analysis = analyses[document.uri]
-        var variables = engine.globalNames
+        var variables = globals
         if let symbols = analysis?.symbols { variables.formUnion(symbols.names(visibleAt: offset)) }
         let (profile, local, host) = (self.profile, self.local, self.host)
         let reachable = profile != nil || local
         let completer = Completer(
-            catalog: engine.catalog, variables: { variables },
+            catalog: catalog, variables: { variables },
             graphs: { [graphs] in reachable ? graphs.current { host.graphNames(profile, local) } : [] })
         let (word, candidates) = completer.complete(before)
         let start = document.position(of: offset - word.utf8.count)
         let items: [JSONValue] = candidates.map { candidate in
-            let (kind, detail) = describe(candidate, catalog: engine.catalog, variables: variables)
+            let (kind, detail) = describe(candidate, catalog: catalog, variables: variables)
             var item: JSONObject = [
                 "label": .string(candidate), "kind": .int(kind),
                 "textEdit": ["range": ["start": start.json, "end": position.json], "newText": .string(candidate)],
@@ -86,7 +84,6 @@ extension LanguageServer {
             return markdown("\(what) `\(symbol.name)`, line \(document.position(of: Int(symbol.declaration.start)).line + 1):\n```obsw\n\(line)\n```")
         }
         guard let (word, range) = word(at: offset, in: document) else { return .null }
-        let catalog = host.makeEngine().catalog
         if word.hasPrefix("--") {
             let name = String(word.dropFirst(2).prefix { $0 != "=" })
             guard let command = commandName(before: range.lowerBound, in: document), let spec = catalog.command(named: command),

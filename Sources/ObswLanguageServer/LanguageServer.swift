@@ -1,9 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import ObswJSON
 import ObswLang
 import ObswSystem
+import ObswText
 
 /// What the server needs from the program it runs in.
 public struct LanguageServerHost: Sendable {
@@ -53,9 +55,13 @@ public final class LanguageServer: @unchecked Sendable {
     var profile: String?
     var local = false
     let graphs = GraphNames()
+    /// What every engine the host makes knows alike: the commands, and the names a run
+    /// defines (`args`, `vars`). Read once; a check still gets an engine of its own.
+    let catalog: any CommandCatalog
+    let globals: Set<String>
 
     private let inbox = Locked(Inbox())
-    private let arrived = Semaphore()
+    private let arrived = DispatchSemaphore(value: 0)
 
     struct Inbox: Sendable {
         var messages: [Framing.Read] = []
@@ -65,6 +71,9 @@ public final class LanguageServer: @unchecked Sendable {
     public init(host: LanguageServerHost, output: Int32 = 1) {
         self.host = host
         writer = MessageWriter(fd: output)
+        let engine = host.makeEngine()
+        catalog = engine.catalog
+        globals = engine.globalNames
     }
 
     /// Serves until `exit` or the end of input; returns the exit status.
@@ -260,18 +269,6 @@ public final class LanguageServer: @unchecked Sendable {
         }
         notify("textDocument/publishDiagnostics", ["uri": .string(uri), "version": .int(document.version), "diagnostics": .array(diagnostics)])
     }
-}
-
-/// A counting semaphore on the C library (Foundation stays out of the binary).
-final class Semaphore: @unchecked Sendable {
-    private let semaphore = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
-    init() { sem_init(semaphore, 0, 0) }
-    deinit {
-        sem_destroy(semaphore)
-        semaphore.deallocate()
-    }
-    func signal() { sem_post(semaphore) }
-    func wait() { while sem_wait(semaphore) != 0, errno == EINTR {} }
 }
 
 /// Graph names for completion, fetched in the background and kept for a minute: a

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ObswJSON
 import ObswSystem
+import ObswText
 
 /// JSON-RPC 2.0 messages framed as the Language Server Protocol frames them:
 /// `Content-Length: N\r\n\r\n` and N bytes of UTF-8 JSON.
@@ -118,14 +119,5 @@ final class MessageWriter: Sendable {
         let body = message.jsonBytes
         let frame = Array("Content-Length: \(body.count)\r\n\r\n".utf8) + body
         lock.withLock { _ in _ = writeFully(fd, frame) }
-    }
-}
-
-extension StringProtocol {
-    var trimmingBlanks: Substring {
-        let text = Substring(self)
-        let first = text.firstIndex { $0 != " " && $0 != "\t" } ?? text.endIndex
-        let last = text.lastIndex { $0 != " " && $0 != "\t" }.map { text.index(after: $0) } ?? first
-        return text[first..<Swift.max(first, last)]
     }
 }
