@@ -65,6 +65,7 @@ public final class WorkflowEmulator: Sendable {
     private let task: Task<Void, Never>
     private let group: ServiceGroup
     private let faults: FaultInjector
+    private let store: EmulatorStore
 
     /// Starts serving and returns once the port is bound.
     public static func start(_ configuration: EmulatorConfiguration) async throws -> WorkflowEmulator {
@@ -98,15 +99,17 @@ public final class WorkflowEmulator: Sendable {
             continuation.finish()
         }
         for await port in ports {
-            return WorkflowEmulator(port: port, configuration: configuration, task: task, group: group, faults: faults)
+            return WorkflowEmulator(
+                port: port, configuration: configuration, task: task, group: group, faults: faults, store: store)
         }
         throw failure.withLock { $0 } ?? EmulatorStartError(description: "the emulator stopped before serving")
     }
 
     private init(
         port: Int, configuration: EmulatorConfiguration, task: Task<Void, Never>, group: ServiceGroup,
-        faults: FaultInjector
+        faults: FaultInjector, store: EmulatorStore
     ) {
+        self.store = store
         self.port = port
         self.configuration = configuration
         self.task = task
@@ -122,6 +125,10 @@ public final class WorkflowEmulator: Sendable {
 
     /// Replaces the fault spec while running (the control endpoint does the same over HTTP).
     public func setFaults(_ spec: FaultSpec) { faults.set(spec) }
+
+    /// Restores that took effect, per execution (only those restored at least once), by graph
+    /// and name: what `emulator_restores()` shows a runbook test.
+    public func restoreCounts() -> [(graph: String, execution: String, count: Int)] { store.restoreCounts() }
 
     /// Stops accepting connections, lets requests in flight finish, and returns when done.
     public func stop() async {

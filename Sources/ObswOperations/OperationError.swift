@@ -22,6 +22,9 @@ public enum OperationError: Error, Sendable, CustomStringConvertible {
     /// A bulk resume that stopped before its end: why, every target's result so far, and
     /// the summary line of what it did.
     case resumeStopped(ResumeStop, results: [ResumeResult], summary: String)
+    /// Asked for something it cannot do as asked (a `--redact` that would mask a name the
+    /// replay needs); nothing was done.
+    case invalid(String)
 
     public var description: String {
         switch self {
@@ -37,6 +40,7 @@ public enum OperationError: Error, Sendable, CustomStringConvertible {
             let shown = pending.prefix(10).joined(separator: ", ") + (pending.count > 10 ? ", and \(pending.count - 10) more" : "")
             return "wait \(graph): timed out after \(after.elapsedText); \(pending.count) still pending: \(shown)"
         case .resumeStopped(let stop, _, let summary): return "\(stop.description) (\(summary))"
+        case .invalid(let message): return message
         }
     }
 }

@@ -32,6 +32,13 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
     /// kept apart from real ones.
     public var isLocal = false
 
+    /// With the embedded emulator: its restore counts, for `emulator_restores()`.
+    public var emulatorRestoreCounts: (@Sendable () -> [(graph: String, execution: String, count: Int)])?
+
+    public var emulatorRestores: [(graph: String, execution: String, restores: Int)]? {
+        emulatorRestoreCounts.map { counts in counts().map { ($0.graph, $0.execution, $0.count) } }
+    }
+
     /// The client, once a command has needed it.
     public var service: (any WorkflowService)? { connected }
 

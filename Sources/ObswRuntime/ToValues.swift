@@ -77,6 +77,7 @@ enum Errors {
         switch error {
         case .service(let error): return script(error)
         case .interrupted(let message): return ScriptError(.interrupted, message, code: .interrupted)
+        case .invalid(let message): return ScriptError(.runtime, message, code: .badArgument)
         case .journal(let message): return ScriptError(.runtime, message, code: .badArgument)
         case .lockHeld(_, _, _, let path):
             return ScriptError(.runtime, error.description, code: .serviceError, details: ["lock": .string(path)])

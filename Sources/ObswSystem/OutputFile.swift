@@ -101,43 +101,83 @@ public final class OutputFile: @unchecked Sendable {
 
     /// Writes the whole output (once).
     public func write(_ bytes: [UInt8]) throws(FileError) {
-        switch destination {
-        case .through(let fd):
-            defer {
-                close(fd)
-                destination = .through(-1)
-            }
-            guard fd >= 0 else { throw FileError("\(Self.quoted(path)) was already written") }
-            if let problem = writeWithoutSIGPIPE(fd, bytes) {
-                throw FileError("cannot write \(Self.quoted(path)): \(problem)")
-            }
-        case .replace(let target, let existing):
-            try Self.replace(target, with: bytes, keeping: existing, shownAs: path)
+        let stream = try open()
+        do throws(FileError) {
+            try stream.append(bytes)
+            try stream.commit()
+        } catch {
+            stream.abandon()
+            throw error
         }
     }
 
     /// Text, as UTF-8.
     public func write(_ text: String) throws(FileError) { try write(Array(text.utf8)) }
 
-    // MARK: Replacing a file
-
-    private static func replace(_ target: String, with bytes: [UInt8], keeping existing: stat?, shownAs path: String)
-        throws(FileError)
-    {
-        let folder = Self.folder(of: target)
-        let base = target.split(separator: "/").last.map(String.init) ?? "output"
-        var template = Array("\(folder)/.\(base.prefix(200)).obsw-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw FileError("cannot write \(quoted(path)): cannot create a file in \(folder): \(String(cString: strerror(errno)))")
+    /// Starts writing the output in pieces, for one too large to hold (a snapshot of an
+    /// incident). A file is written to a temporary file beside it and renamed into place by
+    /// `commit`; `abandon` removes it, so the path never holds half an output.
+    public func open() throws(FileError) -> Stream {
+        switch destination {
+        case .through(let fd):
+            guard fd >= 0 else { throw FileError("\(Self.quoted(path)) was already written") }
+            destination = .through(-1)
+            return Stream(fd: fd, path: path, temporary: nil)
+        case .replace(let target, let existing):
+            let folder = Self.folder(of: target)
+            let base = target.split(separator: "/").last.map(String.init) ?? "output"
+            var template = Array("\(folder)/.\(base.prefix(200)).obsw-XXXXXX".utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard fd >= 0 else {
+                throw FileError("cannot write \(Self.quoted(path)): cannot create a file in \(folder): \(String(cString: strerror(errno)))")
+            }
+            let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return Stream(fd: fd, path: path, temporary: (temporary, target, existing))
         }
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var problem = writeFully(fd, bytes)
-        if problem == nil {
-            // A new file gets the mode any new file gets (0666 less the umask); an existing
-            // one keeps its own mode and, where permitted, its owner.
+    }
+
+    /// An output being written; `commit` or `abandon` ends it.
+    public final class Stream: @unchecked Sendable {
+        private var fd: Int32
+        private let path: String
+        private let temporary: (path: String, target: String, existing: stat?)?
+        private var buffer: [UInt8] = []
+
+        fileprivate init(fd: Int32, path: String, temporary: (path: String, target: String, existing: stat?)?) {
+            self.fd = fd
+            self.path = path
+            self.temporary = temporary
+        }
+
+        deinit { abandon() }
+
+        /// Appends bytes (written in 256 KiB pieces).
+        public func append(_ bytes: [UInt8]) throws(FileError) {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= 1 << 18 { try flush() }
+        }
+
+        public func append(_ text: String) throws(FileError) { try append(Array(text.utf8)) }
+
+        private func flush() throws(FileError) {
+            guard fd >= 0 else { throw FileError("\(OutputFile.quoted(path)) was already written") }
+            let problem = temporary == nil ? writeWithoutSIGPIPE(fd, buffer) : writeFully(fd, buffer)
+            buffer.removeAll(keepingCapacity: true)
+            if let problem { throw FileError("cannot write \(OutputFile.quoted(path)): \(problem)") }
+        }
+
+        /// Ends the output: a file takes its place at the path, with the mode an existing
+        /// one had (a new one: 0666 less the umask) and, where permitted, its owner.
+        public func commit() throws(FileError) {
+            try flush()
+            guard let temporary else {
+                close(fd)
+                fd = -1
+                return
+            }
+            var problem: String?
             let mode: mode_t
-            if let existing {
+            if let existing = temporary.existing {
                 mode = existing.st_mode & 0o7777
                 _ = fchown(fd, existing.st_uid, existing.st_gid)
             } else {
@@ -146,13 +186,22 @@ public final class OutputFile: @unchecked Sendable {
                 mode = 0o666 & ~mask
             }
             if fchmod(fd, mode) != 0 { problem = String(cString: strerror(errno)) }
+            if problem == nil, fsync(fd) != 0 { problem = String(cString: strerror(errno)) }
+            close(fd)
+            fd = -1
+            if problem == nil, rename(temporary.path, temporary.target) != 0 { problem = String(cString: strerror(errno)) }
+            if let problem {
+                unlink(temporary.path)
+                throw FileError("cannot write \(OutputFile.quoted(path)): \(problem)")
+            }
         }
-        if problem == nil, fsync(fd) != 0 { problem = String(cString: strerror(errno)) }
-        close(fd)
-        if problem == nil, rename(temporary, target) != 0 { problem = String(cString: strerror(errno)) }
-        if let problem {
-            unlink(temporary)
-            throw FileError("cannot write \(quoted(path)): \(problem)")
+
+        /// Gives the output up: a temporary file is removed, nothing is left at the path.
+        public func abandon() {
+            guard fd >= 0 else { return }
+            close(fd)
+            fd = -1
+            if let temporary { unlink(temporary.path) }
         }
     }
 
@@ -193,7 +242,7 @@ public final class OutputFile: @unchecked Sendable {
     private static func openThrough(_ path: String, flags: Int32, _ refuse: (String) -> FileError) throws(FileError)
         -> Int32
     {
-        let fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | flags)
+        let fd = Glibc.open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | flags)
         guard fd >= 0 else {
             if errno == ENXIO { throw refuse("nothing reads this FIFO; start its reader first") }
             throw refuse(String(cString: strerror(errno)))

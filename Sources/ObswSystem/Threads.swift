@@ -72,6 +72,60 @@ public enum ChildProcess {
     }
 }
 
+extension ChildProcess {
+    /// Starts `executable` with `arguments`, standard input from /dev/null and standard
+    /// output and error to the files at `output` and `errors` (created, mode 0600); SIGINT
+    /// and SIGTERM as the system sets them, whatever this process does with them. Its pid,
+    /// or the reason it could not start.
+    public static func start(_ executable: String, _ arguments: [String], output: String, errors: String) -> Result<pid_t, FileError> {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let words = [executable] + arguments
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard spawned == 0 else { return .failure(FileError("cannot start \(executable): \(String(cString: strerror(spawned)))")) }
+        return .success(pid)
+    }
+
+    /// Waits for any child to end: its pid and exit status (128 + N when signal N ended
+    /// it), or nil when there is none.
+    public static func waitForAny() -> (pid: pid_t, status: Int32)? {
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, 0)
+            if pid > 0 { return (pid, status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)) }
+            if errno != EINTR { return nil }
+        }
+    }
+
+    /// This program's own executable (to start more of itself).
+    public static var ownExecutable: String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return CommandLine.arguments[0] }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
 /// Writes all of `bytes` to `fd`; the problem, if any.
 public func writeFully(_ fd: Int32, _ bytes: [UInt8]) -> String? {
     var offset = 0

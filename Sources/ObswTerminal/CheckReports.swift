@@ -118,7 +118,7 @@ public final class CheckReports {
 
 
     /// `1.250`: seconds with three decimals, as JUnit's `time` attributes are written.
-    static func seconds(_ value: Double) -> String {
+    public static func seconds(_ value: Double) -> String {
         let milliseconds = Int((max(0, value.isFinite ? value : 0) * 1000).rounded())
         let fraction = milliseconds % 1000
         return "\(milliseconds / 1000)." + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + "\(fraction)"

@@ -8,7 +8,7 @@
 enum CommandLineOrder {
     /// Options every subcommand that connects accepts (and the shell, and `-c`).
     static let globalValueOptions: Set<String> = [
-        "--service", "--endpoint", "--profile", "--region", "--project-id", "--config-file", "--request-timeout", "--output",
+        "--service", "--endpoint", "--profile", "--region", "--project-id", "--config-file", "--request-timeout", "--scenario", "--output",
         "-o", "--color",
     ]
     static let globalFlags: Set<String> = ["--local", "--allow-insecure-http", "--yes"]
@@ -17,9 +17,9 @@ enum CommandLineOrder {
     static let runValueOptions: Set<String> = ["--var", "--junit"]
     static let runFlags: Set<String> = ["--tap"]
 
-    static let subcommands: Set<String> = ["run", "check", "config", "report", "emulator", "version", "completion", "manual"]
+    static let subcommands: Set<String> = ["run", "check", "test", "config", "report", "snapshot", "emulator", "version", "completion", "manual"]
     /// Subcommands that take the global options.
-    static let connecting: Set<String> = ["run", "check", "config", "report"]
+    static let connecting: Set<String> = ["run", "check", "config", "report", "snapshot"]
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String
@@ -45,10 +45,14 @@ enum CommandLineOrder {
             throw UsageError(description: "-c CODE runs code instead of a subcommand; it cannot be combined with '\(subcommand)'")
         }
         if subcommand == "emulator" {
-            // The emulator's own --project-id (the project it serves), not the connection's.
+            // The emulator's own --project-id (the project it serves) and --scenario (the data it
+            // serves), not the connection's.
             return [subcommand] + rest.map { argument in
-                argument == "--project-id" ? "--emulator-project-id"
-                    : argument.hasPrefix("--project-id=") ? "--emulator-project-id=" + argument.dropFirst(13) : argument
+                for option in ["--project-id", "--scenario"] {
+                    if argument == option { return "--emulator-" + option.dropFirst(2) }
+                    if argument.hasPrefix(option + "=") { return "--emulator-" + argument.dropFirst(2) }
+                }
+                return argument
             }
         }
         return [subcommand] + leading + (subcommand == "run" ? try normalizeRun(rest) : rest)

@@ -29,6 +29,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "A scenario file (JSON) to load instead of the demo data.", completion: .file(extensions: ["json"]))
     var scenario: String?
 
+    @Flag(help: "Print the JSON Schema of scenario files and exit.")
+    var scenarioSchema = false
+
     @Option(help: "Run simulated time faster (2 = twice as fast).")
     var speed = 1.0
 
@@ -54,6 +57,12 @@ struct EmulatorCommand: AsyncParsableCommand {
     var renamedProjectID: String?
 
     var servedProjectID: String? { renamedProjectID ?? projectID }
+
+    /// `--scenario`, renamed after `emulator` as `--project-id` is.
+    @Option(name: .customLong("emulator-scenario"), help: .hidden)
+    var renamedScenario: String?
+
+    var servedScenario: String? { renamedScenario ?? scenario }
 
     @Option(help: "A restore quota: refuse restores above N a second with 429 and Retry-After, as a throttled service does.")
     var rateLimit: Int?
@@ -95,6 +104,10 @@ struct EmulatorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if scenarioSchema {
+            writeAll(1, Array(ScenarioSchema.text.utf8))
+            return
+        }
         var configuration = EmulatorConfiguration(host: host, port: port, speed: speed)
         configuration.clockOffsetMilliseconds = clockOffset.flatMap(Self.offsetMilliseconds) ?? 0
         if let projectID = servedProjectID { configuration.projectID = projectID }
@@ -104,7 +117,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
         do {
             if let faults { configuration.faults = try FaultSpec(parsing: faults) }
-            if let scenario { configuration.scenario = try Scenario.load(path: scenario) }
+            if let scenario = servedScenario { configuration.scenario = try Scenario.load(path: scenario) }
         } catch {
             printError("\(error)")
             throw ExitCode(.usage)

@@ -22,7 +22,7 @@ struct Obsw: AsyncParsableCommand {
             """,
         version: ObswVersion.full,
         subcommands: [
-            RunCommand.self, CheckCommand.self, FormatCommand.self, LanguageServerCommand.self, Config.self, ReportCommand.self, EmulatorCommand.self, VersionCommand.self,
+            RunCommand.self, CheckCommand.self, TestCommand.self, FormatCommand.self, LanguageServerCommand.self, Config.self, ReportCommand.self, SnapshotCommand.self, EmulatorCommand.self, VersionCommand.self,
             CompletionCommand.self, ManualCommand.self,
         ]
     )
@@ -138,6 +138,9 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Use an embedded emulator with demo data instead of the service.")
     var local = false
 
+    @Option(help: "With --local: the emulator's workflows and executions from a scenario file (JSON; obsw snapshot writes one) instead of the demo data.", completion: .file(extensions: ["json"]))
+    var scenario: String?
+
     @Flag(help: "Allow plain http to an endpoint that is not loopback (anyone on the path can read the traffic).")
     var allowInsecureHTTP = false
 
@@ -162,6 +165,7 @@ struct ConnectionOptions: ParsableArguments {
             throw ValidationError(
                 "--local uses the embedded emulator; it cannot be combined with --endpoint, --profile, --region or --project-id")
         }
+        if scenario != nil, !local { throw ValidationError("--scenario goes with --local (the embedded emulator serves it)") }
         if let projectID, projectID.isEmpty { throw ValidationError("--project-id is empty") }
         if let region, !Endpoint.isRegionName(region) {
             throw ValidationError("--region '\(Escape.terminal(region))' is not a region: lower-case letters, digits and '-', like cn-north-4")
@@ -172,7 +176,9 @@ struct ConnectionOptions: ParsableArguments {
     /// ephemeral port) and points the settings at it with its keys. The caller stops it.
     func connect() async throws -> (ResolvedConfiguration, WorkflowEmulator?) {
         guard local else { return (try resolve(), nil) }
-        let emulator = try await WorkflowEmulator.start(EmulatorConfiguration())
+        var emulatorConfiguration = EmulatorConfiguration()
+        if let scenario { emulatorConfiguration.scenario = try Scenario.load(path: scenario) }
+        let emulator = try await WorkflowEmulator.start(emulatorConfiguration)
         let endpoint = try Endpoint(parsing: emulator.endpoint)
         let origin = "--local (the embedded emulator)"
         // --service (or OBSW_SERVICE) picks the emulator's face; a profile is not read here.
@@ -186,7 +192,8 @@ struct ConnectionOptions: ParsableArguments {
             endpoint: endpoint, region: "local", credentials: EmulatorConfiguration.demoCredentials, profile: "local",
             configFile: "-", origins: origins)
         let face = service == .dwr ? "DWR v3" : "Data+"
-        printNote("using an embedded \(face) emulator at \(emulator.endpoint) with demo data (--local)")
+        let data = scenario.map { "scenario \($0)" } ?? "demo data"
+        printNote("using an embedded \(face) emulator at \(emulator.endpoint) with \(data) (--local)")
         return (configuration, emulator)
     }
 

@@ -21,7 +21,11 @@ final class Session: @unchecked Sendable {
     init(connection: ConnectionOptions) async throws {
         var local: (ResolvedConfiguration, WorkflowEmulator?)?
         if connection.local {
-            let (configuration, emulator) = try await connection.connect()
+            let (configuration, emulator): (ResolvedConfiguration, WorkflowEmulator?)
+            do { (configuration, emulator) = try await connection.connect() } catch let error as ScenarioError {
+                printError(error.description)
+                throw ExitCode(.usage)
+            }
             local = (configuration, emulator)
             self.emulator = emulator
         }
@@ -33,6 +37,7 @@ final class Session: @unchecked Sendable {
             }
         }
         host.isLocal = connection.local
+        if let emulator { host.emulatorRestoreCounts = { emulator.restoreCounts() } }
     }
 
     /// Closes connections and stops the embedded emulator.

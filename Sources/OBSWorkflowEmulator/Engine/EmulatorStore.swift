@@ -23,6 +23,12 @@ final class EmulatorStore: Sendable {
         /// Execution list keys (`type + name`, the next-marker format), kept sorted.
         var keys: [String] = []
         var nextNumber = 1
+
+        mutating func insert(_ run: ExecutionRun) {
+            executions[run.name] = run
+            let key = run.type.rawValue + run.name
+            keys.insert(key, at: EmulatorStore.insertionIndex(of: key, in: keys))
+        }
     }
 
     struct State: Sendable {
@@ -208,7 +214,6 @@ final class EmulatorStore: Sendable {
         now: Int, name: String? = nil, stateMilliseconds: Int? = nil
     ) throws(EmulatorError) -> StartedExecution {
         try NameRules.requireGraphName(graphName)
-        let failure = FailureMode(objectKey: object)
         let slow = object.contains("slow") ? 10.0 : 1.0
         let speed = self.speed
         return try state.withLock { s throws(EmulatorError) in
@@ -222,6 +227,8 @@ final class EmulatorStore: Sendable {
                     throw .badRequest("input '\(key)' is not a parameter of workflow \(graphName)")
                 }
             }
+            // A generated name skips those a scenario recorded.
+            while name == nil, record.executions[Self.executionName(record.nextNumber)] != nil { record.nextNumber += 1 }
             let executionName = name ?? Self.executionName(record.nextNumber)
             record.nextNumber += 1
             guard record.executions[executionName] == nil else {
@@ -233,15 +240,31 @@ final class EmulatorStore: Sendable {
                 return Int(min(scaled, 10 * 365 * 86_400_000).rounded())
             }
             let run = ExecutionRun(
-                name: executionName, type: type, bucket: bucket, object: object, inputs: inputs, failure: failure,
-                durations: durations, failureStep: record.graph.failureStep(forObject: object),
-                attempts: [ExecutionRun.Attempt(start: now, fromStep: 0)])
-            record.executions[executionName] = run
-            let key = type.rawValue + executionName
-            record.keys.insert(key, at: Self.insertionIndex(of: key, in: record.keys))
+                name: executionName, type: type, bucket: bucket, object: object, inputs: inputs, durations: durations,
+                failureStep: record.graph.failureStep(forObject: object), start: now)
+            record.insert(run)
             return StartedExecution(
                 executionURN: executionURN(graphName, executionName), startedAt: WireDate.iso8601(epochMilliseconds: now),
                 executionName: executionName)
+        }
+    }
+
+    /// Adds an execution as a snapshot recorded it (a scenario's `graphs[].executions`).
+    func insertRecorded(
+        graph graphName: String, name: String, type: ExecutionType, startedAt: Int, restoredAt: Int?,
+        recording: ExecutionRun.Recording, rules: [ResumeRule]
+    ) throws(EmulatorError) {
+        let speed = self.speed
+        try state.withLock { s throws(EmulatorError) in
+            guard var record = s.graphs.removeValue(forKey: graphName) else { throw .workflowNotFound(graphName) }
+            defer { s.graphs[graphName] = record }
+            guard record.executions[name] == nil else {
+                throw EmulatorError(409, "ExecutionAlreadyExists", "execution \(name) already exists")
+            }
+            let durations = record.graph.steps.map { Int(min(Double($0.baseMilliseconds) / speed, 10 * 365 * 86_400_000).rounded()) }
+            record.insert(ExecutionRun(
+                name: name, type: type, startedAt: startedAt, durations: durations, recording: recording, rules: rules,
+                restoredAt: restoredAt))
         }
     }
 
@@ -326,12 +349,12 @@ final class EmulatorStore: Sendable {
             defer { s.graphs[graphName] = record }
             guard var run = record.executions[name] else { throw .executionNotFound(name, graph: graphName) }
             let snapshot = run.snapshot(at: now)
-            guard snapshot.state == .failed, let step = snapshot.failedStep else {
+            guard snapshot.state == .failed, snapshot.failedStep != nil else {
                 throw EmulatorError(
                     409, "ExecutionNotFailed",
                     "execution \(name) is \(snapshot.state.rawValue), not FAILED; only a FAILED execution can be resumed")
             }
-            run.restore(at: now, from: step)
+            run.restore(at: now, failed: snapshot, graph: record.graph)
             record.executions[name] = run
             return RestoredExecution(
                 executionURN: executionURN(graphName, name), restoredAt: WireDate.iso8601(epochMilliseconds: now),
@@ -399,6 +422,24 @@ final class EmulatorStore: Sendable {
         return "States.ActionFailed: simulated failure of \(state) for \(object)"
     }
 
+    /// A FAILED state's error: as recorded or as a resume rule wrote it, else the emulator's own.
+    static func error(of record: ExecutionRun.StepRecord, state: String, run: ExecutionRun) -> String? {
+        if run.recording != nil { return record.error }
+        return record.error ?? failureMessage(state: state, object: run.object)
+    }
+
+    /// The input an execution was started with, as an object (`bucket`, `object`, `inputs`).
+    static func input(of run: ExecutionRun) -> JSONObject {
+        if let recorded = run.recording?.input {
+            if let object = recorded.objectValue { return object }
+            if let text = recorded.stringValue, let object = (try? JSONParser.parse(text))?.objectValue { return object }
+            return ["input": recorded]
+        }
+        var input: JSONObject = ["bucket": .string(run.bucket), "object": .string(run.object)]
+        if let inputs = run.inputs { input["inputs"] = .object(inputs) }
+        return input
+    }
+
     /// Restores that took effect, per execution (only those with at least one).
     func restoreCounts() -> [(graph: String, execution: String, count: Int)] {
         state.withLock { s in
@@ -424,8 +465,6 @@ final class EmulatorStore: Sendable {
     }
 
     private func detail(_ run: ExecutionRun, _ snapshot: ExecutionRun.Snapshot, graph: Graph) -> ExecutionInfo {
-        var input: JSONObject = ["bucket": .string(run.bucket), "object": .string(run.object)]
-        if let inputs = run.inputs { input["inputs"] = .object(inputs) }
         var stateMap = JSONObject()
         for (index, step) in graph.steps.enumerated() {
             let record = snapshot.steps[index]
@@ -433,13 +472,11 @@ final class EmulatorStore: Sendable {
                 stateName: step.name, type: step.type, status: record.status,
                 startedAt: record.startedAt.map { WireDate.iso8601(epochMilliseconds: $0) },
                 stoppedAt: record.stoppedAt.map { WireDate.iso8601(epochMilliseconds: $0) })
-            if record.status == .failed {
-                state.json["error"] = .string(Self.failureMessage(state: step.name, object: run.object))
-            }
+            if record.status == .failed { state.json["error"] = JSONValue(Self.error(of: record, state: step.name, run: run)) }
             stateMap[step.name] = .object(state.json)
         }
         var json = JSONObject()
-        json["input"] = .string(JSONValue.object(input).jsonText)
+        json["input"] = .string(run.recording.map { $0.input.stringValue ?? $0.input.jsonText } ?? JSONValue.object(Self.input(of: run)).jsonText)
         json["isTest"] = .bool(false)
         json["graph_urn"] = .string(graph.urn)
         json["execution_urn"] = .string(executionURN(graph.name, run.name))

@@ -133,16 +133,14 @@ struct DWRFace {
                 "input": [:], "output": [:],
                 "begin_time": .int(step.startedAt ?? 0),
                 "error_message": .string(
-                    step.status == .failed
-                        ? EmulatorStore.failureMessage(state: graphRecord.steps[index].name, object: run.object) : ""),
+                    step.status == .failed ? EmulatorStore.error(of: step, state: graphRecord.steps[index].name, run: run) ?? "" : ""),
                 "request_id": .string(Self.id(run.name + "/" + graphRecord.steps[index].name)),
             ]
             if let stopped = step.stoppedAt { node["end_time"] = .int(stopped) }
             nodes.append(.object(node))
             lastUpdate = max(lastUpdate, step.stoppedAt ?? step.startedAt ?? 0)
         }
-        var input: JSONObject = ["bucket": .string(run.bucket), "object": .string(run.object)]
-        if let inputs = run.inputs { input["inputs"] = .object(inputs) }
+        let input = EmulatorStore.input(of: run)
         return [
             "workflow_id": .string(Self.id(graphRecord.name)),
             "workflow_urn": .string(workflowURN(graphRecord)),

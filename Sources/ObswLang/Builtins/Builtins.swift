@@ -213,6 +213,19 @@ enum Builtins {
             return .map(groups)
         }
         add("now", 0...0) { _, _ in .time(WallClock.nowMilliseconds()) }
+        add("emulator_restores", 0...0) { _, span throws(Unwind) in
+            // What a runbook test asserts on: which executions were resumed, how often.
+            guard let counts = engine.host?.emulatorRestores else {
+                throw ScriptError.runtime(
+                    "emulator_restores() counts the embedded emulator's restores: it works under obsw test and with --local",
+                    span, code: .badArgument)
+            }
+            return .list(counts.map { item in
+                .map(ValueMap(uniqueKeysWithValues: [
+                    ("graph", Value.string(item.graph)), ("execution_name", .string(item.execution)), ("restores", .int(item.restores)),
+                ]))
+            })
+        }
         add("time", 1...1) { a, span throws(Unwind) in
             switch a[0] {
             case .time: return a[0]

@@ -50,6 +50,7 @@ public enum LanguageHelp {
         ("duration", Topic(usage: "duration(X)", summary: "a duration from text like 15m or 1h30m (or milliseconds)", example: "duration(vars.timeout ?? \"15m\")")),
         ("time", Topic(usage: "time(X)", summary: "a time from ISO-8601 UTC text (or milliseconds since 1970)", example: "time(\"2026-12-01T00:00:00Z\")")),
         ("now", Topic(usage: "now()", summary: "the current time; now() - 1h is an hour ago", example: "[e for e in xs if e.started_at > now() - 1h]")),
+        ("emulator_restores", Topic(usage: "emulator_restores()", summary: "the restores the embedded emulator granted: a record {graph, execution_name, restores} per execution resumed at least once (obsw test and --local only)", example: "expect len([r for r in emulator_restores() if r.restores != 1]) == 0")),
         ("keys", Topic(usage: "keys(MAP)", summary: "a map's keys, in order", example: "keys(detail.state_map)")),
         ("values", Topic(usage: "values(MAP)", summary: "a map's values, in order", example: "values(detail.state_map)")),
         ("range", Topic(usage: "range([START,] END [, STEP])", summary: "the ints from START (0) up to, not including, END", example: "range(1, 10, 2)")),

@@ -105,10 +105,14 @@ public protocol CommandHost: AnyObject {
     /// a statement of its own): a line the runner reports before it exits 3. Nil: nothing
     /// failed, or nothing to say.
     func failures(of invocation: CommandInvocation, value: Value) -> String?
+    /// Restores the embedded emulator granted, per execution (`emulator_restores()`); nil
+    /// when the service is not the embedded emulator.
+    var emulatorRestores: [(graph: String, execution: String, restores: Int)]? { get }
 }
 
 extension CommandHost {
     public func failures(of invocation: CommandInvocation, value: Value) -> String? { nil }
+    public var emulatorRestores: [(graph: String, execution: String, restores: Int)]? { nil }
 }
 
 /// Where an engine's output and check results go; the runner and the shell format them their way.

@@ -16,7 +16,7 @@ syn keyword obswCommand print log sleep env help
 syn keyword obswCommand graphs graph templates template executions execution triage start resume wait
 
 " Builtin functions, where called.
-syn match obswBuiltin "\<\%(len\|str\|type\|int\|float\|duration\|time\|now\|keys\|values\|range\|contains\|startswith\|endswith\|upper\|lower\|trim\|split\|join\|replace\|sort\|reverse\|min\|max\|sum\|abs\|round\|count\|filter\|map\|group\|json\|parse_json\)\ze("
+syn match obswBuiltin "\<\%(len\|str\|type\|int\|float\|duration\|time\|now\|emulator_restores\|keys\|values\|range\|contains\|startswith\|endswith\|upper\|lower\|trim\|split\|join\|replace\|sort\|reverse\|min\|max\|sum\|abs\|round\|count\|filter\|map\|group\|json\|parse_json\)\ze("
 
 " --option and --option=value
 syn match obswOption "\%(^\|\s\)\zs--[A-Za-z][A-Za-z0-9-]*"
