@@ -15,13 +15,57 @@ public struct JSONSchema: Sendable {
     }
 
     let root: JSONValue
+    /// Each `pattern` compiled once (a scenario is checked hundreds of thousands of times).
+    private let patterns: [String: CompiledPattern]
 
-    public init(_ schema: JSONValue) { root = schema }
+    public init(_ schema: JSONValue) {
+        root = schema
+        var patterns: [String: CompiledPattern] = [:]
+        var pending = [schema]
+        while let value = pending.popLast() {
+            if let members = value.objectValue {
+                if let text = members["pattern"]?.stringValue, let regex = try? Regex(text) {
+                    patterns[text] = CompiledPattern(regex: regex)
+                }
+                pending.append(contentsOf: members.values)
+            } else if let items = value.arrayValue {
+                pending.append(contentsOf: items)
+            }
+        }
+        self.patterns = patterns
+    }
+
+    private struct CompiledPattern: @unchecked Sendable {
+        // `Regex` is immutable once made; it is not marked Sendable in this toolchain.
+        let regex: Regex<AnyRegexOutput>
+    }
+
+    /// Where the check stands, made into text only for a problem (most values have none).
+    struct Path {
+        enum Part {
+            case key(String)
+            case index(Int)
+        }
+
+        var parts: [Part] = []
+
+        var text: String {
+            var text = ""
+            for part in parts {
+                switch part {
+                case .key(let key): text = JSONSchema.path(text, key: key)
+                case .index(let index): text = JSONSchema.path(text, index: index)
+                }
+            }
+            return text
+        }
+    }
 
     /// Every problem, in document order, up to `limit`.
     public func problems(in document: JSONValue, limit: Int = 20) -> [Problem] {
         var found: [Problem] = []
-        check(document, against: root, path: "", into: &found, limit: limit)
+        var path = Path()
+        check(document, against: root, path: &path, into: &found, limit: limit)
         return found
     }
 
@@ -41,15 +85,15 @@ public struct JSONSchema: Sendable {
         return root["$defs"]?[String(reference.dropFirst("#/$defs/".count))] ?? .bool(true)
     }
 
-    private func check(_ value: JSONValue, against given: JSONValue, path: String, into found: inout [Problem], limit: Int) {
+    private func check(_ value: JSONValue, against given: JSONValue, path: inout Path, into found: inout [Problem], limit: Int) {
         guard found.count < limit else { return }
         let schema = resolve(given)
         if case .bool(let accepts) = schema {
-            if !accepts { found.append(Problem(path: path, message: "is not allowed here")) }
+            if !accepts { found.append(Problem(path: path.text, message: "is not allowed here")) }
             return
         }
         guard case .object(let rules) = schema else { return }
-        func fail(_ message: String) { found.append(Problem(path: path, message: message)) }
+        func fail(_ message: String) { found.append(Problem(path: path.text, message: message)) }
 
         if let type = rules["type"] {
             let names = type.arrayValue?.compactMap(\.stringValue) ?? type.stringValue.map { [$0] } ?? []
@@ -66,14 +110,14 @@ public struct JSONSchema: Sendable {
             fail("must be \(wanted.jsonText), not \(value.jsonText)")
             return
         }
-        if let reference = rules["$ref"] { check(value, against: resolve(["$ref": reference]), path: path, into: &found, limit: limit) }
-        for part in rules["allOf"]?.arrayValue ?? [] { check(value, against: part, path: path, into: &found, limit: limit) }
+        if let reference = rules["$ref"] { check(value, against: resolve(["$ref": reference]), path: &path, into: &found, limit: limit) }
+        for part in rules["allOf"]?.arrayValue ?? [] { check(value, against: part, path: &path, into: &found, limit: limit) }
         if let options = rules["anyOf"]?.arrayValue ?? rules["oneOf"]?.arrayValue {
             var best: [Problem]?
             var matched = 0
             for option in options {
                 var trial: [Problem] = []
-                check(value, against: option, path: path, into: &trial, limit: limit)
+                check(value, against: option, path: &path, into: &trial, limit: limit)
                 if trial.isEmpty { matched += 1 } else if best == nil || Self.deeper(trial, than: best!) { best = trial }
             }
             if matched == 0, let best {
@@ -87,7 +131,7 @@ public struct JSONSchema: Sendable {
             if let least = rules["minLength"]?.intValue, text.count < least {
                 fail(least == 1 ? "must not be empty" : "must be at least \(least) characters long")
             }
-            if let pattern = rules["pattern"]?.stringValue, let regex = try? Regex(pattern), (try? regex.firstMatch(in: text)) == nil {
+            if let pattern = rules["pattern"]?.stringValue, let regex = patterns[pattern]?.regex, (try? regex.firstMatch(in: text)) == nil {
                 fail(rules["description"]?.stringValue.map { "\(value.jsonText) is not \($0)" } ?? "\(value.jsonText) does not match \(pattern)")
             }
         case .int, .double:
@@ -100,7 +144,9 @@ public struct JSONSchema: Sendable {
             }
             if let itemSchema = rules["items"] {
                 for (index, item) in items.enumerated() {
-                    check(item, against: itemSchema, path: Self.path(path, index: index), into: &found, limit: limit)
+                    path.parts.append(.index(index))
+                    check(item, against: itemSchema, path: &path, into: &found, limit: limit)
+                    path.parts.removeLast()
                     if found.count >= limit { return }
                 }
             }
@@ -113,15 +159,16 @@ public struct JSONSchema: Sendable {
             }
             let properties = rules["properties"]?.objectValue ?? [:]
             for (key, member) in members {
-                let memberPath = Self.path(path, key: key)
+                path.parts.append(.key(key))
+                defer { path.parts.removeLast() }
                 if let memberSchema = properties[key] {
-                    check(member, against: memberSchema, path: memberPath, into: &found, limit: limit)
+                    check(member, against: memberSchema, path: &path, into: &found, limit: limit)
                 } else if let extra = rules["additionalProperties"] {
                     if extra == .bool(false) {
                         let known = properties.keys.sorted().joined(separator: ", ")
-                        found.append(Problem(path: memberPath, message: "is not a field here (known: \(known))"))
+                        found.append(Problem(path: path.text, message: "is not a field here (known: \(known))"))
                     } else {
-                        check(member, against: extra, path: memberPath, into: &found, limit: limit)
+                        check(member, against: extra, path: &path, into: &found, limit: limit)
                     }
                 }
                 if found.count >= limit { return }

@@ -47,7 +47,8 @@ public enum Snapshot {
     /// writes nothing.
     public static func take(
         client: any WorkflowService, options: Options, service: String, begin: () throws(OperationError) -> Void,
-        write: (String) throws(OperationError) -> Void, progress: any OperationProgress = .silent
+        write: (String) throws(OperationError) -> Void, progress: any OperationProgress = .silent,
+        stopped: @Sendable () -> Bool = { false }
     ) async throws(OperationError) -> Written {
         let started = ContinuousClock.now
         let client = client.retrying(client.retryPolicy.forBulkWork)
@@ -76,6 +77,8 @@ public enum Snapshot {
 
         var count = 0
         func writePage(_ names: [String]) async throws(OperationError) {
+            // Ctrl-C: a page at most is read in vain, and nothing is left written.
+            if stopped() { throw .interrupted("interrupted") }
             let details: [ExecutionInfo]
             do {
                 details = try await Concurrently.map(names, limit: options.concurrency, cancelled: OBSWorkflowError.cancelled) {
@@ -108,6 +111,7 @@ public enum Snapshot {
                 try await writePage(page.compactMap(\.executionName))
             }
         }
+        if stopped() { throw .interrupted("interrupted") }
         try write("\n]\n}\n]\n}\n")
         let masked = redaction.count
         var summary = "snapshot \(graph): \(count) execution\(count == 1 ? "" : "s")"

@@ -100,6 +100,11 @@ struct SnapshotCommand: AsyncParsableCommand {
             graph: graph, targets: targets, state: state.map { ExecutionState(rawValue: $0.uppercased()) }, window: try window(),
             redaction: redaction, query: query.joined(separator: " "), concurrency: concurrency)
 
+        // Ctrl-C or SIGTERM stops between pages; the temporary file is removed.
+        Interrupts.installForScripts()
+        let interrupt = InterruptFlag()
+        let watcher = InterruptWatcher(flag: interrupt)
+        defer { watcher.stop() }
         var stream: OutputFile.Stream?
         var status = ExitStatus.success
         do throws(OperationError) {
@@ -115,7 +120,7 @@ struct SnapshotCommand: AsyncParsableCommand {
                         throw .invalid("cannot write standard output: \(problem)")
                     }
                 },
-                progress: ProgressReporter.standardError())
+                progress: ProgressReporter.standardError(), stopped: { interrupt.isRaised })
             if let stream {
                 do throws(FileError) { try stream.commit() } catch {
                     printError(error.description)

@@ -6,8 +6,8 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct ExecutionRunTests {
     func run(_ object: String, durations: [Int] = [100, 100, 100], failureStep: Int? = 2) -> ExecutionRun {
         ExecutionRun(
-            name: "e", type: .apiCall, bucket: "b", object: object, inputs: nil, failure: FailureMode(objectKey: object),
-            durations: durations, failureStep: failureStep, attempts: [.init(start: 1000, fromStep: 0)])
+            name: "e", type: .apiCall, bucket: "b", object: object, inputs: nil, durations: durations, failureStep: failureStep,
+            start: 1000)
     }
 
     @Test func runsThroughItsStates() {
@@ -28,7 +28,7 @@ import Testing
         let failed = e.snapshot(at: 2000)
         #expect(failed.state == .failed && failed.failedStep == 2 && failed.stoppedAt == 1300)
         #expect(failed.steps.map(\.status) == [.success, .success, .failed])
-        e.restore(at: 3000, from: 2)
+        e.restore(at: 3000, failed: e.snapshot(at: 3000), stateName: "c")
         let resuming = e.snapshot(at: 3050)
         #expect(resuming.state == .running)
         #expect(resuming.steps[0].startedAt == 1000 && resuming.steps[1].startedAt == 1100)
@@ -41,14 +41,14 @@ import Testing
 
     @Test func failTwiceAndFailAlways() {
         var twice = run("fail-twice.mp4")
-        twice.restore(at: 2000, from: 2)
+        twice.restore(at: 2000, failed: twice.snapshot(at: 2000), stateName: "c")
         #expect(twice.snapshot(at: 2500).state == .failed)
-        twice.restore(at: 3000, from: 2)
+        twice.restore(at: 3000, failed: twice.snapshot(at: 3000), stateName: "c")
         #expect(twice.snapshot(at: 3500).state == .success)
 
         var always = run("x-fail-always")
         for t in [2000, 3000, 4000] {
-            always.restore(at: t, from: 2)
+            always.restore(at: t, failed: always.snapshot(at: t), stateName: "c")
             let s = always.snapshot(at: t + 500)
             #expect(s.state == .failed && s.failedStep == 2)
             #expect(s.steps[2].startedAt == t)

@@ -349,12 +349,12 @@ final class EmulatorStore: Sendable {
             defer { s.graphs[graphName] = record }
             guard var run = record.executions[name] else { throw .executionNotFound(name, graph: graphName) }
             let snapshot = run.snapshot(at: now)
-            guard snapshot.state == .failed, snapshot.failedStep != nil else {
+            guard snapshot.state == .failed, let step = snapshot.failedStep, step < record.graph.steps.count else {
                 throw EmulatorError(
                     409, "ExecutionNotFailed",
                     "execution \(name) is \(snapshot.state.rawValue), not FAILED; only a FAILED execution can be resumed")
             }
-            run.restore(at: now, failed: snapshot, graph: record.graph)
+            run.restore(at: now, failed: snapshot, stateName: record.graph.steps[step].name)
             record.executions[name] = run
             return RestoredExecution(
                 executionURN: executionURN(graphName, name), restoredAt: WireDate.iso8601(epochMilliseconds: now),
@@ -365,7 +365,9 @@ final class EmulatorStore: Sendable {
     // MARK: Reads for the DWR v3 face (it renders its own records)
 
     /// The executions of a graph started within `range` (epoch milliseconds, both ends
-    /// included), in `wanted` state if given, newest first (then by name): DWR's order.
+    /// included), in `wanted` state if given, newest first (then by name): DWR's order. DWR
+    /// shows start times in whole seconds, so within a second the order is by name — what a
+    /// client can see, and what a replay of a DWR snapshot (whole seconds) gives again.
     func executions(
         graph graphName: String, startedIn range: ClosedRange<Int>, state wanted: ExecutionState?, now: Int
     ) throws(EmulatorError) -> (Graph, [(run: ExecutionRun, snapshot: ExecutionRun.Snapshot)]) {
@@ -378,7 +380,10 @@ final class EmulatorStore: Sendable {
                 if let wanted, snapshot.state != wanted { continue }
                 found.append((run, snapshot))
             }
-            found.sort { a, b in a.run.startedAt != b.run.startedAt ? a.run.startedAt > b.run.startedAt : a.run.name < b.run.name }
+            found.sort { a, b in
+                let (x, y) = (a.run.startedAt / 1000, b.run.startedAt / 1000)
+                return x != y ? x > y : a.run.name < b.run.name
+            }
             return (record.graph, found)
         }
     }

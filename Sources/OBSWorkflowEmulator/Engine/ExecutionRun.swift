@@ -171,14 +171,13 @@ struct ExecutionRun: Sendable {
     /// Resumes from the failed step of `failed` (the caller has checked that it is FAILED):
     /// an execution from an object key fails again as its key says; a recorded one as the
     /// first resume rule matching its failure says.
-    mutating func restore(at now: Int, failed: Snapshot, graph: Graph) {
+    mutating func restore(at now: Int, failed: Snapshot, stateName: String) {
         let step = failed.failedStep ?? 0
         var attempt = Attempt(start: now, fromStep: step)
         if recording == nil {
             if failure.fails(onAttempt: attempts.count) { attempt.failsAt = step }
         } else {
             let error = failed.steps[step].error ?? ""
-            let stateName = graph.steps[step].name
             let rule = resumeRules.first { $0.matches(execution: name, state: stateName, error: error) } ?? .succeed
             attempt.firstStepMilliseconds = rule.runForMilliseconds
             if rule.failsAgain(execution: name, restore: restores + 1) {
