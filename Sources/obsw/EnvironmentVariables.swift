@@ -26,6 +26,7 @@ enum EnvironmentVariables {
         Entry(names: ["NO_COLOR"], meaning: "no colour unless --color always"),
         Entry(names: ["TERM"], meaning: "dumb: no colour unless --color always"),
         Entry(names: ["PAGER"], meaning: "the pager for long tables in the shell (default: less -FRX)"),
+        Entry(names: ["TMPDIR"], meaning: "where obsw test keeps each test's output while it runs (default: /tmp)"),
         Entry(names: ["XDG_CONFIG_HOME"], meaning: "the config file is $XDG_CONFIG_HOME/obsw/config when set"),
         Entry(names: ["XDG_STATE_HOME"], meaning: "history, journals and locks are under $XDG_STATE_HOME/obsw/ when set"),
         Entry(names: ["HOME"], meaning: "the config and state folders' default place (~/.config/obsw, ~/.local/state/obsw)"),

@@ -12,9 +12,9 @@ struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot", abstract: "Write a graph's executions as a scenario file, to rehearse an incident offline.",
         discussion: """
-            Reads the graph's definition and its executions — each named TARGET, else every one the \
-            listing gives (--state, --since, --until as 'executions' takes them) — in detail, and \
-            writes a scenario that replays them: names, states, times, inputs and each state's record \
+            Reads the graph's definition and, in detail, its executions: each named TARGET, else \
+            every one the listing gives (--state, --since and --until as 'executions' takes them). \
+            It writes a scenario that replays them: names, states, times, inputs and each state's record \
             with the error text as the service wrote it. No credentials, signatures or request ids \
             are written. --redact masks text matching a regular expression in inputs, errors and \
             descriptions. The file is written whole or not at all. Replay it with \
