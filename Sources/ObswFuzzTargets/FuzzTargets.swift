@@ -17,6 +17,7 @@ public enum FuzzTargets {
         ("config", config),
         ("emulator", EmulatorFuzzEntry.handle),
         ("output", OutputLines.check),
+        ("scenario", ScenarioFuzzEntry.handle),
     ]
 
     public static func named(_ name: String) -> (@Sendable ([UInt8]) -> Void)? { all.first { $0.name == name }?.run }
