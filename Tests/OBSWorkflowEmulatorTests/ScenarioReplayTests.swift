@@ -82,6 +82,48 @@ import Testing
         }
     }
 
+    /// The reference validator (python-jsonschema, Draft 2020-12) accepts the schema, and
+    /// finds problems in the same places as obsw's own checker — in the shipped example (none)
+    /// and in documents with one or several mistakes.
+    @Test func theReferenceValidatorAgrees() async throws {
+        let python = try #require(SDKPython.path, "jsonschema is not installed: run scripts/setup-sdk (scripts/test does)")
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let good = Self.failed("e1", error: "boom")
+        let documents = [
+            try String(contentsOf: SDKPython.packageRoot.appendingPathComponent("examples/demo-incident.json"), encoding: .utf8),
+            Self.document([good]),
+            Self.document([good, good.replacing("\"state_map\": {", with: "\"state_map\": \"x\", \"other\": {")]),
+            Self.document([good.replacing("\"started_at\": \"2026-12-07T01:00:00.100Z\", \"stopped_at\"", with: "\"started_at\": \"noon\", \"stopped_at\"")
+                .replacing("\"type\": \"TRIGGERCAL\"", with: "\"type\": \"CRON\", \"colour\": 1")]),
+            Self.document([good], rules: "{\"when\": {\"state\": \"\", \"odd key\": 1}, \"then\": \"maybe\", \"fail_again_probability\": 2}"),
+            "{\"graphs\": [{\"name\": \"g\", \"states\": [], \"seed\": {\"count\": -1, \"over\": \"later\"}}], \"executions\": [{\"graph\": \"g\"}]}",
+            "{\"graphs\": [{\"name\": \"g\", \"definition\": {\"states\": {\"a\": {\"type\": \"OPERATION\"}}}}]}",
+        ]
+        var files: [String] = []
+        var ours: [String] = []
+        for (index, text) in documents.enumerated() {
+            files.append(dir.write("\(index).json", text))
+            let problems = Scenario.schema.problems(in: try JSONParser.parse(text), limit: 100)
+            ours.append(problems.isEmpty ? "valid" : Set(problems.map(\.path)).sorted().joined(separator: " "))
+        }
+        let script = SDKPython.packageRoot.appendingPathComponent("Tests/Conformance/scenario_schema.py").path
+        let schema = SDKPython.packageRoot.appendingPathComponent("docs/scenario.schema.json").path
+        let run = try await runProgramInBackground(URL(fileURLWithPath: python), [script, schema] + files)
+        #expect(run.status == 0, "\(run.stderr)")
+        let theirs = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        // Where none of a value's alternatives (anyOf) fits, the reference validator names the
+        // value and obsw the deepest place inside it that the nearest alternative found wrong.
+        func same(_ a: String, _ b: String) -> Bool {
+            let (x, y) = (a.split(separator: " ").map(String.init), b.split(separator: " ").map(String.init))
+            return x.allSatisfy { p in y.contains { $0 == p || $0.hasPrefix(p + ".") || $0.hasPrefix(p + "[") } }
+                && y.allSatisfy { p in x.contains { p == $0 || p.hasPrefix($0 + ".") || p.hasPrefix($0 + "[") } }
+        }
+        #expect(theirs.count == ours.count && zip(theirs, ours).allSatisfy(same),
+            "python-jsonschema:\n\(theirs.joined(separator: "\n"))\nobsw:\n\(ours.joined(separator: "\n"))")
+        #expect(ours[0] == "valid" && ours[1] == "valid" && ours[2] != "valid")
+    }
+
     @Test func aFileCutShortSaysWhereItEnds() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

@@ -123,7 +123,7 @@ public struct Scenario: Sendable {
     ])
 
     /// The schema every scenario file is checked against.
-    static let schema = JSONSchema(try! JSONParser.parse(ScenarioSchema.text))
+    public static let schema = JSONSchema(try! JSONParser.parse(ScenarioSchema.text))
 
     /// Reads and checks a scenario file. Every mistake names its place in the file
     /// (`graphs[0].executions[12].state_map`); a file cut short says where it ends.
