@@ -64,7 +64,7 @@ public enum Triage {
             // An execution whose service names no failed state still has a cause to show.
             let failed = info.failedStates.first ?? (name: "(unknown state)", error: nil)
             let raw = failed.error ?? "(no error text)"
-            let pattern = mask(cut(raw))
+            let pattern = FailureCause.pattern(of: raw)
             let key = failed.name + "\u{0}" + pattern
             if groups[key] == nil {
                 order.append(key)
@@ -78,30 +78,5 @@ public enum Triage {
             return x != y ? x > y : a.offset < b.offset
         }
         return (sorted.map { groups[$0.element]! }, notFailed)
-    }
-
-    /// Errors are grouped by their first this many characters: past that, a megabyte of
-    /// text (a stack trace, a whole response) costs seconds to mask and says nothing more
-    /// about the cause.
-    static let groupedCharacters = 2000
-
-    static func cut(_ text: String) -> String {
-        // Fewer bytes than characters allowed: short, without counting (counting is O(n)).
-        guard text.utf8.count > groupedCharacters else { return text }
-        let kept = text.unicodeScalars.prefix(groupedCharacters)
-        guard kept.endIndex < text.unicodeScalars.endIndex else { return text }
-        return String(String.UnicodeScalarView(kept)) + "…"
-    }
-
-    /// The error text with what varies between runs of the same cause masked: ISO times,
-    /// UUIDs and long hex ids, then numbers.
-    static func mask(_ text: String) -> String {
-        var text = text
-        text.replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/, with: "<time>")
-        text.replace(/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/, with: "<id>")
-        // A hex run of six or more holding a digit and a letter is an id (request ids, hashes).
-        text.replace(/\b(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{6,}\b/, with: "<id>")
-        text.replace(/\d+(\.\d+)?/, with: "<n>")
-        return text
     }
 }

@@ -156,12 +156,14 @@ import Testing
                 Self.failed("e-timeout", in: "make-thumbnail", error: "States.Timeout: timed out after 30012 ms"),
                 Self.failed("e-own", error: "AccessDenied: 403 Forbidden", extra: ", \"on_resume\": {\"then\": \"succeed\"}"),
                 Self.failed("e-new", error: "boom", extra: ", \"on_resume\": {\"then\": \"fail_again\", \"error\": \"new boom\"}"),
+                Self.failed("e-group", error: "States.Timeout: publish timed out after 30999 ms on host-7"),
                 """
                 {"name": "e-running", "state": "RUNNING", "started_at": "2026-12-07T01:00:00Z", "run_for": "300ms",
                  "state_map": {"make-thumbnail": {"status": "RUNNING", "started_at": "2026-12-07T01:00:00.200Z"}}}
                 """,
             ],
             rules: """
+                {"when": {"error_group": "States.Timeout: publish timed out after <n> ms on host-<n>"}, "then": "fail_again", "error": "grouped"},
                 {"when": {"error_contains": "403"}, "then": "fail_again", "run_for": "100ms"},
                 {"when": {"error_matches": "timed out after [0-9]+ ms", "state": "make-thumbnail"}, "then": "succeed", "run_for": "100ms"}
                 """)
@@ -175,10 +177,10 @@ import Testing
             #expect(recorded.withFailedStates.failedStates.map(\.error) == ["AccessDenied: 403 Forbidden for k/e-403.jpg"])
             #expect(recorded.stateMap["make-thumbnail"]?.status == .success)
 
-            for name in ["e-403", "e-timeout", "e-own", "e-new"] { _ = try await client.restoreExecution(graph: "thumbnails", name: name) }
+            for name in ["e-403", "e-timeout", "e-own", "e-new", "e-group"] { _ = try await client.restoreExecution(graph: "thumbnails", name: name) }
             var finals: [String: ExecutionInfo] = [:]
             let done = try await eventually {
-                for name in ["e-403", "e-timeout", "e-own", "e-new", "e-running"] {
+                for name in ["e-403", "e-timeout", "e-own", "e-new", "e-group", "e-running"] {
                     finals[name] = try await client.execution(graph: "thumbnails", name: name)
                 }
                 return finals.values.allSatisfy { $0.state != .running }
@@ -191,7 +193,8 @@ import Testing
             #expect(finals["e-own"]?.state == .success, "the execution's own rule comes before the graph's")
             #expect(finals["e-new"]?.withFailedStates.failedStates.map(\.error) == ["new boom"])
             #expect(finals["e-running"]?.state == .success)
-            #expect(emulator.restoreCounts().map(\.execution) == ["e-403", "e-new", "e-own", "e-timeout"])
+            #expect(finals["e-group"]?.withFailedStates.failedStates.map(\.error) == ["grouped"], "a cause as triage shows it")
+            #expect(emulator.restoreCounts().map(\.execution) == ["e-403", "e-group", "e-new", "e-own", "e-timeout"])
 
             // A RUNNING or SUCCESS execution cannot be resumed, as on the service.
             do {

@@ -5,16 +5,16 @@ import Testing
 /// Grouping FAILED executions by cause, with what varies from run to run masked.
 @Suite(.timeLimit(.minutes(5))) struct TriageTests {
     @Test func whatVariesBetweenRunsIsMasked() {
-        #expect(Triage.mask("timeout after 30012 ms on host-17") == "timeout after <n> ms on host-<n>")
-        #expect(Triage.mask("timeout after 30012 ms on host-17") == Triage.mask("timeout after 30001 ms on host-3"))
-        #expect(Triage.mask("failed at 2026-12-03T07:46:57.123Z (retry 2)") == "failed at <time> (retry <n>)")
-        #expect(Triage.mask("failed at 2026-12-03 07:46:57+08:00") == "failed at <time>")
-        #expect(Triage.mask("request 0f3a9c2e-1b2d-4e5f-8a9b-0c1d2e3f4a5b refused") == "request <id> refused")
-        #expect(Triage.mask("HTTP 503 (request d4b2e91f0a7c3b58)") == "HTTP <n> (request <id>)")
-        #expect(Triage.mask("took 1.5 s") == "took <n> s")
+        #expect(FailureCause.mask("timeout after 30012 ms on host-17") == "timeout after <n> ms on host-<n>")
+        #expect(FailureCause.mask("timeout after 30012 ms on host-17") == FailureCause.mask("timeout after 30001 ms on host-3"))
+        #expect(FailureCause.mask("failed at 2026-12-03T07:46:57.123Z (retry 2)") == "failed at <time> (retry <n>)")
+        #expect(FailureCause.mask("failed at 2026-12-03 07:46:57+08:00") == "failed at <time>")
+        #expect(FailureCause.mask("request 0f3a9c2e-1b2d-4e5f-8a9b-0c1d2e3f4a5b refused") == "request <id> refused")
+        #expect(FailureCause.mask("HTTP 503 (request d4b2e91f0a7c3b58)") == "HTTP <n> (request <id>)")
+        #expect(FailureCause.mask("took 1.5 s") == "took <n> s")
         // Words are not ids, and a text without numbers is itself.
-        #expect(Triage.mask("deadbeef and facade failed") == "deadbeef and facade failed")
-        #expect(Triage.mask("States.ActionFailed: no such key") == "States.ActionFailed: no such key")
+        #expect(FailureCause.mask("deadbeef and facade failed") == "deadbeef and facade failed")
+        #expect(FailureCause.mask("States.ActionFailed: no such key") == "States.ActionFailed: no such key")
     }
 
     func detail(_ state: String, failedIn: String?, error: String?) -> ExecutionInfo {

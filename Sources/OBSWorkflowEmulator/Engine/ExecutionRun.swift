@@ -204,6 +204,8 @@ struct ResumeRule: Sendable {
     var errorContains: String?
     /// Matches an error text this regular expression finds something in.
     var errorMatches: ScenarioPattern?
+    /// Matches an error of this cause as `triage` shows it (`FailureCause`).
+    var errorGroup: String?
     var outcome: Outcome
     /// With `fail_again`: the error of the new failure (nil: the failure's own text).
     var error: String?
@@ -220,6 +222,7 @@ struct ResumeRule: Sendable {
         if let wanted = self.state, wanted != state { return false }
         if let errorContains, !error.contains(errorContains) { return false }
         if let errorMatches, !errorMatches.matches(error) { return false }
+        if let errorGroup, FailureCause.pattern(of: error) != errorGroup { return false }
         return true
     }
 

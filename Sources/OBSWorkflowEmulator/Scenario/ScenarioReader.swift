@@ -158,6 +158,7 @@ struct ScenarioReader {
                 rule.state = state
             }
             rule.errorContains = when.string("error_contains")
+            rule.errorGroup = when.string("error_group")
             if let pattern = when.string("error_matches") {
                 do { rule.errorMatches = try ScenarioPattern(pattern) } catch {
                     throw Problem(path: "\(path).when.error_matches", message: "is not a regular expression: \(error)")

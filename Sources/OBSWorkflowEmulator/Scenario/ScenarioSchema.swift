@@ -148,7 +148,8 @@ public enum ScenarioSchema {
             "executions": {"type": "array", "items": {"type": "string", "minLength": 1}},
             "state": {"type": "string", "minLength": 1},
             "error_contains": {"type": "string", "minLength": 1},
-            "error_matches": {"type": "string", "minLength": 1, "description": "A regular expression searched for in the error text."}
+            "error_matches": {"type": "string", "minLength": 1, "description": "A regular expression searched for in the error text."},
+            "error_group": {"type": "string", "minLength": 1, "description": "A cause as triage shows it: the error with numbers, ids and times masked (<n>, <id>, <time>)."}
           },
           "additionalProperties": false
         },
