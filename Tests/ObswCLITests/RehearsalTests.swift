@@ -154,9 +154,11 @@ import Testing
         #expect(missing.stderr.contains("snapshot no-such-graph: "), "\(missing.stderr)")
         #expect(missing.stderr.contains("no-such-graph") && missing.stderr.contains("nothing was written to \(file)"), "\(missing.stderr)")
 
-        // Ctrl-C half way (every answer slowed, so it is half way for seconds): exit 130,
-        // the old file untouched, no temporary file left.
-        let emulator = try await EmulatorProcess.start(["--faults", "slow=1,slow-ms=150"])
+        // Ctrl-C half way (3,000 executions, every answer slowed: half way for half a
+        // minute, however starved this test is): exit 130, the old file untouched, no
+        // temporary file left.
+        let production = dir.write("production.json", Self.production())
+        let emulator = try await EmulatorProcess.start(["--scenario", production, "--faults", "slow=1,slow-ms=200"])
         defer { emulator.stop() }
         let process = Process()
         process.executableURL = obswBinary
@@ -175,7 +177,7 @@ import Testing
         #expect(process.terminationStatus == 130, "\(said)")
         #expect(said.contains("snapshot thumbnails: interrupted; nothing was written to \(file)"), "\(said)")
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "{\"graphs\": []}\n", "the old file is untouched")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["kept.json"], "no temporary file is left")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["kept.json", "production.json"], "no temporary file is left")
 
         let since = try await runObswInBackground(["snapshot", "--local", "thumbnails", "--since", "yesterday"], environment: ["HOME": dir.path])
         #expect(since.status == 2 && since.stderr.contains("--since 'yesterday' is neither a duration"), "\(since.stderr)")
