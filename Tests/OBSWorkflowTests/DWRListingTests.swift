@@ -20,8 +20,10 @@ import Testing
         }
         let client = try DWRWorkflowClient(
             settings: TransportSettings(
+                // The requests are counted: a first attempt that outlived its timeout on a starved
+                // machine (the full suite, 2 cores) would be sent again and counted twice.
                 endpoint: Endpoint(parsing: server.endpoint), credentials: testCredentials, retry: .fast,
-                requestTimeout: .seconds(60)),
+                requestTimeout: .seconds(240)),
             projectID: "0123456789abcdef0123456789abcdef")
         return try await afterwards({
             let result: Result<Int, OBSWorkflowError>

@@ -154,11 +154,11 @@ import Testing
         #expect(missing.stderr.contains("snapshot no-such-graph: "), "\(missing.stderr)")
         #expect(missing.stderr.contains("no-such-graph") && missing.stderr.contains("nothing was written to \(file)"), "\(missing.stderr)")
 
-        // Ctrl-C half way (3,000 executions, every answer slowed: half way for half a
+        // Ctrl-C half way (1,000 executions, every answer slowed: half way for half a
         // minute, however starved this test is): exit 130, the old file untouched, no
         // temporary file left.
-        let production = dir.write("production.json", Self.production())
-        let emulator = try await EmulatorProcess.start(["--scenario", production, "--faults", "slow=1,slow-ms=200"])
+        let production = dir.write("production.json", Self.production(executions: 1000))
+        let emulator = try await EmulatorProcess.start(["--scenario", production, "--faults", "slow=1,slow-ms=500"])
         defer { emulator.stop() }
         let process = Process()
         process.executableURL = obswBinary
@@ -185,7 +185,7 @@ import Testing
         #expect(both.status == 2 && both.stderr.contains("not both"), "\(both.stderr)")
     }
 
-    /// Twenty tests in a folder, four at once: each has an emulator of its own (it sees only
+    /// Twenty tests in a folder, two at once: each has an emulator of its own (it sees only
     /// its own resumes), the results are counted, JUnit has a suite per test, and a failure
     /// shows its file, line and both sides.
     @Test func twentyTestsRunApartAndAtOnce() async throws {
@@ -211,14 +211,14 @@ import Testing
         dir.write("tests/broken_test.obsw", "# args: one two\n# var: wanted=3\nexpect len(args) == int(vars.wanted), \"three arguments\"\n")
         dir.write("tests/helper.obsw", "exit 7\n")  // not a test: never run
         let junit = dir.path + "/junit.xml"
-        let result = try await runObswInBackground(["test", "--jobs", "4", "--junit", junit, "tests"], environment: ["HOME": dir.path], workingDirectory: dir.path)
+        let result = try await runObswInBackground(["test", "--jobs", "2", "--junit", junit, "tests"], environment: ["HOME": dir.path], workingDirectory: dir.path)
         #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count { $0.hasPrefix("PASS  tests/") && $0.contains("  3 checks  ") } == 19, "\(result.stdout)")
         #expect(lines.contains("FAIL  tests/broken_test.obsw  1 of 1 check failed  " + (lines.first { $0.hasPrefix("FAIL") }?.split(separator: " ").last.map(String.init) ?? "")), "\(result.stdout)")
         #expect(result.stdout.contains("    tests/broken_test.obsw:3: expect failed: len(args) == int(vars.wanted)\n        left:  2\n        right: 3\n"), "\(result.stdout)")
         #expect(lines.last?.hasPrefix("19 passed, 1 failed (58 checks; ") == true, "\(result.stdout)")
-        // Four at once: the tests' own times add up to well over the time they took together.
+        // Two at once: the tests' own times add up to well over the time they took together.
         if let times = lines.last?.firstMatch(of: /; ([0-9.]+)s, ([0-9.]+)s one after another\)/), let wall = Double(times.1), let serial = Double(times.2) {
             #expect(wall < serial * 0.75, "\(wall)s together, \(serial)s one after another")
         } else {
