@@ -16,28 +16,21 @@ public struct JSONSchema: Sendable {
 
     let root: JSONValue
     /// Each `pattern` compiled once (a scenario is checked hundreds of thousands of times).
-    private let patterns: [String: CompiledPattern]
+    private let patterns: [String: TextPattern]
 
     public init(_ schema: JSONValue) {
         root = schema
-        var patterns: [String: CompiledPattern] = [:]
+        var patterns: [String: TextPattern] = [:]
         var pending = [schema]
         while let value = pending.popLast() {
             if let members = value.objectValue {
-                if let text = members["pattern"]?.stringValue, let regex = try? Regex(text) {
-                    patterns[text] = CompiledPattern(regex: regex)
-                }
+                if let text = members["pattern"]?.stringValue, let pattern = try? TextPattern(text) { patterns[text] = pattern }
                 pending.append(contentsOf: members.values)
             } else if let items = value.arrayValue {
                 pending.append(contentsOf: items)
             }
         }
         self.patterns = patterns
-    }
-
-    private struct CompiledPattern: @unchecked Sendable {
-        // `Regex` is immutable once made; it is not marked Sendable in this toolchain.
-        let regex: Regex<AnyRegexOutput>
     }
 
     /// Where the check stands, made into text only for a problem (most values have none).
@@ -131,7 +124,7 @@ public struct JSONSchema: Sendable {
             if let least = rules["minLength"]?.intValue, text.count < least {
                 fail(least == 1 ? "must not be empty" : "must be at least \(least) characters long")
             }
-            if let pattern = rules["pattern"]?.stringValue, let regex = patterns[pattern]?.regex, (try? regex.firstMatch(in: text)) == nil {
+            if let pattern = rules["pattern"]?.stringValue, let compiled = patterns[pattern], !compiled.matches(text) {
                 fail(rules["description"]?.stringValue.map { "\(value.jsonText) is not \($0)" } ?? "\(value.jsonText) does not match \(pattern)")
             }
         case .int, .double:

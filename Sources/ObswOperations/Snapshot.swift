@@ -171,9 +171,8 @@ public enum Snapshot {
 
 /// `--redact REGEX`: text matching any of the expressions is masked as `[redacted]` — in
 /// inputs (keys and values), error texts, descriptions and the definition's free text.
-public struct Redaction: @unchecked Sendable {
-    // `Regex` is immutable once made; it is not marked Sendable in this toolchain.
-    private var patterns: [(text: String, regex: Regex<AnyRegexOutput>)] = []
+public struct Redaction: Sendable {
+    private var patterns: [TextPattern] = []
     /// Pieces masked so far.
     public private(set) var count = 0
 
@@ -185,7 +184,7 @@ public struct Redaction: @unchecked Sendable {
     public init(_ expressions: [String]) throws(OperationError) {
         for text in expressions {
             guard !text.isEmpty else { throw .invalid("--redact is empty; give a regular expression") }
-            do { patterns.append((text, try Regex(text))) } catch {
+            do { patterns.append(try TextPattern(text)) } catch {
                 throw .invalid("--redact '\(text)' is not a regular expression: \(error)")
             }
             if (try? patterns.last!.regex.wholeMatch(in: "")) != nil {
@@ -198,7 +197,7 @@ public struct Redaction: @unchecked Sendable {
 
     /// The first expression that finds something in `text`.
     func firstMatching(_ text: String) -> String? {
-        patterns.first { (try? $0.regex.firstMatch(in: text)) != nil }?.text
+        patterns.first { $0.matches(text) }?.text
     }
 
     /// `text` with every match masked.

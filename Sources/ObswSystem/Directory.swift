@@ -16,6 +16,12 @@ public enum Directory {
         public var modified: Int
     }
 
+    /// The folder a path is in, as written: `a/b.obsw` → `a`, `b.obsw` → `.`, `/b` → `/`.
+    public static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// The entries of `folder` (without `.` and `..`); empty when it cannot be read.
     public static func entries(of folder: String) -> [Entry] {
         guard let directory = opendir(folder) else { return [] }

@@ -124,7 +124,7 @@ public final class OutputFile: @unchecked Sendable {
             destination = .through(-1)
             return Stream(fd: fd, path: path, temporary: nil)
         case .replace(let target, let existing):
-            let folder = Self.folder(of: target)
+            let folder = Directory.folder(of: target)
             let base = target.split(separator: "/").last.map(String.init) ?? "output"
             var template = Array("\(folder)/.\(base.prefix(200)).obsw-XXXXXX".utf8CString)
             let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -218,7 +218,7 @@ public final class OutputFile: @unchecked Sendable {
             let n = readlink(current, &buffer, buffer.count - 1)
             guard n > 0 else { return chain }
             let text = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            current = text.hasPrefix("/") ? text : folder(of: current) + "/" + text
+            current = text.hasPrefix("/") ? text : Directory.folder(of: current) + "/" + text
             chain.append(current)
         }
         throw refuse("too many levels of symbolic links")
@@ -230,7 +230,7 @@ public final class OutputFile: @unchecked Sendable {
     }
 
     private static func requireWritableFolder(of target: String, _ refuse: (String) -> FileError) throws(FileError) {
-        let folder = Self.folder(of: target)
+        let folder = Directory.folder(of: target)
         var info = stat()
         guard stat(folder, &info) == 0 else {
             throw refuse("its folder \(quoted(folder)) does not exist (\(String(cString: strerror(errno))))")
@@ -248,11 +248,6 @@ public final class OutputFile: @unchecked Sendable {
             throw refuse(String(cString: strerror(errno)))
         }
         return fd
-    }
-
-    static func folder(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     private static func realPath(_ path: String) -> String? {

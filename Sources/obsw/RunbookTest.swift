@@ -44,7 +44,7 @@ struct RunbookTest {
             case "scenario":
                 guard !value.isEmpty else { throw Problem(description: "\(place): '# scenario:' names no file") }
                 guard scenario == nil else { throw Problem(description: "\(place): a second '# scenario:'; a test has one") }
-                scenario = value.hasPrefix("/") ? value : Self.folder(of: path) + "/" + value
+                scenario = value.hasPrefix("/") ? value : Directory.folder(of: path) + "/" + value
                 do { _ = try Scenario.load(path: scenario!) } catch {
                     throw Problem(description: "\(place): scenario \(value): \(error.description)")
                 }
@@ -62,11 +62,6 @@ struct RunbookTest {
                 variables.append(value)
             }
         }
-    }
-
-    static func folder(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// How a test runs: `obsw run` against its own embedded emulator, its checks as TAP on

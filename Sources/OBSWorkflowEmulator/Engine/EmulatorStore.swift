@@ -234,11 +234,7 @@ final class EmulatorStore: Sendable {
             guard record.executions[executionName] == nil else {
                 throw EmulatorError(409, "ExecutionAlreadyExists", "execution \(executionName) already exists")
             }
-            let durations = steps.map { step in
-                // Capped at ten years of simulated time, so no speed or delay overflows an Int.
-                let scaled = Double(stateMilliseconds.map { step.baseMilliseconds > 0 ? $0 : 0 } ?? step.baseMilliseconds) * slow / speed
-                return Int(min(scaled, 10 * 365 * 86_400_000).rounded())
-            }
+            let durations = Self.durations(of: steps, speed: speed, slow: slow, stateMilliseconds: stateMilliseconds)
             let run = ExecutionRun(
                 name: executionName, type: type, bucket: bucket, object: object, inputs: inputs, durations: durations,
                 failureStep: record.graph.failureStep(forObject: object), start: now)
@@ -261,10 +257,20 @@ final class EmulatorStore: Sendable {
             guard record.executions[name] == nil else {
                 throw EmulatorError(409, "ExecutionAlreadyExists", "execution \(name) already exists")
             }
-            let durations = record.graph.steps.map { Int(min(Double($0.baseMilliseconds) / speed, 10 * 365 * 86_400_000).rounded()) }
+            let durations = Self.durations(of: record.graph.steps, speed: speed)
             record.insert(ExecutionRun(
                 name: name, type: type, startedAt: startedAt, durations: durations, recording: recording, rules: rules,
                 restoredAt: restoredAt))
+        }
+    }
+
+    /// Each step's simulated time: its own (or `stateMilliseconds` for every step that takes
+    /// time) times `slow`, divided by `speed`; capped at ten years of simulated time, so no
+    /// speed or delay overflows an Int.
+    static func durations(of steps: [Graph.Step], speed: Double, slow: Double = 1, stateMilliseconds: Int? = nil) -> [Int] {
+        steps.map { step in
+            let scaled = Double(stateMilliseconds.map { step.baseMilliseconds > 0 ? $0 : 0 } ?? step.baseMilliseconds) * slow / speed
+            return Int(min(scaled, 10 * 365 * 86_400_000).rounded())
         }
     }
 

@@ -203,7 +203,7 @@ struct ResumeRule: Sendable {
     /// Matches an error text containing this.
     var errorContains: String?
     /// Matches an error text this regular expression finds something in.
-    var errorMatches: ScenarioPattern?
+    var errorMatches: TextPattern?
     /// Matches an error of this cause as `triage` shows it (`FailureCause`).
     var errorGroup: String?
     var outcome: Outcome
@@ -233,18 +233,4 @@ struct ResumeRule: Sendable {
         }
         return outcome == .failAgain
     }
-}
-
-/// A regular expression from a scenario, compiled once.
-struct ScenarioPattern: @unchecked Sendable {
-    // `Regex` is immutable once made; it is not marked Sendable in this toolchain.
-    let text: String
-    private let regex: Regex<AnyRegexOutput>
-
-    init(_ text: String) throws {
-        self.text = text
-        regex = try Regex(text)
-    }
-
-    func matches(_ subject: String) -> Bool { (try? regex.firstMatch(in: subject)) != nil }
 }

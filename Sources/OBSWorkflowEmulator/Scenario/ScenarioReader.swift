@@ -101,7 +101,7 @@ struct ScenarioReader {
             throw Problem(path: "\(path).name", message: "'\(name)' is not an execution name")
         }
         let state = ExecutionState(rawValue: item.string("state") ?? "")
-        let startedAt = try time(item["started_at"], path: "\(path).started_at")
+        let startedAt = try optionalTime(item["started_at"], path: "\(path).started_at")
         var stoppedAt = try optionalTime(item["stopped_at"], path: "\(path).stopped_at")
         let restoredAt = try optionalTime(item["restored_at"], path: "\(path).restored_at")
         guard let startedAt else { throw Problem(path: "\(path).started_at", message: "is empty") }
@@ -160,7 +160,7 @@ struct ScenarioReader {
             rule.errorContains = when.string("error_contains")
             rule.errorGroup = when.string("error_group")
             if let pattern = when.string("error_matches") {
-                do { rule.errorMatches = try ScenarioPattern(pattern) } catch {
+                do { rule.errorMatches = try TextPattern(pattern) } catch {
                     throw Problem(path: "\(path).when.error_matches", message: "is not a regular expression: \(error)")
                 }
             }
@@ -185,10 +185,6 @@ struct ScenarioReader {
             throw Problem(path: path, message: "'\(text)' is not a duration like 90s, 5m or 2h (at most ten years)")
         }
         return ms
-    }
-
-    private func time(_ value: JSONValue?, path: String) throws(Problem) -> Int? {
-        try optionalTime(value, path: path)
     }
 
     /// A time, or nil for `""` and `null` (the service's "not yet").

@@ -1,3 +1,5 @@
+import ObswSystem
+
 /// Binds every name to a frame slot and turns the syntax tree into closures over frames.
 ///
 /// Resolution happens entirely here, before anything runs: undeclared names, assignments
@@ -386,7 +388,7 @@ final class Compiler {
     /// Declares the top-level names of a sourced file as globals, so code after `source`
     /// can use them. Only a literal path can be known before running.
     func predeclareSourced(_ path: String, from span: Span) {
-        let base = engine.sources.file(span.file).map { Engine.directory(of: $0.name) } ?? "."
+        let base = engine.sources.file(span.file).map { Directory.folder(of: $0.name) } ?? "."
         let resolved = path.hasPrefix("/") ? path : base + "/" + path
         guard let bytes = Engine.readFile(resolved) else { return }  // reported when it runs
         let file = SourceFile(name: resolved, bytes: bytes)

@@ -125,7 +125,7 @@ public final class Engine {
         case .success(let c): code = c
         }
         if !lastWarnings.isEmpty { delegate?.warn(lastWarnings) }
-        directories.append(Self.directory(of: file.name))
+        directories.append(Directory.folder(of: file.name))
         defer { directories.removeLast() }
         let watch = MemoryWatch(flag: interrupt)
         defer { watch.stop() }
@@ -368,11 +368,6 @@ public final class Engine {
             failure.details["diagnostics"] = .list(diagnostics.map { .string(DiagnosticRenderer(sources: sources).render($0)) })
             throw .failure(failure)
         }
-    }
-
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// Reads a whole file; nil when it cannot be read. Scripts up to 64 MiB.
