@@ -247,13 +247,22 @@ public struct Lexer {
     /// A bare command argument: text up to a blank or one of `;(){}"'`, with `$` interpolation.
     private mutating func lexWord() -> Token {
         let start = position
-        let stops: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"),
-            UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "]"), UInt8(ascii: "[")]
-        switch lexParts(until: { stops.contains($0) }, escapes: false) {
+        switch lexParts(until: Self.endsWord, escapes: false) {
         case .failure(let diagnostic): return Token(kind: .error(diagnostic), span: diagnostic.span)
         case .success(let parts):
             if position == start { return errorToken(start, .unexpectedCharacter, "unexpected character \(describe(at: start))") }
             return Token(kind: .word(parts), span: span(start, position))
+        }
+    }
+
+    /// A blank, a line end, `;`, a bracket or a quote ends a bare word. A switch, not a
+    /// set: this is asked for every byte of every word.
+    private static func endsWord(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "{"),
+            UInt8(ascii: "}"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "]"), UInt8(ascii: "["):
+            true
+        default: false
         }
     }
 
