@@ -19,7 +19,7 @@ import Testing
         let client = try DWRWorkflowClient(
             settings: TransportSettings(
                 endpoint: try Endpoint(parsing: emulator.endpoint), credentials: configuration.credentials[0], retry: retry,
-                requestTimeout: .seconds(10)),
+                requestTimeout: .seconds(240)),
             projectID: configuration.projectID)
         return try await afterwards({ try await body(emulator, client) }) {
             await client.shutdown()

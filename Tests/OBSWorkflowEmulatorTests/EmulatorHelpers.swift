@@ -11,7 +11,7 @@ let demoKeys = EmulatorConfiguration.demoCredentials
 func withEmulator<T>(
     _ configuration: EmulatorConfiguration = EmulatorConfiguration(scenario: .empty),
     retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20)),
-    requestTimeout: Duration = .seconds(10),
+    requestTimeout: Duration = .seconds(240),
     _ body: (WorkflowEmulator, OBSWorkflowClient) async throws -> T
 ) async throws -> T {
     let emulator = try await WorkflowEmulator.start(configuration)

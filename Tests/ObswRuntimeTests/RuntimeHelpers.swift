@@ -65,7 +65,7 @@ final class Fixture: @unchecked Sendable {
             settings: TransportSettings(
                 endpoint: try Endpoint(parsing: emulator.endpoint),
                 credentials: Credentials(accessKeyID: keys.accessKeyID, secretAccessKey: secret.map(Secret.init) ?? keys.secretAccessKey),
-                retry: retry, requestTimeout: .seconds(10)))
+                retry: retry, requestTimeout: .seconds(240)))
         host = ServiceHost(client: client)
         engine = Engine(host: host, delegate: collector)
     }
