@@ -22,6 +22,15 @@ public enum Directory {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
+    /// `path` from the root: as it is when it starts with `/`, else after the working folder
+    /// (not resolved further: links stay links). As it is when the working folder is unknown.
+    public static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let cwd = getcwd(nil, 0) else { return path }
+        defer { free(cwd) }
+        let folder = String(cString: cwd)
+        return (folder.hasSuffix("/") ? folder : folder + "/") + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
+    }
+
     /// The entries of `folder` (without `.` and `..`); empty when it cannot be read.
     public static func entries(of folder: String) -> [Entry] {
         guard let directory = opendir(folder) else { return [] }

@@ -70,6 +70,24 @@ public final class LineFile {
         if !carry.isEmpty { _ = body(carry[...]) }
     }
 
+    /// The whole file, refused past `limit` bytes (a file that grew while read included).
+    public func bytes(limit: Int) throws(FileError) -> [UInt8] {
+        guard size <= limit else { throw FileError("\(path) is larger than \(limit >> 20) MiB") }
+        var result: [UInt8] = []
+        result.reserveCapacity(size)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return result }
+            result += buffer[0..<n]
+            guard result.count <= limit else { throw FileError("\(path) is larger than \(limit >> 20) MiB") }
+        }
+    }
+
     static func kind(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFIFO: "a FIFO"

@@ -150,6 +150,13 @@ public enum Escape {
         isPlainWord(text) ? text : languageString(text)
     }
 
+    /// A word for a POSIX shell command line obsw suggests (`obsw apply FILE`): a plain word
+    /// as it is, anything else in single quotes. Shown on a terminal, so pass the line
+    /// through `terminal` as well.
+    public static func shellWord(_ text: String) -> String {
+        isPlainWord(text) ? text : "'" + text.replacing("'", with: "'\\''") + "'"
+    }
+
     // MARK: The one walk
 
     /// The bytes that may start a scalar one sink escapes, as tables indexed by byte. A

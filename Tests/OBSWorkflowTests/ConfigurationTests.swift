@@ -57,6 +57,29 @@ import Testing
         #expect(c.origins["access_key_id"]?.contains("profile 'default'") == true)
     }
 
+    /// `require_approvals` is a rule, read whenever the file exists (even when every other
+    /// setting comes from the environment), and a malformed one is an error.
+    @Test func requiredApprovalsComeFromTheProfile() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.write("config", profiles + "\nrequire_approvals = 2\n\n[lab]\nrequire_approvals = 0\n", mode: 0o644)
+        func rule(_ options: ConfigurationOptions = ConfigurationOptions(configFile: file), env: [String: String] = [:]) throws
+            -> (count: Int, origin: String?)
+        {
+            try ConfigurationResolver.requiredApprovals(options: options, environment: env, homeDirectory: dir.path)
+        }
+        #expect(try rule() == (0, nil), "the default profile has none")
+        #expect(try rule(ConfigurationOptions(profile: "staging", configFile: file)) == (2, "profile 'staging' in \(file)"))
+        #expect(try rule(env: ["OBSW_PROFILE": "lab"]) == (0, "profile 'lab' in \(file)"))
+        #expect(throws: ConfigurationError.self) { try rule(ConfigurationOptions(profile: "nope", configFile: file)) }
+        #expect(try rule(ConfigurationOptions(configFile: dir.path + "/missing")) == (0, nil))
+        for bad in ["two", "-1", "101", ""] {
+            #expect(throws: ConfigurationError.malformedConfigFile(
+                path: "c", line: 2, reason: "require_approvals must be a whole number from 0 to 100, not '\(bad)'"
+            )) { try ConfigFile(parsing: "[default]\nrequire_approvals = \(bad)\n", path: "c") }
+        }
+    }
+
     @Test func environmentBeatsFile() throws {
         let env = [
             "OBS_ACCESS_KEY_ID": "AK-ENV", "OBS_SECRET_ACCESS_KEY": "SK-ENV", "OBS_SECURITY_TOKEN": "TOKEN-ENV",

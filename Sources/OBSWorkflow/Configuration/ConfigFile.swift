@@ -39,10 +39,13 @@ public struct ConfigFile: Sendable, Equatable {
         public var service: String?
         /// DWR's project id.
         public var projectID: String?
+        /// How many people other than a plan's author must approve it before `obsw apply`
+        /// carries it out against this profile's service.
+        public var requireApprovals: Int?
     }
 
     public static let knownKeys = [
-        "service", "endpoint", "region", "project_id", "access_key_id", "secret_access_key", "security_token",
+        "service", "endpoint", "region", "project_id", "access_key_id", "secret_access_key", "security_token", "require_approvals",
     ]
 
     public var path: String
@@ -108,6 +111,12 @@ public struct ConfigFile: Sendable, Equatable {
                 }
                 profiles[index].profile.service = value.lowercased()
             case "project_id": profiles[index].profile.projectID = value
+            case "require_approvals":
+                guard let count = Int(value), (0...100).contains(count) else {
+                    throw .malformedConfigFile(
+                        path: path, line: lineNumber, reason: "require_approvals must be a whole number from 0 to 100, not '\(value)'")
+                }
+                profiles[index].profile.requireApprovals = count
             default:
                 throw .malformedConfigFile(
                     path: path, line: lineNumber,

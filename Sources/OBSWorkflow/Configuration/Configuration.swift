@@ -241,6 +241,27 @@ public enum ConfigurationResolver {
             profile: profileName, configFile: configPath, origins: origins)
     }
 
+    /// How many approvals a plan needs before `obsw apply` carries it out: the profile's
+    /// `require_approvals`, 0 without one, with where it came from. Unlike the other
+    /// settings it is read from the file whenever the file exists — a rule of the team's,
+    /// not a gap to fill — so an unreadable or malformed file is an error here.
+    public static func requiredApprovals(
+        options: ConfigurationOptions = ConfigurationOptions(), environment: [String: String], homeDirectory: String?
+    ) throws(ConfigurationError) -> (count: Int, origin: String?) {
+        let profileName = options.profile ?? environment["OBSW_PROFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let configPath = options.configFile ?? environment["OBSW_CONFIG_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? defaultConfigPath(environment: environment, home: homeDirectory)
+        guard let file = try ConfigFile.load(path: configPath) else { return (0, nil) }
+        guard let profile = file.profile(named: profileName) else {
+            if options.profile != nil || !(environment["OBSW_PROFILE"] ?? "").isEmpty {
+                throw .unknownProfile(profileName, path: configPath, known: file.profiles.map(\.name))
+            }
+            return (0, nil)
+        }
+        guard let count = profile.requireApprovals else { return (0, nil) }
+        return (count, "profile '\(profileName)' in \(configPath)")
+    }
+
     /// `$XDG_CONFIG_HOME/obsw/config`, else `~/.config/obsw/config`.
     public static func defaultConfigPath(environment: [String: String], home: String?) -> String {
         if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") { return xdg + "/obsw/config" }

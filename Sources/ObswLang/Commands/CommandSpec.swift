@@ -21,12 +21,15 @@ public struct CommandSpec: Sendable {
         /// Options this one only makes sense with (`--max-refail` needs `--canary`): a call
         /// without them is refused when the script is checked, before anything runs.
         public var requires: [String]
+        /// Options this one cannot go with (`--plan` resumes nothing, so not with `--dry-run`):
+        /// refused as `requires` is.
+        public var excludes: [String]
         public var summary: String
 
         /// An option with a typed value (or `.flag`).
         public init(
             _ name: String, _ type: OptionType, value: String? = nil, repeatable: Bool = false, required: Bool = false,
-            default defaultValue: Value? = nil, requires: [String] = [], _ summary: String
+            default defaultValue: Value? = nil, requires: [String] = [], excludes: [String] = [], _ summary: String
         ) {
             self.name = name
             self.type = type
@@ -35,6 +38,7 @@ public struct CommandSpec: Sendable {
             self.required = required
             self.defaultValue = defaultValue
             self.requires = requires
+            self.excludes = excludes
             self.summary = summary
         }
 
@@ -150,6 +154,9 @@ public struct CommandSpec: Sendable {
             for needed in option.requires where !given.contains(needed) {
                 let value = self.option(needed)?.valueName.map { " \($0)" } ?? ""
                 problems.append((option.name, "\(name): --\(option.name) goes with --\(needed)\(value)"))
+            }
+            for excluded in option.excludes where given.contains(excluded) {
+                problems.append((option.name, "\(name): --\(option.name) cannot go with --\(excluded)"))
             }
         }
         for option in options where option.required && !given.contains(option.name) {
