@@ -80,17 +80,17 @@ let package = Package(
         ),
         // The operations on the client core, in typed values and errors of their own (no
         // language): bulk resume with canary and pace, wait, the journal, the lock, triage,
-        // the incident report.
+        // the incident report, saved plans (their digest is SHA-256: Crypto).
         .target(
             name: "ObswOperations",
-            dependencies: ["OBSWorkflow", "ObswJSON", "ObswText", "ObswSystem"],
+            dependencies: ["OBSWorkflow", "ObswJSON", "ObswText", "ObswSystem", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"]
         ),
         // Binds the language to the operations: the service commands, their arguments read
         // into typed inputs and their results and errors made values, once each.
         .target(
             name: "ObswRuntime",
-            dependencies: ["ObswLang", "ObswOperations", "OBSWorkflow", "ObswJSON", "ObswSystem"],
+            dependencies: ["ObswLang", "ObswOperations", "OBSWorkflow", "ObswJSON", "ObswSystem", "ObswText"],
             exclude: ["README.md"]
         ),
         // What the runner and the shell share at a terminal: standard streams and the
@@ -104,7 +104,7 @@ let package = Package(
         // The interactive shell: line reader (libedit or plain), history, completion, the loop.
         .target(
             name: "ObswShell",
-            dependencies: ["CLibEdit", "ObswLang", "ObswRuntime", "ObswTerminal", "OBSWorkflow", "ObswText", "ObswSystem"],
+            dependencies: ["CLibEdit", "ObswLang", "ObswRuntime", "ObswTerminal", "OBSWorkflow", "ObswJSON", "ObswText", "ObswSystem"],
             exclude: ["README.md"]
         ),
         // `obsw lsp`: the Language Server Protocol on standard input and output, from the

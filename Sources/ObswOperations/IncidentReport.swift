@@ -150,6 +150,15 @@ public struct IncidentReport: Sendable {
 
             """
         if let window = runWindow { page += "<p class=\"meta\">\(Self.escape(window))</p>\n" }
+        for plan in history.plans {
+            // Which approved change this was: the plan's digest, its author, its approvers.
+            let approvals = plan.approvals.isEmpty
+                ? "not approved"
+                : "approved by " + plan.approvals.map { "\(Self.escape($0.by)) at \(Self.escape(WireDate.iso8601(epochMilliseconds: $0.at)))" }
+                    .joined(separator: ", ")
+            page += "<p class=\"meta plan\">Applied plan <code>\(Self.escape(plan.digest))</code> (<code>\(Self.escape(plan.file))</code>), "
+                + "made by \(Self.escape(plan.author)) at \(Self.escape(WireDate.iso8601(epochMilliseconds: plan.createdAt))); \(approvals)</p>\n"
+        }
         if let finalNote { page += "<p class=\"note\" id=\"final-note\">\(Self.escape(finalNote))</p>\n" }
         if history.unreadable > 0 {
             page += "<p class=\"note\">\(history.unreadable) line\(history.unreadable == 1 ? "" : "s") of the journal could not be read and \(history.unreadable == 1 ? "was" : "were") left out (a torn last line after a crash is normal).</p>\n"

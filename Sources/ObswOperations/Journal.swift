@@ -47,6 +47,8 @@ public final class Journal: @unchecked Sendable {
     /// The service this run talks to, as the header records it.
     let endpoint: String
     let isLocal: Bool
+    /// The plan this run carries out (`obsw apply`), recorded in its header.
+    let plan: PlanStamp?
     /// Opened at the first write for an automatic journal; at once for a named one.
     private var fd: Int32 = -1
     private var headerWritten = false
@@ -65,11 +67,12 @@ public final class Journal: @unchecked Sendable {
 
     private let pending = Mutex(Pending())
 
-    public init(path: String, isAutomatic: Bool = false, endpoint: String, isLocal: Bool) throws(OperationError) {
+    public init(path: String, isAutomatic: Bool = false, endpoint: String, isLocal: Bool, plan: PlanStamp? = nil) throws(OperationError) {
         self.path = path
         self.isAutomatic = isAutomatic
         self.endpoint = endpoint
         self.isLocal = isLocal
+        self.plan = plan
         // A named journal is read before anything is sent: open (and check) it now.
         if !isAutomatic { fd = try Self.open(path) }
     }
@@ -125,6 +128,8 @@ public final class Journal: @unchecked Sendable {
         /// Executions whose resume was about to be sent with no outcome recorded after it, or
         /// only a failure: settled by reading the execution.
         var unsettled: [String: Intent] = [:]
+        /// Executions recorded as skipped, with why (a plan's stale targets among them).
+        var skipped: [String: String] = [:]
         /// Lines that are not journal entries (a torn last line after a crash, or garbage).
         var unreadable = 0
         /// The services the runs that wrote it talked to (from the header lines).
@@ -148,7 +153,7 @@ public final class Journal: @unchecked Sendable {
         guard fd >= 0, let file = try? LineFile(path, what: "the journal") else { return result }
         try? file.forEachLine { line in
             switch JournalLine.decode(line) {
-            case .header(let endpoint, let local):
+            case .header(let endpoint, let local, _):
                 if let endpoint { result.endpoints.insert(endpoint) }
                 if local { result.local = true }
             case .pace: break  // nothing to settle
@@ -157,12 +162,15 @@ public final class Journal: @unchecked Sendable {
                 if lineGraph == graph, !result.resumed.contains(name) {
                     result.unsettled[name] = Intent(at: at, failedAt: failedAt)
                 }
-            case .outcome(let lineGraph, let name, let outcome, _, _, _):
+            case .outcome(let lineGraph, let name, let outcome, let reason, _, _):
                 // A failure keeps its intent unsettled: the answer may have been lost after
                 // the service applied it, so the next run reads before resending.
                 if lineGraph == graph, outcome == .resumed {
                     result.resumed.insert(name)
                     result.unsettled[name] = nil
+                    result.skipped[name] = nil
+                } else if lineGraph == graph, outcome == .skipped, !result.resumed.contains(name) {
+                    result.skipped[name] = reason ?? "skipped"
                 }
             }
             return true
@@ -267,7 +275,9 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// The first line this run writes: which service the entries after it are about.
-    private func header() -> [UInt8] { JournalLine.header(endpoint: endpoint, local: isLocal, at: WallClock.nowMilliseconds()) }
+    private func header() -> [UInt8] {
+        JournalLine.header(endpoint: endpoint, local: isLocal, plan: plan, at: WallClock.nowMilliseconds())
+    }
 }
 
 extension Journal {

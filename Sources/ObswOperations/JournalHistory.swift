@@ -42,6 +42,8 @@ public struct JournalHistory: Sendable {
     public var endpoints: [String] = []
     /// Written against the embedded emulator (`--local`).
     public var local = false
+    /// The plans its runs carried out (`obsw apply`), in the order first applied.
+    public var plans: [PlanStamp] = []
     public var entries: [Entry] = []
     public var pace: [PaceSample] = []
     /// Lines that are not journal entries (a torn last line after a crash, or garbage).
@@ -72,9 +74,10 @@ public struct JournalHistory: Sendable {
         do {
             try file.forEachLine { line in
                 switch JournalLine.decode(line) {
-                case .header(let endpoint, let local):
+                case .header(let endpoint, let local, let plan):
                     if let endpoint, !history.endpoints.contains(endpoint) { history.endpoints.append(endpoint) }
                     if local { history.local = true }
+                    if let plan, !history.plans.contains(plan) { history.plans.append(plan) }
                 case .pace(let graph, let at, let pace, let throttled):
                     history.pace.append(PaceSample(graph: graph, at: at, pace: pace, throttled: throttled))
                 case .intent(let graph, let name, let at, let failedAt):

@@ -50,6 +50,7 @@ struct ReportCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(.usage)
         }
+        for plan in history.plans { printNote("applied \(plan.summary)") }
         let (finals, note) = await finalStates(history)
         if let note { printNote(note) }
         let report = IncidentReport(history: history, finals: finals, finalNote: note)
