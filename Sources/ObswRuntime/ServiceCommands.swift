@@ -3,6 +3,7 @@ import ObswLang
 import ObswOperations
 import OBSWorkflow
 import ObswSystem
+import ObswText
 
 /// A service command: its declaration (which the parser, the compiler's checks, `help`, the
 /// usage line, the shell's completion and the man page read) and the handler that runs it.
@@ -105,6 +106,12 @@ enum ServiceCommands {
                         "journal", .string, value: "FILE",
                         "record results in FILE (default: a new journal under the state folder); skip what FILE says was resumed"),
                     .init("wait-lock", .flag, "when another resume of GRAPH is running, wait for it instead of stopping"),
+                    .init(
+                        "plan", .string, value: "FILE", excludes: ["dry-run", "wait-lock"],
+                        "resume nothing: write a plan of this resume to FILE, for approval and 'obsw apply FILE'"),
+                    .init(
+                        "plan-format", .choice(["text", "json"]), default: "text", requires: ["plan"],
+                        "with --plan: print the plan's summary for people (text) or for tools (json)"),
                 ]),
             run: resume),
         ServiceCommand(
@@ -223,6 +230,7 @@ enum ServiceCommands {
         let graph = try arguments.string(at: 0, "the workflow name")
         let options = try arguments.resumeOptions()
         let (targets, knownURNs, _) = try arguments.targetRecords(from: 1)
+        if let planPath = arguments.text("plan") { return try plan(call, graph: graph, targets: targets, options: options, path: planPath) }
         let client = try call.client()
         let environment = ServiceHost.stateEnvironment()
         let journalPath = arguments.text("journal"), isLocal = call.host.isLocal
@@ -249,6 +257,39 @@ enum ServiceCommands {
             ).run(targets)
         }
         return single && results.count == 1 ? results[0].value : .list(results.map(\.value))
+    }
+
+    /// `resume … --plan FILE`: reads every target, writes the plan (whole or not at all),
+    /// prints its summary and returns it. Nothing is resumed, no lock or journal is taken.
+    static func plan(_ call: ServiceCall, graph: String, targets: [String], options: BulkResume.Options, path: String)
+        throws(ScriptError) -> Value
+    {
+        let arguments = call.arguments, invocation = call.invocation, progress = call.progress
+        // Checked before anything is read: the reads must not be lost to a file that cannot be written.
+        let output: OutputFile
+        do throws(FileError) { output = try OutputFile.prepare(path, option: "--plan") } catch { throw arguments.fail(error.description) }
+        let client = try call.client()
+        let service = call.host.planService(for: client)
+        let author = ResumePlan.Person.current(environment: ServiceHost.personEnvironment())
+        // Absolute: `obsw apply` may run in another folder than the plan was made in.
+        let journal = arguments.text("journal").map(Directory.absolute)
+        let plan = try call.blocking { () throws(OperationError) in
+            try await ResumePlan.make(
+                client: client, graph: graph, targets: targets, options: options, journal: journal, service: service, author: author,
+                progress: progress)
+        }
+        do throws(FileError) { try output.write(plan.fileBytes()) } catch {
+            throw ScriptError(.runtime, "resume \(graph) --plan: \(error.description)", code: .badArgument, span: invocation.span)
+        }
+        let summary = plan.summaryJSON(file: path)
+        if arguments.text("plan-format") == "json" {
+            call.engine.delegate?.write(JSONValue.object(summary).jsonText + "\n")
+        } else {
+            call.engine.delegate?.write(
+                plan.summaryText(file: path) + "\n"
+                    + Escape.terminal("Approve: obsw plan approve \(Escape.shellWord(path))   Apply: obsw apply \(Escape.shellWord(path))") + "\n")
+        }
+        return JSONBridge.record(.object(summary))
     }
 
     static func wait(_ call: ServiceCall) throws(ScriptError) -> Value {

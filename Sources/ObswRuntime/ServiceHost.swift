@@ -32,6 +32,17 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
     /// kept apart from real ones.
     public var isLocal = false
 
+    /// The configuration profile the service was chosen by, when one was (a plan records it).
+    public var profileName: @Sendable () -> String? = { nil }
+
+    /// What a plan made here records of the service: its kind, address and project, the
+    /// profile, and whether it is the embedded emulator. Never credentials.
+    func planService(for client: any WorkflowService) -> ResumePlan.Service {
+        ResumePlan.Service(
+            kind: client is DWRWorkflowClient ? ServiceKind.dwr.rawValue : ServiceKind.obs.rawValue,
+            endpoint: client.identity.endpoint.description, projectID: client.identity.project, profile: profileName(), local: isLocal)
+    }
+
     /// With the embedded emulator: its restore counts, for `emulator_restores()`.
     public var emulatorRestoreCounts: (@Sendable () -> [(graph: String, execution: String, count: Int)])?
 
@@ -70,6 +81,13 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
     static func stateEnvironment() -> [String: String] {
         var environment: [String: String] = [:]
         for name in ["XDG_STATE_HOME", "HOME"] { environment[name] = getenv(name).map { String(cString: $0) } }
+        return environment
+    }
+
+    /// The environment variables that say who runs obsw (a plan records its author).
+    static func personEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        for name in ["LOGNAME", "USER"] { environment[name] = getenv(name).map { String(cString: $0) } }
         return environment
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import ObswSystem
+import ObswJSON
 import ObswLang
 import ObswText
 import ObswRuntime
@@ -132,15 +133,35 @@ public final class Shell: EngineDelegate {
         write(text)
     }
 
-    /// Asks a yes/no question; only "y" or "yes" is yes.
-    func confirm(_ question: String) -> Bool {
-        switch reader.read(prompt: question + " [y/N] ") {
+    /// What the operator answered before a large resume.
+    enum BulkAnswer { case resume, no, plan }
+
+    /// Asks before a large resume: "y" or "yes" resumes, "p" or "plan" writes a plan for
+    /// approval instead; anything else (Enter, Ctrl-C, Ctrl-D) is no.
+    func confirmBulk(_ question: String) -> BulkAnswer {
+        switch reader.read(prompt: question + " (p: write a plan to approve instead) [y/N/p] ") {
         case .line(let answer):
-            let word = answer.trimmingBlanks.lowercased()
-            return word == "y" || word == "yes"
+            switch answer.trimmingBlanks.lowercased() {
+            case "y", "yes": return .resume
+            case "p", "plan": return .plan
+            default: return .no
+            }
         case .interrupted, .end:
-            return false
+            return .no
         }
+    }
+
+    /// `resume-thumbnails-20261207T110225Z.plan` in the working folder: a name that says
+    /// what and when, safe on any file system.
+    static func planFileName(graph: String, now: Int = WallClock.nowMilliseconds()) -> String {
+        let safe = String(graph.unicodeScalars.prefix(60).map { scalar -> Character in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "-", "_": Character(scalar)
+            default: "_"
+            }
+        })
+        let stamp = WireDate.iso8601(epochMilliseconds: now / 1000 * 1000).filter { $0 != ":" && $0 != "-" }
+        return "resume-\(safe)-\(stamp.replacing(".000", with: "")).plan"
     }
 
     public func write(_ text: String) { writeOut(text) }
@@ -176,11 +197,18 @@ final class ShellHost: CommandHost {
 
     func run(_ invocation: CommandInvocation, engine: Engine) throws(ScriptError) -> Value {
         guard invocation.name == "history" else {
-            if invocation.name == "resume", let shell, shell.confirmsBulk, !invocation.flag("dry-run") {
+            var invocation = invocation
+            if invocation.name == "resume", let shell, shell.confirmsBulk, !invocation.flag("dry-run"), !invocation.flag("plan") {
                 let count = Set(try ServiceHost.targetNames(of: invocation, from: 1)).count
                 let graph = invocation.positional.first?.displayText ?? ""
-                if count > Shell.confirmAbove, !shell.confirm("resume \(count) executions of \(graph)?") {
-                    throw ScriptError(.runtime, "resume \(graph): not confirmed; nothing was sent (--yes skips the question)", code: .badArgument)
+                if count > Shell.confirmAbove {
+                    switch shell.confirmBulk("resume \(count) executions of \(graph)?") {
+                    case .resume: break
+                    case .plan: invocation.options.append((name: "plan", value: .string(Shell.planFileName(graph: graph))))
+                    case .no:
+                        throw ScriptError(
+                            .runtime, "resume \(graph): not confirmed; nothing was sent (--yes skips the question)", code: .badArgument)
+                    }
                 }
             }
             do {

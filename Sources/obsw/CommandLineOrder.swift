@@ -17,9 +17,11 @@ enum CommandLineOrder {
     static let runValueOptions: Set<String> = ["--var", "--junit"]
     static let runFlags: Set<String> = ["--tap"]
 
-    static let subcommands: Set<String> = ["run", "check", "test", "config", "report", "snapshot", "emulator", "version", "completion", "manual"]
+    static let subcommands: Set<String> = [
+        "run", "check", "test", "config", "report", "snapshot", "plan", "apply", "emulator", "version", "completion", "manual",
+    ]
     /// Subcommands that take the global options.
-    static let connecting: Set<String> = ["run", "check", "config", "report", "snapshot"]
+    static let connecting: Set<String> = ["run", "check", "config", "report", "snapshot", "apply"]
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String

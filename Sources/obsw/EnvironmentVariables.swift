@@ -26,6 +26,9 @@ enum EnvironmentVariables {
         Entry(names: ["NO_COLOR"], meaning: "no colour unless --color always"),
         Entry(names: ["TERM"], meaning: "dumb: no colour unless --color always"),
         Entry(names: ["PAGER"], meaning: "the pager for long tables in the shell (default: less -FRX)"),
+        Entry(
+            names: ["LOGNAME", "USER"],
+            meaning: "who makes or approves a resume plan (resume --plan, obsw plan approve); without them, the user's name in the password database"),
         Entry(names: ["TMPDIR"], meaning: "where obsw test keeps each test's output while it runs (default: /tmp)"),
         Entry(names: ["XDG_CONFIG_HOME"], meaning: "the config file is $XDG_CONFIG_HOME/obsw/config when set"),
         Entry(names: ["XDG_STATE_HOME"], meaning: "history, journals and locks are under $XDG_STATE_HOME/obsw/ when set"),

@@ -22,7 +22,7 @@ struct Obsw: AsyncParsableCommand {
             """,
         version: ObswVersion.full,
         subcommands: [
-            RunCommand.self, CheckCommand.self, TestCommand.self, FormatCommand.self, LanguageServerCommand.self, Config.self, ReportCommand.self, SnapshotCommand.self, EmulatorCommand.self, VersionCommand.self,
+            RunCommand.self, CheckCommand.self, TestCommand.self, FormatCommand.self, LanguageServerCommand.self, Config.self, ReportCommand.self, SnapshotCommand.self, PlanCommand.self, ApplyCommand.self, EmulatorCommand.self, VersionCommand.self,
             CompletionCommand.self, ManualCommand.self,
         ]
     )
@@ -204,6 +204,13 @@ struct ConnectionOptions: ParsableArguments {
                 configFile: configFile),
             environment: currentEnvironment(), homeDirectory: getenv("HOME").map { String(cString: $0) })
     }
+
+    /// The approvals the chosen profile requires of a plan (`require_approvals`), with its origin.
+    func requiredApprovals() throws(ConfigurationError) -> (count: Int, origin: String?) {
+        try ConfigurationResolver.requiredApprovals(
+            options: ConfigurationOptions(profile: profile, configFile: configFile), environment: currentEnvironment(),
+            homeDirectory: getenv("HOME").map { String(cString: $0) })
+    }
 }
 
 struct Config: AsyncParsableCommand {
@@ -224,6 +231,14 @@ struct Config: AsyncParsableCommand {
             throw ExitCode(.usage)
         }
         print(configuration)
+        do {
+            let rule = try connection.requiredApprovals()
+            print("require_approvals: \(rule.count)" + (rule.origin.map { "  (from \($0))" } ?? ""))
+        } catch {
+            await emulator?.stop()
+            printError("\(error)")
+            throw ExitCode(.usage)
+        }
         if configuration.endpoint == nil || configuration.credentials == nil
             || (configuration.service == .dwr && configuration.projectID == nil)
         {

@@ -37,6 +37,7 @@ final class Session: @unchecked Sendable {
             }
         }
         host.isLocal = connection.local
+        if !connection.local { host.profileName = { connection.profileInForce() } }
         if let emulator { host.emulatorRestoreCounts = { emulator.restoreCounts() } }
     }
 
@@ -65,6 +66,34 @@ extension ConnectionOptions {
         case .dwr:
             return try DWRWorkflowClient(settings: settings, projectID: configuration.projectID ?? "", logger: ProcessSetup.clientLogger)
         }
+    }
+}
+
+extension ConnectionOptions {
+    /// For a command that talks to the service once and ends (`snapshot`, `apply`): the
+    /// settings, the embedded emulator with `--local`, and a client. A configuration that
+    /// cannot be used is said and exits 2. The caller shuts the client and the emulator down.
+    func connectOnce() async throws -> (ResolvedConfiguration, WorkflowEmulator?, any WorkflowService) {
+        let configuration: ResolvedConfiguration
+        let emulator: WorkflowEmulator?
+        do { (configuration, emulator) = try await connect() } catch {
+            printError("\(error)")
+            throw ExitCode(.usage)
+        }
+        do { return (configuration, emulator, try client(for: emulator == nil ? nil : configuration)) } catch {
+            await emulator?.stop()
+            printError("\(error)")
+            throw ExitCode(.usage)
+        }
+    }
+
+    /// The profile a setting in force came from, or the one named (`--profile`,
+    /// `OBSW_PROFILE`); nil when every setting came from options and the environment.
+    func profileInForce() -> String? {
+        guard let configuration = try? resolve() else { return nil }
+        let named = profile != nil || !(currentEnvironment()["OBSW_PROFILE"] ?? "").isEmpty
+        let used = configuration.origins.values.contains { $0.hasPrefix("profile '") }
+        return named || used ? configuration.profile : nil
     }
 }
 

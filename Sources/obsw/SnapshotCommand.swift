@@ -80,18 +80,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         }
         // Checked before anything is read: the work must not be lost to a file that cannot be written.
         let output = try out.map { path in try prepareOutput(path, option: "--out") }
-        let configuration: ResolvedConfiguration
-        let emulator: WorkflowEmulator?
-        do { (configuration, emulator) = try await connection.connect() } catch {
-            printError("\(error)")
-            throw ExitCode(.usage)
-        }
-        let client: any WorkflowService
-        do { client = try connection.client(for: emulator == nil ? nil : configuration) } catch {
-            await emulator?.stop()
-            printError("\(error)")
-            throw ExitCode(.usage)
-        }
+        let (configuration, emulator, client) = try await connection.connectOnce()
         var query = [graph] + targets
         if let state { query += ["--state", state.uppercased()] }
         if let since { query += ["--since", since] }

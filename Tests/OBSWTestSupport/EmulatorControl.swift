@@ -129,3 +129,12 @@ extension EmulatorControl {
         _ = try await URLSession.shared.data(for: request)
     }
 }
+
+extension EmulatorControl {
+    /// Starts the restore counts afresh.
+    public static func resetRestores(_ endpoint: String) async throws {
+        var request = URLRequest(url: URL(string: endpoint + "/-/emulator/restores")!)
+        request.httpMethod = "DELETE"
+        _ = try await URLSession.shared.data(for: request)
+    }
+}

@@ -27,11 +27,11 @@ def environment(state=STATE, extra_env=None):
     return env
 
 
-def spawn(*arguments, state=STATE, extra_env=None, under=()):
+def spawn(*arguments, state=STATE, extra_env=None, under=(), cwd=None):
     """obsw in a pseudo-terminal; `under`: a command to run it under (strace ...)."""
     command = [*under, BINARY, *arguments]
     return pexpect.spawn(command[0], command[1:], env=environment(state, extra_env), encoding="utf-8",
-                         timeout=15, dimensions=(40, 160))
+                         timeout=15, dimensions=(40, 160), cwd=cwd)
 
 
 def prompt(child, n):
@@ -230,7 +230,7 @@ def test_ctrl_c_during_a_bulk_resume_returns_to_the_prompt_with_counts():
         prompt(child, 2)
         child.sendline("let results = resume thumbnails $failed --concurrency 2")
         # More than 20 executions: the shell asks first.
-        child.expect(r"resume (\d+) executions of thumbnails\? \[y/N\] ")
+        child.expect(r"resume (\d+) executions of thumbnails\? \(p: write a plan to approve instead\) \[y/N/p\] ")
         total_targets = int(child.match.group(1))
         child.sendline("y")
         child.expect(r"resume thumbnails: \d+/\d+")  # the progress line: it has started
@@ -261,7 +261,7 @@ def test_a_large_resume_asks_first_unless_yes():
     child.sendline("let failed = executions thumbnails --state FAILED")
     prompt(child, 2)
     child.sendline("resume thumbnails $failed")
-    child.expect(r"resume (\d+) executions of thumbnails\? \[y/N\] ")
+    child.expect(r"resume (\d+) executions of thumbnails\? \(p: write a plan to approve instead\) \[y/N/p\] ")
     count = int(child.match.group(1))
     assert count > 20, count
     child.sendline("n")
@@ -283,6 +283,32 @@ def test_a_large_resume_asks_first_unless_yes():
     assert int(child.match.group(1)) > 20
     prompt(child, 2)
     finish(child)
+
+
+def test_a_large_resume_can_write_a_plan_instead():
+    folder = tempfile.mkdtemp(prefix="obsw-pty-plan-")
+    child = spawn("--local", state=folder, cwd=folder, extra_env={"LOGNAME": "alice"})
+    prompt(child, 1)
+    child.sendline("let failed = executions thumbnails --state FAILED")
+    prompt(child, 2)
+    child.sendline("resume thumbnails $failed --concurrency 4")
+    child.expect(r"resume (\d+) executions of thumbnails\? \(p: write a plan to approve instead\) \[y/N/p\] ")
+    count = int(child.match.group(1))
+    child.sendline("p")
+    child.expect(rf"resumes:  {count} FAILED executions")
+    child.expect(r"Approve: obsw plan approve (resume-thumbnails-\d{8}T\d{6}Z\.plan)   Apply: obsw apply \1")
+    name = child.match.group(1)
+    prompt(child, 3)
+    # Nothing was resumed: all are still FAILED.
+    child.sendline("len($(executions thumbnails --state FAILED))")
+    child.expect_exact(str(count))
+    prompt(child, 4)
+    finish(child)
+    shown = subprocess.run([BINARY, "plan", "show", "--format", "json", os.path.join(folder, name)], capture_output=True,
+                           text=True, env=environment(folder), timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert f'"targets":{count}' in shown.stdout and '"author":"alice@' in shown.stdout, shown.stdout
+    assert '"options":{"concurrency":4' in shown.stdout, shown.stdout
 
 
 def test_type_ahead_is_kept_while_a_command_runs():
