@@ -239,7 +239,7 @@ extension ResumePlan {
         if approvers.count < rules.requiredApprovals {
             let have = approvers.isEmpty ? "none" : approvers.map(\.description).joined(separator: ", ")
             return "the profile requires \(rules.requiredApprovals) approval\(rules.requiredApprovals == 1 ? "" : "s") "
-                + "(require_approvals), and the plan has \(approvers.count) (\(have)): obsw plan approve FILE"
+                + "(require_approvals), and the plan has \(approvers.count) (\(have)); approving it is 'obsw plan approve'"
         }
         return nil
     }

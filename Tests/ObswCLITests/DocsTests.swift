@@ -72,6 +72,64 @@ import Testing
         #expect(Self.commandLines.contains { $0.text.hasPrefix("obsw run --junit report.xml recover.obsw") })
     }
 
+    /// docs/incident.md's change-control blocks (fenced `sh obsw-run`) run as written, in
+    /// order, in one folder, against one `obsw emulator` playing production, with the
+    /// profile its `ini` block shows. A block's first comment names who runs it (`# bob, the
+    /// approver` runs as LOGNAME=bob). A line's comment says what it must do: `# exit 2:
+    /// TEXT` exits 2 saying TEXT; `# WORDS: TEXT` exits 0 saying TEXT; otherwise exit 0.
+    @Test func theChangeControlSectionRunsAsWritten() async throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("docs/incident.md"), encoding: .utf8)
+        let runnable = Self.blocks(in: text, info: "sh obsw-run")
+        let profile = try #require(Self.blocks(in: text, info: "ini").first { $0.contains("require_approvals") })
+        try #require(runnable.count >= 3)
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let emulator = try await EmulatorProcess.start()
+        defer { emulator.stop() }
+        var environment = emulator.clientEnvironment.merging([
+            "HOME": dir.path, "XDG_STATE_HOME": dir.path + "/state", "OBSW_CONFIG_FILE": dir.write("config", profile),
+            "PATH": obswBinary.deletingLastPathComponent().path + ":/usr/bin:/bin",
+        ]) { a, _ in a }
+        var ran = 0
+        for block in runnable {
+            let lines = block.split(separator: "\n").map(String.init)
+            environment["LOGNAME"] = try #require(lines.first?.firstMatch(of: /^# (\w+)/).map { String($0.1) }, "\(block)")
+            for line in lines where !line.hasPrefix("#") && !line.isEmpty {
+                var (status, says): (Int32, String?) = (0, nil)
+                if let comment = line.firstMatch(of: /\s\s# (.*)$/)?.1 {
+                    if let exit = comment.firstMatch(of: /^exit (\d+): (.*)$/) {
+                        (status, says) = (Int32(exit.1)!, String(exit.2))
+                    } else if let colon = comment.firstRange(of: ": ") {
+                        says = String(comment[colon.upperBound...])
+                    }
+                }
+                let result = try await runProgramInBackground(
+                    URL(fileURLWithPath: "/bin/sh"), ["-c", line], environment: environment, workingDirectory: dir.path)
+                #expect(result.status == status, "\(line)\n\(result.stdout)\(result.stderr)")
+                if let says { #expect((result.stdout + result.stderr).contains(says), "\(line)\n\(result.stdout)\(result.stderr)") }
+                ran += 1
+            }
+        }
+        #expect(ran >= 6)
+        #expect(try await EmulatorControl.restores(emulator.endpoint).total == 44, "the demo data's FAILED executions, each once")
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/report.html"))
+    }
+
+    /// The blocks of `text` fenced with exactly this info string.
+    static func blocks(in text: String, info: String) -> [String] {
+        var blocks: [String] = []
+        var current: [String]?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == nil, line == "```" + info { current = [] } else if line == "```", let lines = current {
+                blocks.append(lines.joined(separator: "\n"))
+                current = nil
+            } else if current != nil {
+                current!.append(String(line))
+            }
+        }
+        return blocks
+    }
+
     @Test(arguments: commandLines)
     func aCommandLineInTheDocsIsAccepted(_ line: DocCommandLine) {
         do {
@@ -105,7 +163,9 @@ struct DocCommandLine: Sendable, CustomTestStringConvertible {
                 }
                 var candidates: [(String, inline: Bool)] = []
                 if let fence {
-                    guard ["", "sh", "console", "bash", "shell"].contains(fence) else { continue }
+                    // The language is the first word (`sh obsw-run` is a shell block DocsTests runs).
+                    let language = fence.split(separator: " ").first.map(String.init) ?? ""
+                    guard ["", "sh", "console", "bash", "shell"].contains(language) else { continue }
                     let command = line.hasPrefix("$ ") ? String(line.dropFirst(2)) : line
                     if command.hasPrefix("obsw "), !command.hasPrefix("obsw (") { candidates.append((command, false)) }
                 } else {

@@ -65,7 +65,7 @@ import Testing
         #expect(
             ServiceCommands.byName["resume"]?.spec.usage
                 == "resume GRAPH TARGET... [--concurrency N] [--rps N] [--max-errors N] [--canary N [--max-refail P%] "
-                + "[--canary-timeout DURATION]] [--dry-run] [--journal FILE] [--wait-lock]")
+                + "[--canary-timeout DURATION]] [--dry-run] [--journal FILE] [--wait-lock] [--plan FILE [--plan-format text|json]]")
         #expect(
             ServiceCommands.byName["start"]?.spec.usage
                 == "start GRAPH --bucket BUCKET --object KEY [--input NAME=VALUE]...")
