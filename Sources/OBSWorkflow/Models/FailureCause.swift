@@ -23,11 +23,24 @@ public enum FailureCause {
     /// UUIDs and long hex ids, then numbers.
     public static func mask(_ text: String) -> String {
         var text = text
-        text.replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/, with: "<time>")
-        text.replace(/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/, with: "<id>")
-        // A hex run of six or more holding a digit and a letter is an id (request ids, hashes).
-        text.replace(/\b(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{6,}\b/, with: "<id>")
-        text.replace(/\d+(\.\d+)?/, with: "<n>")
+        for (pattern, mark) in masks { text.replace(pattern.regex, with: mark) }
         return text
+    }
+
+    /// Built once: a regex literal is parsed again at each evaluation, which was half the
+    /// time of masking (10,000 errors: 6.8 s for a plan's summary).
+    static let masks: [(pattern: Pattern, mark: String)] = [
+        (Pattern(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/), "<time>"),
+        (Pattern(/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/), "<id>"),
+        // A hex run of six or more holding a digit and a letter is an id (request ids, hashes).
+        (Pattern(/\b(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{6,}\b/), "<id>"),
+        (Pattern(/\d+(\.\d+)?/), "<n>"),
+    ]
+
+    /// A compiled expression, shared read-only (Regex is not Sendable; matching does not
+    /// change it).
+    struct Pattern: @unchecked Sendable {
+        let regex: Regex<AnyRegexOutput>
+        init<Output>(_ regex: Regex<Output>) { self.regex = Regex(regex) }
     }
 }
