@@ -20,6 +20,48 @@ import Testing
         #expect(pacer.status == Pacer.Status(rate: nil, found: nil, refused: 0, sent: 21))
     }
 
+    static func gateway(_ limit: String) -> AttemptOutcome {
+        let body = "{\"error_msg\": \"The throttling threshold has been reached: policy user over ratelimit,\(limit)\", \"error_code\": \"APIG.0308\"}"
+        return .answered(HTTPAnswer(status: 429, headers: [], body: Array(body.utf8)))
+    }
+
+    /// Huawei's API gateway states its quota in the refusal: the pace goes to it at once,
+    /// just under it, and never above it however long nothing is refused.
+    @Test func aQuotaTheServiceStatesIsPacedToAtOnce() async throws {
+        let pacer = Pacer()
+        var tickets: [Pacer.Ticket] = []
+        for _ in 0..<8 { tickets.append(await pacer.acquire()) }
+        pacer.record(Self.answer(200), tickets[0])
+        pacer.record(Self.gateway("limit:30,time:1 second"), tickets[1])
+        #expect(pacer.status.rate == 30 * Pacer.statedShare)
+        for ticket in tickets.dropFirst(2) { pacer.record(Self.gateway("limit:30,time:1 second"), ticket) }
+        #expect(pacer.status.rate == 30 * Pacer.statedShare, "the rest of the burst changes nothing")
+        let epoch = Pacer.Ticket(epoch: 1)
+        for _ in 0..<200 { pacer.record(Self.answer(200), epoch) }
+        try await Task.sleep(for: .milliseconds(1500))  // past the curve's flat part: it would climb
+        #expect(pacer.status.rate == 30 * Pacer.statedShare, "never above the stated quota")
+        // A ceiling below it still holds.
+        let low = Pacer(ceiling: 10)
+        low.record(Self.gateway("limit:30,time:1 second"), await low.acquire())
+        #expect(low.status.rate == 10)
+    }
+
+    @Test func theStatedQuotaIsReadOrLeft() {
+        func quota(_ text: String) -> Double? { Pacer.statedQuota(in: Array(text.utf8)) }
+        #expect(quota("policy user over ratelimit,limit:30,time:1 second") == 30)
+        #expect(quota("over ratelimit,limit:600,time:1 minute\"") == 10)
+        #expect(quota("over ratelimit,limit:7200,time:2 hours") == 1)
+        #expect(quota("over ratelimit,limit:5,time:second") == 5)
+        for nothing in [
+            "", "ratelimit,limit:", "ratelimit,limit:0,time:1 second", "ratelimit,limit:30,time:0 second",
+            "ratelimit,limit:30,time:1 fortnight", "ratelimit,limit:9999999999999999999999,time:1 second",
+            "ratelimit,limit:30,time:9999999999999 second", "ratelimit,limit:30", "ratelimit,limit:-3,time:1 second",
+            "service busy",
+        ] {
+            #expect(quota(nothing) == nil, "\(nothing)")
+        }
+    }
+
     @Test func aCeilingHoldsFromTheStart() async {
         let pacer = Pacer(ceiling: 40)
         _ = await pacer.acquire()

@@ -66,7 +66,7 @@ struct DWRFace {
             return .ok(try execution(graph: s[1], name: s[3], now: now))
         case (let s, "POST") where s.count == 5 && s[0] == "workflows" && s[2] == "workflowexecution" && s[4] == "retry":
             counter.count("retry")
-            if let quota, !quota.take() { return quota.refusal }
+            if let quota, !quota.take() { return quota.gatewayRefusal }
             let restored = try store.restore(graph: s[1], name: s[3], now: now)
             if faults.drawRestoreDrop(target: request.target) { try await request.drop() }
             return .ok(restored.json)

@@ -53,8 +53,16 @@ final class Quota: Sendable {
         }
     }
 
-    /// The refusal a throttled restore gets (429, `Retry-After: 1`).
+    /// The refusal a throttled restore gets on the Data+ face (429, `Retry-After: 1`): the
+    /// quota is not stated, so a client finds it from the refusals.
     var refusal: Answer {
         .error(EmulatorError(429, "SYS.0011", "restore quota exceeded: at most \(perSecond) restores a second"), retryAfter: 1)
+    }
+
+    /// The refusal on the DWR face, as Huawei Cloud's API gateway words it: `APIG.0308`,
+    /// the quota stated in the message, no `Retry-After` (the gateway sends none).
+    var gatewayRefusal: Answer {
+        .error(EmulatorError(
+            429, "APIG.0308", "The throttling threshold has been reached: policy user over ratelimit,limit:\(perSecond),time:1 second"))
     }
 }
