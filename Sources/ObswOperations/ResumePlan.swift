@@ -112,6 +112,13 @@ public struct ResumePlan: Sendable, Equatable {
             self.profile = profile
             self.local = local
         }
+
+        /// The service `client` talks to, as a plan records it (never credentials).
+        public init(client: any WorkflowService, profile: String?, local: Bool) {
+            self.init(
+                kind: client is DWRWorkflowClient ? ServiceKind.dwr.rawValue : ServiceKind.obs.rawValue,
+                endpoint: client.identity.endpoint.description, projectID: client.identity.project, profile: profile, local: local)
+        }
     }
 
     /// The resume's options, as `resume` took them.

@@ -38,9 +38,7 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
     /// What a plan made here records of the service: its kind, address and project, the
     /// profile, and whether it is the embedded emulator. Never credentials.
     func planService(for client: any WorkflowService) -> ResumePlan.Service {
-        ResumePlan.Service(
-            kind: client is DWRWorkflowClient ? ServiceKind.dwr.rawValue : ServiceKind.obs.rawValue,
-            endpoint: client.identity.endpoint.description, projectID: client.identity.project, profile: profileName(), local: isLocal)
+        ResumePlan.Service(client: client, profile: profileName(), local: isLocal)
     }
 
     /// With the embedded emulator: its restore counts, for `emulator_restores()`.

@@ -146,9 +146,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func apply(_ plan: ResumePlan, client: any WorkflowService, local: Bool, requiredApprovals: Int) async -> ExitStatus {
-        let inForce = ResumePlan.Service(
-            kind: client is DWRWorkflowClient ? ServiceKind.dwr.rawValue : ServiceKind.obs.rawValue,
-            endpoint: client.identity.endpoint.description, projectID: client.identity.project, profile: nil, local: local)
+        let inForce = ResumePlan.Service(client: client, profile: nil, local: local)
         let rules = ResumePlan.Rules(
             requiredApprovals: requiredApprovals, maxAge: .milliseconds(DurationText.parse(maxAge) ?? 0), service: inForce)
         if let refusal = plan.refusal(under: rules) {
