@@ -24,11 +24,15 @@ public struct IncidentReport: Sendable {
         self.generatedAt = generatedAt
     }
 
-    /// Reads each execution of the journal, 16 at once. Those that cannot be read are left
-    /// out; the note says how many and the first reason. An authentication error, or 16
-    /// failures before any read succeeded (the service is down or unreachable), stops the
-    /// reading: every other read would fail the same way, each after its retries.
-    public static func readFinals(_ history: JournalHistory, client: any WorkflowService) async -> (finals: [String: ExecutionInfo], note: String?) {
+    /// Reads each execution of the journal as `reads` says (paced like a resume). Those that
+    /// cannot be read are left out; the note says how many and the first reason. An
+    /// authentication error, or 16 failures before any read succeeded (the service is down or
+    /// unreachable), stops the reading: every other read would fail the same way, each after
+    /// its retries.
+    public static func readFinals(_ history: JournalHistory, client: any WorkflowService, reads: ReadOptions = ReadOptions()) async
+        -> (finals: [String: ExecutionInfo], note: String?)
+    {
+        let client = client.forManyReads(Pacing(readCeiling: reads.requestsPerSecond))
         struct Reading {
             var finals: [String: ExecutionInfo] = [:]
             var failures = 0
@@ -37,7 +41,7 @@ public struct IncidentReport: Sendable {
         }
         let entries = history.entries
         let reading = Locked(Reading())
-        await Concurrently.forEach(entries, limit: 16, onStop: .cancelInFlight, stop: { reading.withLock { $0.stopped } }) { _, entry in
+        await Concurrently.forEach(entries, limit: reads.concurrency, onStop: .cancelInFlight, stop: { reading.withLock { $0.stopped } }) { _, entry in
             do throws(OBSWorkflowError) {
                 let info = try await client.execution(graph: entry.graph, name: entry.name)
                 reading.withLock { $0.finals[entry.key] = info }

@@ -18,12 +18,12 @@ public enum Snapshot {
         public var redaction: Redaction
         /// How the command was asked, for the file's `source.query`.
         public var query: String
-        /// Detail reads at once.
-        public var concurrency: Int
+        /// How the executions are read in detail (at once, a ceiling on the pace).
+        public var reads: ReadOptions
 
         public init(
             graph: String, targets: [String] = [], state: ExecutionState? = nil, window: TimeWindow? = nil,
-            redaction: Redaction = Redaction(), query: String = "", concurrency: Int = 16
+            redaction: Redaction = Redaction(), query: String = "", reads: ReadOptions = ReadOptions()
         ) {
             self.graph = graph
             self.targets = targets
@@ -31,7 +31,7 @@ public enum Snapshot {
             self.window = window
             self.redaction = redaction
             self.query = query
-            self.concurrency = concurrency
+            self.reads = reads
         }
     }
 
@@ -51,7 +51,7 @@ public enum Snapshot {
         stopped: @Sendable () -> Bool = { false }
     ) async throws(OperationError) -> Written {
         let started = ContinuousClock.now
-        let client = client.retrying(client.retryPolicy.forBulkWork)
+        let client = client.forManyReads(Pacing(readCeiling: options.reads.requestsPerSecond))
         let graph = options.graph
         var redaction = options.redaction
         let detail: WorkflowDetail
@@ -81,7 +81,7 @@ public enum Snapshot {
             if stopped() { throw .interrupted("interrupted") }
             let details: [ExecutionInfo]
             do {
-                details = try await Concurrently.map(names, limit: options.concurrency, cancelled: OBSWorkflowError.cancelled) {
+                details = try await Concurrently.map(names, limit: options.reads.concurrency, cancelled: OBSWorkflowError.cancelled) {
                     name async throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name)
                 }
             } catch { throw Self.failure(error) }

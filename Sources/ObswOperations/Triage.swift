@@ -25,25 +25,27 @@ public enum Triage {
     }
 
     /// Reads each target — or, with none, every FAILED execution of the graph (started within
-    /// `window`) — and groups them by cause; the summary line goes to `progress`.
+    /// `window`) — as `reads` says, and groups them by cause; the summary line goes to `progress`.
     public static func run(
-        client: any WorkflowService, graph: String, targets: [String], window: TimeWindow?, progress: any OperationProgress = .silent
+        client: any WorkflowService, graph: String, targets: [String], window: TimeWindow?, reads: ReadOptions = ReadOptions(),
+        progress: any OperationProgress = .silent
     ) async throws(OperationError) -> Found {
         let started = ContinuousClock.now
-        let client = client.retrying(client.retryPolicy.forBulkWork)
+        let pacing = Pacing(readCeiling: reads.requestsPerSecond)
+        let client = client.forManyReads(pacing)
         var names = targets.distinctInOrder()
         do {
             if names.isEmpty {
                 names = try await client.executions(graph: graph, state: .failed, window: window).collect().compactMap(\.executionName)
             }
-            let details = try await Concurrently.map(names, limit: 16, cancelled: OBSWorkflowError.cancelled) {
+            let details = try await Concurrently.map(names, limit: reads.concurrency, cancelled: OBSWorkflowError.cancelled) {
                 name async throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name)
             }
             let (groups, notFailed) = group(Array(zip(names, details)).map { (name: $0.0, info: $0.1) })
             let failed = names.count - notFailed.count
             var summary = "triage \(graph): \(failed) FAILED execution\(failed == 1 ? "" : "s") in \(groups.count) group\(groups.count == 1 ? "" : "s")"
             if !notFailed.isEmpty { summary += "; \(notFailed.count) not FAILED left out" }
-            progress.finish(summary + " in \((ContinuousClock.now - started).elapsedText)")
+            progress.finish(summary + " in \((ContinuousClock.now - started).elapsedText)" + BulkResume.throttleText(pacing.reads.status))
             return Found(groups: groups, notFailed: notFailed, read: names.count)
         } catch {
             if case .cancelled = error { throw .interrupted("interrupted") }

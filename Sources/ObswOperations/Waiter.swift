@@ -32,7 +32,7 @@ public struct Waiter: Sendable {
 
     public init(client: any WorkflowService, graph: String, options: Options, progress: any OperationProgress = .silent) {
         // Polling slows to what the service allows when it throttles reads.
-        self.client = client.retrying(client.retryPolicy.forBulkWork).paced(by: Pacing())
+        self.client = client.forManyReads(Pacing())
         self.graph = graph
         self.options = options
         self.progress = progress
@@ -87,7 +87,7 @@ public struct Waiter: Sendable {
             let client = self.client, graph = self.graph
             let infos: [ExecutionInfo]
             do {
-                infos = try await Concurrently.map(pending, limit: 16, cancelled: OBSWorkflowError.cancelled) {
+                infos = try await Concurrently.map(pending, limit: ReadOptions.defaultConcurrency, cancelled: OBSWorkflowError.cancelled) {
                     name async throws(OBSWorkflowError) in try await client.execution(graph: graph, name: name)
                 }
             } catch {

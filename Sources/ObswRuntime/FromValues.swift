@@ -120,6 +120,11 @@ struct Arguments {
             maxErrors: number("max-errors"), dryRun: invocation.flag("dry-run"), canary: canary)
     }
 
+    /// `triage`'s reads.
+    func readOptions() throws(ScriptError) -> ReadOptions {
+        ReadOptions(concurrency: try defaulted(number("concurrency"), "concurrency"), requestsPerSecond: number("rps"))
+    }
+
     /// `wait`'s options.
     func waitOptions() throws(ScriptError) -> Waiter.Options {
         Waiter.Options(

@@ -77,6 +77,10 @@ enum ServiceCommands {
                 options: [
                     .init("since", .timeOrAgo, "without targets: the FAILED ones started since this time, or this long ago (30d)"),
                     .init("until", .timeOrAgo, "without targets: the FAILED ones started before this time"),
+                    .init(
+                        "concurrency", .int(1...1024), default: .int(ReadOptions.defaultConcurrency),
+                        "read up to N at once (the pace follows what the service accepts)"),
+                    .init("rps", .int(1...100_000), "at most N reads a second (without it, the pace the service allows)"),
                 ]),
             run: triage),
         ServiceCommand(
@@ -203,9 +207,10 @@ enum ServiceCommands {
         if !targets.isEmpty, window != nil {
             throw arguments.fail("--since and --until choose which FAILED executions to read; with targets given, leave them out")
         }
+        let reads = try arguments.readOptions()
         let client = try call.client(), progress = call.progress
         let found = try call.blocking { () throws(OperationError) in
-            try await Triage.run(client: client, graph: graph, targets: targets, window: window, progress: progress)
+            try await Triage.run(client: client, graph: graph, targets: targets, window: window, reads: reads, progress: progress)
         }
         return .list(found.groups.map(\.value))
     }

@@ -39,8 +39,11 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: "Mask text matching this regular expression in inputs, errors and descriptions; may repeat.")
     var redact: [String] = []
 
-    @Option(help: "Detail reads at once (1-64).")
-    var concurrency = 16
+    @Option(help: "Detail reads at once (1-1024); the pace follows what the service accepts.")
+    var concurrency = ReadOptions.defaultConcurrency
+
+    @Option(help: "At most N detail reads a second (without it, the pace the service allows).")
+    var rps: Int?
 
     @Argument(help: "The graph (workflow) name.") var graph: String
 
@@ -50,7 +53,8 @@ struct SnapshotCommand: AsyncParsableCommand {
         if let state, !ExecutionState.known.contains(ExecutionState(rawValue: state.uppercased())) {
             throw ValidationError("--state '\(state)' is not a state: RUNNING, SUCCESS, FAILED, TIMEOUT or CANCELLED")
         }
-        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 64, not \(concurrency)") }
+        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 1024, not \(concurrency)") }
+        if let rps, !(1...100_000).contains(rps) { throw ValidationError("--rps must be 1 to 100000, not \(rps)") }
         if !targets.isEmpty, state != nil || since != nil || until != nil {
             throw ValidationError("name executions or filter the listing (--state, --since, --until), not both")
         }
@@ -87,7 +91,8 @@ struct SnapshotCommand: AsyncParsableCommand {
         if let until { query += ["--until", until] }
         let options = Snapshot.Options(
             graph: graph, targets: targets, state: state.map { ExecutionState(rawValue: $0.uppercased()) }, window: try window(),
-            redaction: redaction, query: query.joined(separator: " "), concurrency: concurrency)
+            redaction: redaction, query: query.joined(separator: " "),
+            reads: ReadOptions(concurrency: concurrency, requestsPerSecond: rps))
 
         // Ctrl-C or SIGTERM stops between pages; the temporary file is removed.
         Interrupts.installForScripts()

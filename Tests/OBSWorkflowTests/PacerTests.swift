@@ -30,7 +30,7 @@ import Testing
     @Test func aQuotaTheServiceStatesIsPacedToAtOnce() async throws {
         let pacer = Pacer()
         var tickets: [Pacer.Ticket] = []
-        for _ in 0..<8 { tickets.append(await pacer.acquire()) }
+        for _ in 0..<Pacer.firstWindow { tickets.append(await pacer.acquire()) }
         pacer.record(Self.answer(200), tickets[0])
         pacer.record(Self.gateway("limit:30,time:1 second"), tickets[1])
         #expect(pacer.status.rate == 30 * Pacer.statedShare)
@@ -62,6 +62,61 @@ import Testing
         }
     }
 
+    /// Before anything is known, a few requests go out, and more as answers come back: a
+    /// quota of 30 a second holds 3, and 32 workers at once would be refused 29 times.
+    @Test func theFirstRequestsGoOutAFewAtATimeAsAnswersComeBack() async throws {
+        let pacer = Pacer()
+        let first = Pacer.firstWindow
+        var tickets: [Pacer.Ticket] = []
+        for _ in 0..<first { tickets.append(await pacer.acquire()) }
+        // Each accepted answer widens the window by one: now twice as many go out without
+        // waiting (were the window not wider, these acquires would wait for ever and the time
+        // limit fail).
+        for ticket in tickets { pacer.record(Self.answer(200), ticket) }
+        tickets = []
+        for _ in 0..<2 * first { tickets.append(await pacer.acquire()) }
+        let next = Task { await pacer.acquire() }
+        for _ in 0..<100 { await Task.yield() }
+        #expect(pacer.status.sent == 3 * first, "the next one waits for an answer")
+        pacer.record(Self.answer(200), tickets[0])
+        _ = await next.value
+        #expect(pacer.status.sent == 3 * first + 1)
+        #expect(pacer.status.rate == nil, "still unpaced: nothing was refused")
+        // An attempt that got no answer gives its place back too.
+        let another = Task { await pacer.acquire() }
+        pacer.record(.failed(TransportFailure(kind: .timedOut, reason: "no answer")), tickets[1])
+        _ = await another.value
+        #expect(pacer.status.sent == 3 * first + 2)
+    }
+
+    /// At a low rate the pace climbs back to the rate found more slowly, so that probes
+    /// above it (each costing a few refusals) are `answersPerProbe` requests apart.
+    @Test func aLowRateFoundIsProbedLessOften() async throws {
+        // Under a ceiling of 20, 8 answers accepted and the ninth refused: found 20 × 8/9 a second.
+        let pacer = Pacer(ceiling: 20)
+        pacer.record(Self.answer(200), await pacer.acquire())
+        pacer.record(Self.answer(429), await pacer.acquire())  // slow start
+        for _ in 0..<8 { pacer.record(Self.answer(200), Pacer.Ticket(epoch: 1)) }
+        pacer.record(Self.answer(429), Pacer.Ticket(epoch: 1))
+        let found = try #require(pacer.status.found)
+        #expect(abs(found - 20 * 8 / 9) < 0.01, "\(found)")
+        // K = 100 / 17.8 ≈ 5.6 s: back at the rate found only then, and above it after.
+        let k = Pacer.answersPerProbe / found
+        #expect(abs(try #require(pacer.rate(secondsIntoEpoch: 0)) - 0.9 * found) < 0.01)
+        #expect(try #require(pacer.rate(secondsIntoEpoch: 1.5)) < 0.97 * found, "with K a second it would be above it by now")
+        #expect(abs(try #require(pacer.rate(secondsIntoEpoch: k)) - found) < 0.01)
+        #expect(try #require(pacer.rate(secondsIntoEpoch: 2 * k)) > found)
+        // At a high rate, K stays a second.
+        let fast = Pacer()
+        fast.record(Self.answer(200), await fast.acquire())
+        fast.record(Self.answer(429), await fast.acquire())
+        for _ in 0..<40 { fast.record(Self.answer(200), Pacer.Ticket(epoch: 1)) }
+        fast.record(Self.answer(429), Pacer.Ticket(epoch: 1))
+        let high = try #require(fast.status.found)
+        #expect(high > Pacer.answersPerProbe)
+        #expect(abs(try #require(fast.rate(secondsIntoEpoch: Pacer.recovery)) - high) < 0.01)
+    }
+
     @Test func aCeilingHoldsFromTheStart() async {
         let pacer = Pacer(ceiling: 40)
         _ = await pacer.acquire()
@@ -70,14 +125,14 @@ import Testing
 
     @Test func theFirstRefusalStartsSlowFromWhatTheBurstGotAndOnlyOnce() async {
         let pacer = Pacer()
-        // A burst of 12 sent at once: 5 accepted, then refusals.
+        // 5 accepted one after another (each widening the window), then 7 at once, refused.
+        for _ in 0..<5 { pacer.record(Self.answer(200), await pacer.acquire()) }
         var tickets: [Pacer.Ticket] = []
-        for _ in 0..<12 { tickets.append(await pacer.acquire()) }
-        for ticket in tickets.prefix(5) { pacer.record(Self.answer(200), ticket) }
-        pacer.record(Self.answer(429), tickets[5])
+        for _ in 0..<7 { tickets.append(await pacer.acquire()) }
+        pacer.record(Self.answer(429), tickets.removeFirst())
         #expect(pacer.status.rate == 5, "slow start from the 5 the burst got, a second")
         // The rest of the burst was sent at the old pace: counted, but no further decrease.
-        for ticket in tickets.dropFirst(6) { pacer.record(Self.answer(503), ticket) }
+        for ticket in tickets { pacer.record(Self.answer(503), ticket) }
         #expect(pacer.status == Pacer.Status(rate: 5, refused: 7, sent: 12))
         // Each answer accepted at the new pace adds 1/doubling (10) a second.
         for _ in 0..<3 {

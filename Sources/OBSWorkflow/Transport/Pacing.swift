@@ -6,10 +6,12 @@ public final class Pacing: Sendable {
     public let resumes: Pacer
     public let reads: Pacer
 
-    /// - Parameter resumeCeiling: resumes a second never to exceed (`--rps`), or nil.
-    public init(resumeCeiling: Int? = nil) {
+    /// - Parameters:
+    ///   - resumeCeiling: resumes a second never to exceed (`resume --rps`), or nil.
+    ///   - readCeiling: reads a second never to exceed (`triage --rps`), or nil.
+    public init(resumeCeiling: Int? = nil, readCeiling: Int? = nil) {
         resumes = Pacer(ceiling: resumeCeiling)
-        reads = Pacer()
+        reads = Pacer(ceiling: readCeiling)
     }
 
     func pacer(for request: WorkflowRequest) -> Pacer {
@@ -23,7 +25,7 @@ public final class Pacing: Sendable {
 /// service was found to accept, less `decrease`, and between refusals the pace climbs back
 /// along CUBIC's curve (RFC 9438): quickly to that rate (in `recovery`), flat near it, then
 /// faster and faster above it — so a low estimate is outgrown in seconds, and near the
-/// quota it probes about once every two or three seconds.
+/// quota it probes about every `answersPerProbe` requests, never more than once a second or so.
 ///
 /// What the service accepts is the pace in force times the share of its recent answers
 /// that were accepted: over a quota, a service accepts exactly its quota, so at a pace of
@@ -36,20 +38,30 @@ public final class Pacing: Sendable {
 /// A refusal that states the quota (the API gateway's `APIG.0308`: `limit:30,time:1 second`)
 /// skips the search: the pace goes to just under it at once and never climbs above it.
 ///
-/// Measured through `obsw emulator --rate-limit` in BENCHMARKS.md, row 6. At 100/s most of
-/// the refusals are the first burst of `--concurrency` requests, sent before anything was known.
+/// Before the first refusal, requests in flight are limited to a window that starts at
+/// `firstWindow` and grows by one with each accepted answer (TCP's slow start: it doubles
+/// every round trip, so against a fast service it is out of the way within a few
+/// milliseconds). Without it the first burst is all of `--concurrency` at once, and into a
+/// quota of 30 a second that holds 3 most of them are refused.
+///
+/// Measured through `obsw emulator --rate-limit` in BENCHMARKS.md, row 6.
 public final class Pacer: Sendable {
     /// The share of the accepted rate given up on a refusal (CUBIC's β is 0.3; a quota is
     /// a hard line, not a shared queue, so a smaller step wastes less).
     static let decrease = 0.1
     /// Time to climb back to the accepted rate after a decrease (CUBIC's K), seconds.
     static let recovery = 1.0
-    /// The curve's constant: rate(t) = peak · (1 + c·(t − K)³), c = decrease / K³.
-    static let curve = decrease / (recovery * recovery * recovery)
+    /// At a low rate the climb back takes longer, so that about this many requests go out
+    /// between two probes above the rate found: a probe costs a few refusals whatever the
+    /// rate, and at 30 a second a probe every second would be refused 1 time in 10.
+    static let answersPerProbe = 100.0
     static let slowest = 1.0
+    /// Requests in flight before the service first refuses, at first.
+    static let firstWindow = 2
     /// Answers at a pace before a refusal may change it, and how many recent ones the
     /// accepted share is taken over.
     static let evidence = 8
+    static let slowStartEvidence = 5
     static let recent = 32
     /// One decision never cuts the pace by more than this (a share from few answers is noisy).
     static let smallestShare = 0.25
@@ -116,6 +128,11 @@ public final class Pacer: Sendable {
         var sent = 0
         /// The quota the service stated in a refusal (requests a second), if it did.
         var stated: Double?
+        /// K of the curve in force, seconds (see `answersPerProbe`).
+        var recovery = Pacer.recovery
+        /// Requests acquired and not yet recorded, and how many may be while unpaced.
+        var inFlight = 0
+        var window = Pacer.firstWindow
     }
 
     private let state = Mutex(State())
@@ -135,8 +152,12 @@ public final class Pacer: Sendable {
         while true {
             let now = ContinuousClock.now
             let turn: Result<Ticket, Booking> = state.withLock { s in
+                if !counted, case .unpaced = s.phase, s.inFlight >= s.window {
+                    return .failure(Booking((now + Self.windowNap, -1)))
+                }
                 if !counted {
                     s.sent += 1
+                    s.inFlight += 1
                     counted = true
                 }
                 if let booking, booking.generation == s.generation {
@@ -168,10 +189,14 @@ public final class Pacer: Sendable {
 
     /// How long a waiting worker sleeps at most before checking its turn again.
     static let nap = Duration.milliseconds(50)
+    /// How often a worker held back by the window looks again (only in the first
+    /// milliseconds of a call, until the window is wider than the workers).
+    static let windowNap = Duration.milliseconds(1)
 
     /// What the request of `ticket` got: a 429 or 503 lowers the pace; any other answer
     /// counts as accepted. A request that got no answer says nothing about the quota.
     public func record(_ outcome: AttemptOutcome, _ ticket: Ticket) {
+        state.withLock { s in s.inFlight = max(0, s.inFlight - 1) }
         guard case .answered(let answer) = outcome else { return }
         let accepted = answer.status != 429 && answer.status != 503
         let now = ContinuousClock.now
@@ -186,10 +211,11 @@ public final class Pacer: Sendable {
                 s.stated = stated
                 if !known || s.peak > stated * Self.statedShare {
                     s.peak = stated * Self.statedShare
+                    s.recovery = Self.recovery
                     s.phase = .paced
                     newEpoch(&s, at: now)
                     // Start at the quota, not below it on the recovery curve.
-                    s.epochStart = now - .milliseconds(Int64(Self.recovery * 1000))
+                    s.epochStart = now - .milliseconds(Int64(s.recovery * 1000))
                     return
                 }
             }
@@ -198,6 +224,7 @@ public final class Pacer: Sendable {
             if case .unpaced = s.phase {
                 if accepted {
                     s.acceptedUnpaced += 1
+                    s.window += 1
                     return
                 }
                 s.phase = .slowStart(rate: max(Self.slowest, Double(s.acceptedUnpaced)))
@@ -216,10 +243,15 @@ public final class Pacer: Sendable {
                 // Turns booked at a quarter less are void.
                 if rate + 1 / Self.doubling >= s.bookedRate * 1.25 { newGeneration(&s, at: now) }
             }
-            guard !accepted, s.epochAnswers >= Self.evidence else { return }
+            // Slow start ends at its first refusal with a little evidence (TCP leaves it on
+            // the first loss): it climbs a tenth of a second's worth with each answer, and at a
+            // low quota 8 answers more are 80 a second too fast.
+            let slowStarting = if case .slowStart = s.phase { true } else { false }
+            guard !accepted, s.epochAnswers >= (slowStarting ? Self.slowStartEvidence : Self.evidence) else { return }
             let share = max(Self.smallestShare, Double(s.answers.count { $0 }) / Double(s.answers.count))
             let pace = rate(s, at: now) ?? Self.slowest
             s.peak = max(Self.slowest, pace * share)
+            s.recovery = max(Self.recovery, Self.answersPerProbe / s.peak)
             s.phase = .paced
             newEpoch(&s, at: now)
         }
@@ -229,6 +261,9 @@ public final class Pacer: Sendable {
         s.epoch += 1
         s.epochStart = now
         newGeneration(&s, at: now)
+        // The service just refused: what it had saved is spent, so the first turn at the new
+        // pace is one interval away, not now.
+        if let rate = rate(s, at: now) { s.nextSlot = now + .nanoseconds(Int64(1e9 / rate)) }
         s.answers.removeAll(keepingCapacity: true)
         s.nextAnswer = 0
         s.epochAnswers = 0
@@ -249,6 +284,15 @@ public final class Pacer: Sendable {
         }
     }
 
+    /// The pace `seconds` after the last change of pace, as it stands (for tests: the curve
+    /// without a clock).
+    func rate(secondsIntoEpoch seconds: Double) -> Double? {
+        state.withLock { s in
+            let start = s.epochStart ?? ContinuousClock.now
+            return rate(s, at: start + .milliseconds(Int64(seconds * 1000)))
+        }
+    }
+
     /// The pace at `now`: nil while unpaced.
     private func rate(_ s: State, at now: ContinuousClock.Instant) -> Double? {
         let t = (now - (s.epochStart ?? now)).secondsValue
@@ -257,8 +301,9 @@ public final class Pacer: Sendable {
         case .unpaced: return ceiling
         case .slowStart(let slowRate): rate = slowRate
         case .paced:
-            let x = t - Self.recovery
-            rate = max(Self.slowest, s.peak * (1 + Self.curve * x * x * x))
+            // rate(t) = peak · (1 + c·(t − K)³), c = decrease / K³: back at peak after K.
+            let x = (t - s.recovery) / s.recovery
+            rate = max(Self.slowest, s.peak * (1 + Self.decrease * x * x * x))
         }
         let capped = s.stated.map { min($0 * Self.statedShare, rate) } ?? rate
         return ceiling.map { min($0, capped) } ?? capped
