@@ -62,8 +62,11 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let quota = try await EmulatorControl.quota(emulator.endpoint)
         #expect(quota.granted == 150)
-        // 30 stated, paced to 0.97 of it: the rate found is the stated one, not a guess.
-        #expect(result.stderr.contains("150 resumed in") && result.stderr.contains("paced to 29/s"), "\(result.stderr)")
+        // 30 stated, paced to 0.97 of it (29): the rate found is the stated one, not a guess —
+        // or under it, when a loaded machine sent a few late turns at once and was refused.
+        let paced = try #require(result.stderr.firstMatch(of: /150 resumed in \S+; \d+ throttled \(429\/503\) and retried, paced to (\d+)\/s/),
+                                 "\(result.stderr)")
+        #expect((20...29).contains(Int(paced.1) ?? 0), "\(result.stderr)")
         // The first burst of 8 into a bucket of 3 is refused in part; after it, the pace is
         // under the quota (a loaded machine only sends later, never sooner).
         #expect(quota.refused <= 20, "refused \(quota.refused) of \(quota.granted + quota.refused)")

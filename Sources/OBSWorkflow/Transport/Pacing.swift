@@ -53,7 +53,11 @@ public final class Pacer: Sendable {
     static let recovery = 1.0
     /// At a low rate the climb back takes longer, so that about this many requests go out
     /// between two probes above the rate found: a probe costs a few refusals whatever the
-    /// rate, and at 30 a second a probe every second would be refused 1 time in 10.
+    /// rate, and at 30 a second a probe every second would be refused 1 time in 10. Only
+    /// when the service behaves like a quota — slow start ended, or `recent` answers or more
+    /// were accepted in a row before the refusal — for a service that refuses at random (a
+    /// fault, not a rate) gives a low pace no reason to stay low, and a slow climb would keep
+    /// it there.
     static let answersPerProbe = 100.0
     static let slowest = 1.0
     /// Requests in flight before the service first refuses, at first.
@@ -130,6 +134,8 @@ public final class Pacer: Sendable {
         var stated: Double?
         /// K of the curve in force, seconds (see `answersPerProbe`).
         var recovery = Pacer.recovery
+        /// Answers accepted since the last refusal.
+        var acceptedInARow = 0
         /// Requests acquired and not yet recorded, and how many may be while unpaced.
         var inFlight = 0
         var window = Pacer.firstWindow
@@ -202,6 +208,8 @@ public final class Pacer: Sendable {
         let now = ContinuousClock.now
         let stated = accepted ? nil : Self.statedQuota(in: answer.body)
         state.withLock { s in
+            let inARow = s.acceptedInARow
+            s.acceptedInARow = accepted ? inARow + 1 : 0
             if !accepted { s.refused += 1 }
             if let stated {
                 // The service said its quota: pace to it at once (and never above it), rather
@@ -251,7 +259,9 @@ public final class Pacer: Sendable {
             let share = max(Self.smallestShare, Double(s.answers.count { $0 }) / Double(s.answers.count))
             let pace = rate(s, at: now) ?? Self.slowest
             s.peak = max(Self.slowest, pace * share)
-            s.recovery = max(Self.recovery, Self.answersPerProbe / s.peak)
+            // Slow start ends because the pace rose past what the service takes: a quota.
+            let quotaLike = slowStarting || inARow >= Self.recent
+            s.recovery = quotaLike ? max(Self.recovery, Self.answersPerProbe / s.peak) : Self.recovery
             s.phase = .paced
             newEpoch(&s, at: now)
         }
