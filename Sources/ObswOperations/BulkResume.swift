@@ -53,16 +53,13 @@ public struct BulkResume: Sendable {
     /// Ctrl-C / SIGTERM: no new resume starts; calls in flight finish.
     let interrupt: InterruptFlag?
     let journal: Journal?
-    /// URNs the targets came with: a result whose URN is the same reuses that string.
-    let knownURNs: [String: String]
     /// The call's pace: the service's quota found from its 429s, `--rps` as a ceiling.
     let pacing: Pacing
 
     public init(
         client: any WorkflowService, graph: String, options: Options, progress: any OperationProgress = .silent,
-        interrupt: InterruptFlag? = nil, journal: Journal? = nil, knownURNs: [String: String] = [:]
+        interrupt: InterruptFlag? = nil, journal: Journal? = nil
     ) {
-        self.knownURNs = knownURNs
         self.interrupt = interrupt
         self.journal = journal
         pacing = Pacing(resumeCeiling: options.requestsPerSecond)
@@ -317,9 +314,7 @@ public struct BulkResume: Sendable {
             let restored = try await client.restoreExecution(graph: graph, name: name)
             var record = ResumeResult(name, .resumed)
             record.restoredAt = restored.restored.restoredAt.flatMap(WireDate.parseISO8601)
-            if let urn = restored.restored.executionURN {
-                record.urn = knownURNs[name].flatMap { $0 == urn ? $0 : nil } ?? urn
-            }
+            record.urn = restored.restored.executionURN
             if case .confirmedByReading = restored.confirmation {
                 record.reason = "the answer was lost; reading the execution confirmed the resume"
             }

@@ -135,29 +135,28 @@ struct Arguments {
 
     /// Execution names from targets: names, records with `execution_name`, lists of either.
     func targets(from index: Int) throws(ScriptError) -> [String] {
-        try targetRecords(from: index, keepingURNs: false).names
+        try targetRecords(from: index, keepingStarts: false).names
     }
 
-    /// Target names, (when asked) the URNs of those given as records — a bulk resume reuses
-    /// those strings for its results instead of keeping a second copy of each — and the start
-    /// times records carry (`wait` lists by start time where the service needs a window).
-    func targetRecords(from index: Int, keepingURNs: Bool = true) throws(ScriptError)
-        -> (names: [String], urns: [String: String], starts: [String: Int])
-    {
+    /// Target names and (when asked) the start times records carry: `wait` lists by start
+    /// time where the service needs a window. Nothing else is copied out of the records — a
+    /// million targets are a million names, not a million URNs besides.
+    func targetRecords(from index: Int, keepingStarts: Bool) throws(ScriptError) -> (names: [String], starts: [String: Int]) {
         var names: [String] = []
-        var urns: [String: String] = [:]
         var starts: [String: Int] = [:]
         func collect(_ value: Value) throws(ScriptError) {
             switch value {
             case .string(let s) where !s.isEmpty: names.append(s)
             case .int(let n): names.append(String(n))
-            case .list(let items): for item in items { try collect(item) }
+            case .list(let items):
+                names.reserveCapacity(names.count + items.count)
+                for item in items { try collect(item) }
             case .map(let m):
                 guard case .string(let s)? = m["execution_name"], !s.isEmpty else {
                     throw fail("a record given as a target needs an execution_name")
                 }
                 names.append(s)
-                if keepingURNs, case .string(let urn)? = m["execution_urn"] { urns[s] = urn }
+                guard keepingStarts else { return }
                 switch m["started_at"] {
                 case .time(let ms)?: starts[s] = ms
                 case .string(let text)?: if let ms = WireDate.parseISO8601(text) { starts[s] = ms }
@@ -168,6 +167,6 @@ struct Arguments {
             }
         }
         for value in invocation.positional.dropFirst(index) { try collect(value) }
-        return (names, urns, starts)
+        return (names, starts)
     }
 }

@@ -172,13 +172,13 @@ enum ServiceCommands {
         let client = try call.client()
         let progress = call.progress
         return try call.calling { () throws(OBSWorkflowError) -> Value in
-            var items: [Value] = []
-            let records = JSONBridge.Records()
+            var records = JSONBridge.Records()
             let listing = client.executions(graph: graph, type: type, state: state, window: window, pageSize: min(limit ?? 1000, 1000))
             for try await execution in listing {
-                items.append(records.value(.object(execution.json)))
-                if let limit, items.count >= limit { break }
+                records.append(.object(execution.json))
+                if let limit, records.count >= limit { break }
             }
+            let items = records.values()
             // A listing the service cut to its own window says so: older executions exist unseen.
             if window?.since == nil, case .serviceDefault(let span) = client.listingWindow {
                 let reach = span % 86_400_000 == 0 ? "\(span / 86_400_000) days" : Duration.milliseconds(span).elapsedText
@@ -234,7 +234,7 @@ enum ServiceCommands {
         let arguments = call.arguments, invocation = call.invocation, progress = call.progress
         let graph = try arguments.string(at: 0, "the workflow name")
         let options = try arguments.resumeOptions()
-        let (targets, knownURNs, _) = try arguments.targetRecords(from: 1)
+        let targets = try arguments.targets(from: 1)
         if let planPath = arguments.text("plan") { return try plan(call, graph: graph, targets: targets, options: options, path: planPath) }
         let client = try call.client()
         let environment = ServiceHost.stateEnvironment()
@@ -257,11 +257,10 @@ enum ServiceCommands {
         defer { withExtendedLifetime(lock) {} }
         let results = try call.blocking(cancelOnInterrupt: false) { () throws(OperationError) in
             try await BulkResume(
-                client: client, graph: graph, options: options, progress: progress, interrupt: interrupt, journal: journal,
-                knownURNs: knownURNs
+                client: client, graph: graph, options: options, progress: progress, interrupt: interrupt, journal: journal
             ).run(targets)
         }
-        return single && results.count == 1 ? results[0].value : .list(results.map(\.value))
+        return single && results.count == 1 ? results[0].value : .list(ResumeResult.values(results))
     }
 
     /// `resume … --plan FILE`: reads every target, writes the plan (whole or not at all),
@@ -301,7 +300,7 @@ enum ServiceCommands {
         let arguments = call.arguments, progress = call.progress
         let graph = try arguments.string(at: 0, "the workflow name")
         let options = try arguments.waitOptions()
-        let (targets, _, starts) = try arguments.targetRecords(from: 1, keepingURNs: false)
+        let (targets, starts) = try arguments.targetRecords(from: 1, keepingStarts: true)
         let client = try call.client()
         let finals = try call.blocking { () throws(OperationError) in
             try await Waiter(client: client, graph: graph, options: options, progress: progress).run(targets, startedAt: starts)

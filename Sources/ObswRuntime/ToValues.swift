@@ -13,20 +13,22 @@ enum Records {
 }
 
 extension ResumeResult {
-    /// Every result has these fields in this order; results made from it share the storage
-    /// of the field names (a resume of 100,000 executions holds 100,000 results).
-    static let template: ValueMap = ["execution_name": .null, "outcome": .null, "restored_at": .null, "execution_urn": .null, "reason": .null]
+    /// Every result has these fields in this order.
+    static let fields = ["execution_name", "outcome", "restored_at", "execution_urn", "reason"]
+
+    private var fieldValues: [Value] {
+        [.string(execution), .string(outcome.rawValue), restoredAt.map(Value.time) ?? .null, urn.map(Value.string) ?? .null,
+         reason.map(Value.string) ?? .null]
+    }
 
     /// `{execution_name, outcome, restored_at, execution_urn, reason}`.
-    var value: Value {
-        // Setting a key the template has changes only the values, never the shared keys.
-        var record = Self.template
-        record["execution_name"] = .string(execution)
-        record["outcome"] = .string(outcome.rawValue)
-        if let restoredAt { record["restored_at"] = .time(restoredAt) }
-        if let urn { record["execution_urn"] = .string(urn) }
-        if let reason { record["reason"] = .string(reason) }
-        return .map(record)
+    var value: Value { .map(ValueMap(uniqueKeysWithValues: zip(Self.fields, fieldValues))) }
+
+    /// Many results as rows of one table (a resume of a million executions holds a million).
+    static func values(_ results: [ResumeResult]) -> [Value] {
+        var rows = RecordTable.Builder(keys: fields)
+        for result in results { rows.append(result.fieldValues) }
+        return rows.values()
     }
 }
 
@@ -106,7 +108,7 @@ enum Errors {
             default: failure = ScriptError(.runtime, stop.description, code: .serviceError)
             }
             failure.message += " (\(summary))"
-            failure.details[partialResultsKey] = .list(results.map(\.value))
+            failure.details[partialResultsKey] = .list(ResumeResult.values(results))
             return failure
         }
     }

@@ -70,7 +70,9 @@ import Testing
             ServiceCommands.byName["start"]?.spec.usage
                 == "start GRAPH --bucket BUCKET --object KEY [--input NAME=VALUE]...")
         #expect(ServiceCommands.byName["graphs"]?.spec.usage == "graphs [PREFIX]")
-        #expect(ServiceCommands.byName["triage"]?.spec.usage == "triage GRAPH [TARGET...] [--since DURATION|TIME] [--until DURATION|TIME]")
+        #expect(
+            ServiceCommands.byName["triage"]?.spec.usage
+                == "triage GRAPH [TARGET...] [--since DURATION|TIME] [--until DURATION|TIME] [--concurrency N] [--rps N]")
     }
 
     /// The language guide's table of service commands shows each usage line as obsw makes it.

@@ -301,35 +301,41 @@ public enum JSONBridge {
         return value(json, times: times)
     }
 
-    /// Converts many service records of the same shape (a listing's pages, times as in
-    /// `record`) so that they share what
-    /// they have in common: one copy of the field names and their hash table, and one copy
-    /// of a string repeated from the record before (a graph URN). A hundred thousand
-    /// executions take about half the memory they would as separate maps.
-    public final class Records {
-        private var template = ValueMap()
-        private var previous: [Value] = []
+    /// Converts many service records (a listing's pages, times as in `record`) into rows of
+    /// `RecordTable`s: one table for each run of records of the same fields, so a listing of
+    /// a million executions holds the field names once and its texts packed, not a million
+    /// maps. The script sees ordinary maps.
+    public struct Records {
+        private var done: [Value] = []
+        private var rows: RecordTable.Builder?
 
         public init() {}
 
-        public func value(_ json: JSONValue) -> Value {
-            guard case .object(let members) = json else { return JSONBridge.record(json) }
-            if template.count != members.count || !template.keys.elementsEqual(members.keys) {
-                template = ValueMap(uniqueKeysWithValues: members.keys.map { ($0, Value.null) })
-                previous = []
+        /// Records converted so far.
+        public var count: Int { done.count + (rows?.count ?? 0) }
+
+        public mutating func append(_ json: JSONValue) {
+            guard case .object(let members) = json else {
+                finishTable()
+                done.append(JSONBridge.record(json))
+                return
             }
-            var map = template  // shares the keys' storage; only the values are this record's own
-            var index = 0
-            for (key, member) in members {
-                var value = JSONBridge.member(key, member, times: true)
-                if index < previous.count, case .string(let text) = value, case .string(let before) = previous[index], text == before {
-                    value = previous[index]
-                }
-                map.values[index] = value
-                index += 1
+            if rows == nil || !rows!.keys.elementsEqual(members.keys) {
+                finishTable()
+                rows = RecordTable.Builder(keys: members.keys)
             }
-            previous = Array(map.values)
-            return .map(map)
+            rows!.append(members.lazy.map { key, member in JSONBridge.member(key, member, times: true) })
+        }
+
+        private mutating func finishTable() {
+            if let rows { done += rows.values() }
+            rows = nil
+        }
+
+        /// The records, in the order appended.
+        public mutating func values() -> [Value] {
+            finishTable()
+            return done
         }
     }
 

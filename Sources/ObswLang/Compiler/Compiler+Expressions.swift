@@ -73,7 +73,7 @@ extension Compiler {
             let cache = KeyCache(name)
             return { frame throws(Unwind) in
                 let v = try code(frame)
-                if case .map(let m) = v, let i = cache.index(in: m) { return m.values[i] }
+                if case .map(let m) = v, let i = cache.index(in: m) { return m.value(at: i) }
                 return try Operators.field(v, name, span: span)
             }
         case .softField(let base, let name):
@@ -93,13 +93,13 @@ extension Compiler {
                 if case .variable(let name) = base.kind, let (hops, slot) = resolve(name), hops == 0 {
                     // Looked up in the slot itself: copying the map out would retain its buffers.
                     return { frame throws(Unwind) in
-                        if case .map(let m) = frame.slots[slot], let i = cache.index(in: m) { return m.values[i] }
+                        if case .map(let m) = frame.slots[slot], let i = cache.index(in: m) { return m.value(at: i) }
                         return try Operators.index(frame.slots[slot], .string(key), span: span)
                     }
                 }
                 return { frame throws(Unwind) in
                     let v = try baseCode(frame)
-                    if case .map(let m) = v, let i = cache.index(in: m) { return m.values[i] }
+                    if case .map(let m) = v, let i = cache.index(in: m) { return m.value(at: i) }
                     return try Operators.index(v, .string(key), span: span)
                 }
             }
@@ -465,7 +465,7 @@ extension Value {
     @inline(__always) mutating func setInMap(_ key: String, _ newValue: Value, _ cache: KeyCache?) -> Bool {
         guard case .map(var m) = self else { return false }
         self = .null  // the only reference left is `m`: it changes in place
-        if let i = cache?.index(in: m) { m.values[i] = newValue } else { m[key] = newValue }
+        if let i = cache?.index(in: m) { m.setValue(newValue, at: i) } else { m[key] = newValue }
         self = .map(m)
         return true
     }

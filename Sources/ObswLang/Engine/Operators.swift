@@ -238,14 +238,14 @@ enum Operators {
                 container = .map(m)
                 return
             }
-            guard let index = m.index(forKey: k), !m.values[index].isNull else {
+            guard let index = m.index(forKey: k), !m.value(at: index).isNull else {
                 container = .map(m)
                 throw ScriptError.runtime("cannot set '\(rest.first!.displayText)' inside '\(k)': it is null", span, code: .nullValue)
             }
-            var child = m.values[index]
-            m.values[index] = .null
+            var child = m.value(at: index)
+            m.setValue(.null, at: index)
             defer {
-                m.values[index] = child
+                m.setValue(child, at: index)
                 container = .map(m)
             }
             try set(&child, rest, newValue, span: span)

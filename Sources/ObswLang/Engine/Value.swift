@@ -2,9 +2,6 @@ import ObswText
 import ObswJSON
 import OrderedCollections
 
-/// A map from string keys to values, in insertion order.
-public typealias ValueMap = OrderedDictionary<String, Value>
-
 /// Every value a script handles. Lists and maps are Swift values, so `let b = a` copies
 /// (copy-on-write makes that cheap until one side changes).
 public enum Value: Sendable {

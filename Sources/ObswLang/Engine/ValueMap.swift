@@ -1,0 +1,281 @@
+import ObswJSON
+import OrderedCollections
+
+/// A map from string keys to values, in insertion order — as a script sees it.
+///
+/// Most maps own their entries. A record of a service listing or of a bulk resume's results
+/// is a row of a `RecordTable` instead: one field table for the whole listing, its values
+/// packed by column (texts in one buffer, times as integers), so a million executions take
+/// what their text takes and little more. Reading a row's field, iterating it, comparing it
+/// and `json()` work as on any map; the first write into a row gives that map entries of its
+/// own (the table is never changed). Nothing a script can do tells the two apart.
+public struct ValueMap: Sendable {
+    enum Storage: Sendable {
+        case own(OrderedDictionary<String, Value>)
+        case row(RecordTable, Int)
+    }
+
+    var storage: Storage
+
+    public init() { storage = .own([:]) }
+
+    init(_ entries: OrderedDictionary<String, Value>) { storage = .own(entries) }
+
+    /// Row `index` of `table`.
+    init(row index: Int, of table: RecordTable) { storage = .row(table, index) }
+
+    public init<S: Sequence>(uniqueKeysWithValues entries: S) where S.Element == (String, Value) {
+        storage = .own(OrderedDictionary(uniqueKeysWithValues: entries))
+    }
+
+    public init<S: Sequence>(_ entries: S, uniquingKeysWith combine: (Value, Value) throws -> Value) rethrows
+    where S.Element == (String, Value) {
+        storage = .own(try OrderedDictionary(entries, uniquingKeysWith: combine))
+    }
+
+    /// The entries as a dictionary of their own (a row's are copied out of its table).
+    var entries: OrderedDictionary<String, Value> {
+        switch storage {
+        case .own(let entries): return entries
+        case .row(let table, let row):
+            var values: [Value] = []
+            values.reserveCapacity(table.keys.count)
+            for column in table.keys.indices { values.append(table.value(row: row, column: column)) }
+            return OrderedDictionary(uncheckedUniqueKeys: table.keys, values: values)
+        }
+    }
+
+    /// Makes the entries this map's own before a write.
+    private mutating func own() {
+        if case .row = storage { storage = .own(entries) }
+    }
+
+    public var count: Int {
+        switch storage {
+        case .own(let entries): entries.count
+        case .row(let table, _): table.keys.count
+        }
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    public var keys: OrderedSet<String> {
+        switch storage {
+        case .own(let entries): entries.keys
+        case .row(let table, _): table.keys
+        }
+    }
+
+    /// The values in key order.
+    public var values: [Value] {
+        switch storage {
+        case .own(let entries): Array(entries.values)
+        case .row(let table, let row): table.keys.indices.map { table.value(row: row, column: $0) }
+        }
+    }
+
+    public func index(forKey key: String) -> Int? {
+        switch storage {
+        case .own(let entries): entries.index(forKey: key)
+        case .row(let table, _): table.keys.firstIndex(of: key)
+        }
+    }
+
+    /// The value at `index` (from `index(forKey:)`).
+    @inline(__always) public func value(at index: Int) -> Value {
+        switch storage {
+        case .own(let entries): entries.values[index]
+        case .row(let table, let row): table.value(row: row, column: index)
+        }
+    }
+
+    /// Replaces the value at `index`; the key keeps its place.
+    @inline(__always) public mutating func setValue(_ value: Value, at index: Int) {
+        own()
+        guard case .own(var entries) = storage else { return }
+        storage = .own([:])  // `entries` is the only reference: it changes in place
+        entries.values[index] = value
+        storage = .own(entries)
+    }
+
+    public subscript(key: String) -> Value? {
+        get {
+            switch storage {
+            case .own(let entries): return entries[key]
+            case .row(let table, let row): return table.keys.firstIndex(of: key).map { table.value(row: row, column: $0) }
+            }
+        }
+        set {
+            own()
+            guard case .own(var entries) = storage else { return }
+            storage = .own([:])
+            entries[key] = newValue
+            storage = .own(entries)
+        }
+    }
+
+    public mutating func reserveCapacity(_ minimumCapacity: Int) {
+        own()
+        guard case .own(var entries) = storage else { return }
+        storage = .own([:])
+        entries.reserveCapacity(minimumCapacity)
+        storage = .own(entries)
+    }
+}
+
+extension ValueMap: RandomAccessCollection {
+    public typealias Element = (key: String, value: Value)
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(position: Int) -> Element { (keys[position], value(at: position)) }
+}
+
+extension ValueMap: Equatable {
+    /// Same keys in the same order, with equal values (as `OrderedDictionary` compares).
+    public static func == (a: ValueMap, b: ValueMap) -> Bool {
+        a.count == b.count && a.keys == b.keys && a.indices.allSatisfy { a.value(at: $0) == b.value(at: $0) }
+    }
+}
+
+extension ValueMap: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        storage = .own(OrderedDictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+/// Records of one shape — a listing's executions, a resume's results — as rows: the field
+/// names once, each field's values in a column. Texts share one buffer (a text equal to the
+/// row before's is not stored again: a graph URN, a state); times are integers. A column
+/// that meets a value of another kind holds values as they are from then on. Built once by
+/// `RecordTable.Builder`, never changed after: rows are read from any thread.
+public final class RecordTable: Sendable {
+    public let keys: OrderedSet<String>
+    let columns: [Column]
+    public let count: Int
+
+    enum Column: Sendable {
+        /// Row i's text is `bytes[starts[i] ..< starts[i] + lengths[i]]`; a length of
+        /// `UInt32.max` is null.
+        case texts(bytes: [UInt8], starts: [UInt32], lengths: [UInt32])
+        /// Epoch milliseconds; `Int.min` is null.
+        case times([Int])
+        case values([Value])
+    }
+
+    init(keys: OrderedSet<String>, columns: [Column], count: Int) {
+        self.keys = keys
+        self.columns = columns
+        self.count = count
+    }
+
+    func value(row: Int, column: Int) -> Value {
+        switch columns[column] {
+        case .texts(let bytes, let starts, let lengths):
+            let length = lengths[row]
+            guard length != UInt32.max else { return .null }
+            let start = Int(starts[row])
+            return .string(bytes.withUnsafeBufferPointer { String(decoding: $0[start..<start + Int(length)], as: UTF8.self) })
+        case .times(let times):
+            let time = times[row]
+            return time == Int.min ? .null : .time(time)
+        case .values(let values):
+            return values[row]
+        }
+    }
+
+    /// Rows of `keys`, appended one at a time; `values()` makes them maps a script reads.
+    public struct Builder {
+        public let keys: OrderedSet<String>
+        private let columns: [ColumnBuilder]
+        public private(set) var count = 0
+
+        /// - Parameter keys: the fields, each once, in order.
+        public init(keys: some Sequence<String>) {
+            self.keys = OrderedSet(keys)
+            columns = self.keys.map { _ in ColumnBuilder() }
+        }
+
+        /// Appends a row: `values` in `keys`' order.
+        public mutating func append(_ values: some Collection<Value>) {
+            precondition(values.count == keys.count, "a row of \(values.count) values for \(keys.count) fields")
+            for (column, value) in zip(columns, values) { column.append(value, row: count) }
+            count += 1
+        }
+
+        /// The rows as maps, in the order appended.
+        public func values() -> [Value] {
+            let table = RecordTable(keys: keys, columns: columns.map(\.column), count: count)
+            return (0..<count).map { .map(ValueMap(row: $0, of: table)) }
+        }
+    }
+
+    /// One column while rows are appended: its arrays are stored properties of a class, so
+    /// they grow in place (an array inside an enum is copied on every change).
+    private final class ColumnBuilder {
+        enum Kind { case texts, times, values }
+        var kind = Kind.texts
+        var bytes: [UInt8] = []
+        var starts: [UInt32] = []
+        var lengths: [UInt32] = []
+        var times: [Int] = []
+        var values: [Value] = []
+
+        var column: Column {
+            switch kind {
+            case .texts: .texts(bytes: bytes, starts: starts, lengths: lengths)
+            case .times: .times(times)
+            case .values: .values(values)
+            }
+        }
+
+        /// Appends `value` as row `row` (the rows before it are in).
+        func append(_ value: Value, row: Int) {
+            switch (kind, value) {
+            case (.texts, .string(let text)):
+                let utf8 = text.utf8.count
+                if let last = lengths.last, last != UInt32.max, Int(last) == utf8,
+                    bytes[Int(starts[row - 1])..<Int(starts[row - 1]) + utf8].elementsEqual(text.utf8)
+                {
+                    starts.append(starts[row - 1])  // the same text as the row before: stored once
+                } else if bytes.count + utf8 < Int(UInt32.max) {
+                    starts.append(UInt32(bytes.count))
+                    bytes.append(contentsOf: text.utf8)
+                } else {
+                    spill(then: value, row: row)  // past 4 GB of text the column keeps values as they are
+                    return
+                }
+                lengths.append(UInt32(utf8))
+            case (.texts, .null):
+                starts.append(0)
+                lengths.append(UInt32.max)
+            case (.texts, .time(let time)) where time != Int.min && bytes.isEmpty && lengths.allSatisfy({ $0 == UInt32.max }):
+                // Nulls so far, and now a time: a column of times.
+                kind = .times
+                times = Array(repeating: Int.min, count: row)
+                times.append(time)
+                starts = []
+                lengths = []
+            case (.times, .time(let time)) where time != Int.min:
+                times.append(time)
+            case (.times, .null):
+                times.append(Int.min)
+            case (.values, _):
+                values.append(value)
+            default:
+                spill(then: value, row: row)
+            }
+        }
+
+        /// The column holds values as they are from now on (it met a value of another kind).
+        private func spill(then value: Value, row: Int) {
+            let table = RecordTable(keys: [""], columns: [column], count: row)
+            values = (0..<row).map { table.value(row: $0, column: 0) }
+            values.append(value)
+            kind = .values
+            bytes = []
+            starts = []
+            lengths = []
+            times = []
+        }
+    }
+}

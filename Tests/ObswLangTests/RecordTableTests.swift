@@ -1,0 +1,97 @@
+import ObswJSON
+@testable import ObswLang
+import Testing
+
+/// Records packed as rows of a table (a listing of a million executions) read exactly as
+/// the maps they stand for, in every way a script can look at them.
+@Suite(.timeLimit(.minutes(5))) struct RecordTableTests {
+    static let keys = ["execution_name", "execution_state", "started_at", "attempts", "note"]
+
+    /// The same records as plain maps and as rows; each row differs somewhere.
+    static func records() -> (maps: [Value], rows: [Value]) {
+        let rows: [[Value]] = [
+            ["exec-1", "FAILED", .time(1_000), .int(1), .null],
+            ["exec-2", "FAILED", .time(2_000), .int(2), "retried"],
+            ["exec-3", "SUCCESS", .null, .int(3), "ünïcode ✓ and a long text that is not a small string"],
+            ["exec-4", "SUCCESS", .time(4_000), .null, ""],
+        ]
+        var builder = RecordTable.Builder(keys: keys)
+        for row in rows { builder.append(row) }
+        let maps = rows.map { Value.map(ValueMap(uniqueKeysWithValues: zip(keys, $0))) }
+        return (maps, builder.values())
+    }
+
+    @Test func rowsEqualTheMapsTheyStandFor() {
+        let (maps, rows) = Self.records()
+        #expect(rows.count == 4)
+        for (map, row) in zip(maps, rows) {
+            #expect(row == map && map == row)
+            #expect(row.mapValue == map.mapValue, "same keys in the same order")
+            #expect(row.literalText == map.literalText)
+            #expect(Array(row.mapValue!.keys) == Self.keys)
+            #expect(row.mapValue!.values == map.mapValue!.values)
+            #expect(row.mapValue!["nothing"] == nil && row.mapValue!.index(forKey: "attempts") == 3)
+        }
+        #expect(rows[0] != rows[1])
+    }
+
+    /// A column that meets a value of another kind keeps every value as it was.
+    @Test func aColumnOfMixedKindsKeepsEachValue() {
+        let values: [[Value]] = [["a"], [.time(5)], [.int(7)], [.null], ["a"], [.list([1, 2])], [.float(0.5)]]
+        var builder = RecordTable.Builder(keys: ["x"])
+        for row in values { builder.append(row) }
+        #expect(builder.values().map { $0.mapValue!["x"]! } == values.map { $0[0] })
+        // Nulls first, then times: still each as it was.
+        var times = RecordTable.Builder(keys: ["t"])
+        for row: [Value] in [[.null], [.null], [.time(9)], [.null], ["not a time"]] { times.append(row) }
+        #expect(times.values().map { $0.mapValue!["t"]! } == [.null, .null, .time(9), .null, "not a time"])
+    }
+
+    /// What a script does with a listing: read fields, filter, iterate, json(); a write makes
+    /// that one map its own and leaves the other rows as they were.
+    @Test func aScriptSeesOrdinaryMaps() throws {
+        let (maps, rows) = Self.records()
+        func run(_ records: [Value]) -> String {
+            let collector = Collector()
+            let engine = Engine(host: FakeHost(), delegate: collector)
+            engine.define("records", .list(records))
+            let code = """
+                let failed = [r.execution_name for r in records if r.execution_state == "FAILED"]
+                print $failed
+                for r in records { print (r.execution_name) (r["started_at"]) (r.note ?? "-") (len(r)) (keys(r)) }
+                print (json(records))
+                let changed = records
+                changed[1].note = "changed"
+                changed[2]["extra"] = 1
+                print (changed[1].note) (records[1].note) (keys(changed[2])) (len(records[2]))
+                print (records[0] == changed[0]) (records[1] == changed[1]) ("note" in records[0]) ("nothing" in records[0])
+                """
+            _ = engine.run(SourceFile(name: "t", text: code))
+            return collector.output
+        }
+        let fromMaps = run(maps), fromRows = run(rows)
+        #expect(fromRows == fromMaps)
+        let lines = fromRows.split(separator: "\n").map(String.init)
+        #expect(lines.count == 8, "\(fromRows)")
+        #expect(lines.first == #"["exec-1", "exec-2"]"#, "\(fromRows)")
+        #expect(lines[6] == #"changed retried ["execution_name", "execution_state", "started_at", "attempts", "note", "extra"] 5"#, "\(fromRows)")
+        #expect(lines[7] == "true false true false", "\(fromRows)")
+    }
+
+    /// A listing whose records change shape half way keeps its order and each record whole.
+    @Test func recordsOfChangingShapeKeepTheirOrder() throws {
+        var records = JSONBridge.Records()
+        let texts = [
+            #"{"execution_name": "a", "started_at": "2026-12-07T10:00:00Z", "execution_state": "FAILED"}"#,
+            #"{"execution_name": "b", "started_at": "2026-12-07T10:00:01Z", "execution_state": "FAILED"}"#,
+            #"{"execution_name": "c", "execution_state": "RUNNING"}"#,
+            #"[1, 2]"#,
+            #"{"execution_name": "d", "started_at": "not ISO", "execution_state": "FAILED"}"#,
+        ]
+        for text in texts { records.append(try JSONParser.parse(text)) }
+        #expect(records.count == 5)
+        let values = records.values()
+        #expect(values == texts.map { JSONBridge.record(try! JSONParser.parse($0)) })
+        #expect(values[0].mapValue!["started_at"] == .time(WireDate.parseISO8601("2026-12-07T10:00:00Z")!))
+    }
+}
