@@ -25,7 +25,7 @@ public final class Pacing: Sendable {
 /// service was found to accept, less `decrease`, and between refusals the pace climbs back
 /// along CUBIC's curve (RFC 9438): quickly to that rate (in `recovery`), flat near it, then
 /// faster and faster above it — so a low estimate is outgrown in seconds, and near the
-/// quota it probes about every `answersPerProbe` requests, never more than once a second or so.
+/// quota it probes about once every two or three seconds.
 ///
 /// What the service accepts is the pace in force times the share of its recent answers
 /// that were accepted: over a quota, a service accepts exactly its quota, so at a pace of
@@ -51,14 +51,6 @@ public final class Pacer: Sendable {
     static let decrease = 0.1
     /// Time to climb back to the accepted rate after a decrease (CUBIC's K), seconds.
     static let recovery = 1.0
-    /// At a low rate the climb back takes longer, so that about this many requests go out
-    /// between two probes above the rate found: a probe costs a few refusals whatever the
-    /// rate, and at 30 a second a probe every second would be refused 1 time in 10. Only
-    /// when the service behaves like a quota — slow start ended, or `recent` answers or more
-    /// were accepted in a row before the refusal — for a service that refuses at random (a
-    /// fault, not a rate) gives a low pace no reason to stay low, and a slow climb would keep
-    /// it there.
-    static let answersPerProbe = 100.0
     static let slowest = 1.0
     /// Requests in flight before the service first refuses, at first.
     static let firstWindow = 2
@@ -132,10 +124,6 @@ public final class Pacer: Sendable {
         var sent = 0
         /// The quota the service stated in a refusal (requests a second), if it did.
         var stated: Double?
-        /// K of the curve in force, seconds (see `answersPerProbe`).
-        var recovery = Pacer.recovery
-        /// Answers accepted since the last refusal.
-        var acceptedInARow = 0
         /// Requests acquired and not yet recorded, and how many may be while unpaced.
         var inFlight = 0
         var window = Pacer.firstWindow
@@ -208,8 +196,6 @@ public final class Pacer: Sendable {
         let now = ContinuousClock.now
         let stated = accepted ? nil : Self.statedQuota(in: answer.body)
         state.withLock { s in
-            let inARow = s.acceptedInARow
-            s.acceptedInARow = accepted ? inARow + 1 : 0
             if !accepted { s.refused += 1 }
             if let stated {
                 // The service said its quota: pace to it at once (and never above it), rather
@@ -219,11 +205,10 @@ public final class Pacer: Sendable {
                 s.stated = stated
                 if !known || s.peak > stated * Self.statedShare {
                     s.peak = stated * Self.statedShare
-                    s.recovery = Self.recovery
                     s.phase = .paced
                     newEpoch(&s, at: now)
                     // Start at the quota, not below it on the recovery curve.
-                    s.epochStart = now - .milliseconds(Int64(s.recovery * 1000))
+                    s.epochStart = now - .milliseconds(Int64(Self.recovery * 1000))
                     return
                 }
             }
@@ -259,9 +244,6 @@ public final class Pacer: Sendable {
             let share = max(Self.smallestShare, Double(s.answers.count { $0 }) / Double(s.answers.count))
             let pace = rate(s, at: now) ?? Self.slowest
             s.peak = max(Self.slowest, pace * share)
-            // Slow start ends because the pace rose past what the service takes: a quota.
-            let quotaLike = slowStarting || inARow >= Self.recent
-            s.recovery = quotaLike ? max(Self.recovery, Self.answersPerProbe / s.peak) : Self.recovery
             s.phase = .paced
             newEpoch(&s, at: now)
         }
@@ -312,7 +294,7 @@ public final class Pacer: Sendable {
         case .slowStart(let slowRate): rate = slowRate
         case .paced:
             // rate(t) = peak · (1 + c·(t − K)³), c = decrease / K³: back at peak after K.
-            let x = (t - s.recovery) / s.recovery
+            let x = (t - Self.recovery) / Self.recovery
             rate = max(Self.slowest, s.peak * (1 + Self.decrease * x * x * x))
         }
         let capped = s.stated.map { min($0 * Self.statedShare, rate) } ?? rate
