@@ -67,7 +67,9 @@ import Testing
     @Test func noCoreFileCanHoldTheSecret() async throws {
         let process = Process()
         process.executableURL = obswBinary
-        process.arguments = ["-c", "sleep 60s"]  // ended by the defer below
+        // Ended by the defer below; long, so that a poll the loaded machine delays still finds
+        // it running (a CI run's poll first ran after a 60-second sleep had ended).
+        process.arguments = ["-c", "sleep 10m"]
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
         try process.run()
         defer {

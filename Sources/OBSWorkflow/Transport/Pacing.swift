@@ -143,11 +143,15 @@ public final class Pacer: Sendable {
     public func acquire() async -> Ticket {
         var booking: (slot: ContinuousClock.Instant, generation: Int)?
         var counted = false
+        // Held back by the window: look again soon, then less and less often (a service that
+        // takes seconds to answer must not keep the waiting workers spinning).
+        var windowWait = Self.windowNap
         while true {
             let now = ContinuousClock.now
             let turn: Result<Ticket, Booking> = state.withLock { s in
                 if !counted, case .unpaced = s.phase, s.inFlight >= s.window {
-                    return .failure(Booking((now + Self.windowNap, -1)))
+                    defer { windowWait = min(windowWait * 2, Self.nap) }
+                    return .failure(Booking((now + windowWait, -1)))
                 }
                 if !counted {
                     s.sent += 1
@@ -183,8 +187,9 @@ public final class Pacer: Sendable {
 
     /// How long a waiting worker sleeps at most before checking its turn again.
     static let nap = Duration.milliseconds(50)
-    /// How often a worker held back by the window looks again (only in the first
-    /// milliseconds of a call, until the window is wider than the workers).
+    /// How soon a worker held back by the window first looks again (only in the first
+    /// moments of a call, until the window is wider than the workers); each look after
+    /// that waits twice as long, up to `nap`.
     static let windowNap = Duration.milliseconds(1)
 
     /// What the request of `ticket` got: a 429 or 503 lowers the pace; any other answer
