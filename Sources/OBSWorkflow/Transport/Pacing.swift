@@ -195,12 +195,15 @@ public final class Pacer: Sendable {
     /// What the request of `ticket` got: a 429 or 503 lowers the pace; any other answer
     /// counts as accepted. A request that got no answer says nothing about the quota.
     public func record(_ outcome: AttemptOutcome, _ ticket: Ticket) {
-        state.withLock { s in s.inFlight = max(0, s.inFlight - 1) }
-        guard case .answered(let answer) = outcome else { return }
+        guard case .answered(let answer) = outcome else {
+            state.withLock { s in s.inFlight = max(0, s.inFlight - 1) }
+            return
+        }
         let accepted = answer.status != 429 && answer.status != 503
         let now = ContinuousClock.now
         let stated = accepted ? nil : Self.statedQuota(in: answer.body)
         state.withLock { s in
+            s.inFlight = max(0, s.inFlight - 1)
             if !accepted { s.refused += 1 }
             if let stated {
                 // The service said its quota: pace to it at once (and never above it), rather

@@ -37,17 +37,16 @@ public struct ValueMap: Sendable {
     var entries: OrderedDictionary<String, Value> {
         switch storage {
         case .own(let entries): return entries
-        case .row(let table, let row):
-            var values: [Value] = []
-            values.reserveCapacity(table.keys.count)
-            for column in table.keys.indices { values.append(table.value(row: row, column: column)) }
-            return OrderedDictionary(uncheckedUniqueKeys: table.keys, values: values)
+        case .row(let table, _): return OrderedDictionary(uncheckedUniqueKeys: table.keys, values: values)
         }
     }
 
-    /// Makes the entries this map's own before a write.
-    private mutating func own() {
-        if case .row = storage { storage = .own(entries) }
+    /// Changes the entries in place, first making a row's entries this map's own.
+    private mutating func changeEntries<R>(_ change: (inout OrderedDictionary<String, Value>) -> R) -> R {
+        var own = entries
+        storage = .own([:])  // `own` is then the only reference: it changes in place
+        defer { storage = .own(own) }
+        return change(&own)
     }
 
     public var count: Int {
@@ -91,11 +90,7 @@ public struct ValueMap: Sendable {
 
     /// Replaces the value at `index`; the key keeps its place.
     @inline(__always) public mutating func setValue(_ value: Value, at index: Int) {
-        own()
-        guard case .own(var entries) = storage else { return }
-        storage = .own([:])  // `entries` is the only reference: it changes in place
-        entries.values[index] = value
-        storage = .own(entries)
+        changeEntries { $0.values[index] = value }
     }
 
     public subscript(key: String) -> Value? {
@@ -105,21 +100,11 @@ public struct ValueMap: Sendable {
             case .row(let table, let row): return table.keys.firstIndex(of: key).map { table.value(row: row, column: $0) }
             }
         }
-        set {
-            own()
-            guard case .own(var entries) = storage else { return }
-            storage = .own([:])
-            entries[key] = newValue
-            storage = .own(entries)
-        }
+        set { changeEntries { $0[key] = newValue } }
     }
 
     public mutating func reserveCapacity(_ minimumCapacity: Int) {
-        own()
-        guard case .own(var entries) = storage else { return }
-        storage = .own([:])
-        entries.reserveCapacity(minimumCapacity)
-        storage = .own(entries)
+        changeEntries { $0.reserveCapacity(minimumCapacity) }
     }
 }
 
