@@ -166,6 +166,7 @@ let package = Package(
             dependencies: [
                 "OBSWorkflow", "OBSWorkflowEmulator", "OBSWTestSupport", "ObswFuzzTargets",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "ObswLangTests", dependencies: ["ObswLang"]),

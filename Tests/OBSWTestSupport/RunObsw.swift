@@ -118,10 +118,37 @@ public struct EmulatorProcess {
     /// What obsw needs to use this emulator (Data+): its endpoint and the demo keys.
     public var clientEnvironment: [String: String] { Self.demoCredentials.merging(["OBS_ENDPOINT": endpoint]) { a, _ in a } }
 
-    /// SIGTERM, and wait for it to end.
+    /// SIGTERM; the process is waited for on a thread of its own (SIGKILL if it has not ended
+    /// after 30 s), so a `defer` in an async test never holds a pool thread while it stops.
     public func stop() {
-        process.terminate()
+        end(process)
+    }
+}
+
+/// Ends `process` without holding the caller's thread: SIGTERM now, then it is reaped on a
+/// thread of its own, with SIGKILL if it has not ended after `grace`. For `defer` in async
+/// tests, where waiting on the concurrency pool would starve the in-process servers of others.
+public func end(_ process: Process, grace: TimeInterval = 30) {
+    guard process.isRunning else { return }
+    process.terminate()
+    let pid = process.processIdentifier
+    Thread {
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(pid, SIGKILL) }
         process.waitUntilExit()
+    }.start()
+}
+
+/// Waits for `process` to end on a thread of its own and returns its exit status: the
+/// async form of `waitUntilExit`, which would hold one of the pool's few threads meanwhile.
+@discardableResult
+public func exitStatus(of process: Process) async -> Int32 {
+    await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
+        Thread {
+            process.waitUntilExit()
+            done.resume(returning: process.terminationStatus)
+        }.start()
     }
 }
 

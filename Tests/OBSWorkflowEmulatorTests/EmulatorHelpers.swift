@@ -55,7 +55,7 @@ func rawRequest(
     request.method = .init(rawValue: method)
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
     var buffer = try await response.body.collect(upTo: 16 << 20)
     return RawAnswer(
         status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },

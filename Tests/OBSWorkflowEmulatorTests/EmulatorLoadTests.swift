@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 import OBSWTestSupport
 import OBSWorkflow
 import OBSWorkflowEmulator
@@ -89,7 +90,10 @@ import Testing
 
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: Self.clients)
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        // Event loops of its own: 64 clients flat out must not queue ahead of the requests of
+        // tests running alongside (four emulator tests ran out of time in one CI run with it).
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let http = HTTPClient(eventLoopGroup: loops, configuration: configuration)
         let tally = Locked(Tally())
         await withTaskGroup(of: Void.self) { group in
             for client in 0..<Self.clients {
@@ -117,6 +121,7 @@ import Testing
             }
         }
         try await http.shutdown()
+        try await loops.shutdownGracefully()
         stop.withLock { $0 = true }
         while !sampler.isFinished { try await Task.sleep(for: .milliseconds(50)) }
 

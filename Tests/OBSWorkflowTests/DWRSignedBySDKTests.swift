@@ -23,12 +23,9 @@ import Testing
             URL(fileURLWithPath: python),
             [script.path, Self.credentials.accessKeyID, Self.credentials.secretAccessKey.reveal(), Self.project],
             readyWhenOutputHas: "listening on")
-        defer {
-            // SIGKILL: a test process may hand its children SIGTERM ignored, and this server
-            // keeps nothing worth a clean stop.
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-        }
+        // SIGKILL at once: a test process may hand its children SIGTERM ignored, and this
+        // server keeps nothing worth a clean stop.
+        defer { end(server, grace: 0) }
         let port = try #require(banner.firstMatch(of: /listening on (\d+)/).map { String($0.1) }, "\(banner)")
         let client = try DWRWorkflowClient(
             settings: TransportSettings(

@@ -24,8 +24,7 @@ import Testing
         #expect(!failed.isEmpty)
         await client.shutdown()
         process.terminate()  // SIGTERM
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(await exitStatus(of: process) == 0)
     }
 
     @Test func givenKeysAreTheOnlyOnesAcceptedAndTheSecretIsNotPrinted() async throws {
@@ -50,18 +49,14 @@ import Testing
         await mine.shutdown()
         await demo.shutdown()
         process.interrupt()  // SIGINT, as Ctrl-C
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(await exitStatus(of: process) == 0)
     }
 
     /// `--project-id` after `emulator` is the project it serves (not the connection's option
     /// of the same name), and a DWR client of that project is served.
     @Test func theDWRFaceServesTheProjectGiven() async throws {
         let (process, endpoint, banner) = try await startEmulator(["--project-id", "my-project_1"])
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        defer { end(process) }
         #expect(banner.contains("project id:        my-project_1\n"), "\(banner)")
         #expect(banner.contains("/v3/my-project_1/..."), "\(banner)")
         let result = try await runObswInBackground(
@@ -113,7 +108,7 @@ import Testing
         #expect(try await client.executions(graph: "ingest").collect().count == 13)
         await client.shutdown()
         process.terminate()
-        process.waitUntilExit()
+        await exitStatus(of: process)
     }
 
     @Test func localPointsTheSessionAtAnEmbeddedEmulator() async throws {

@@ -80,7 +80,7 @@ import Testing
             let endpoint = emulator.endpoint
             let seen = await EmulatorControl.restoresReached(endpoint, atLeast: killAfter)
             kill(run.processIdentifier, SIGKILL)
-            run.waitUntilExit()
+            await exitStatus(of: run)
             let rerun = try await runObswInBackground(["-c", Self.resumeAll + journal], environment: environment(emulator, dir))
             #expect(rerun.status == 0, "round \(round): \(rerun.stderr)")
             let counts = try await EmulatorControl.restores(emulator.endpoint)

@@ -72,10 +72,7 @@ import Testing
         process.arguments = ["-c", "sleep 10m"]
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
         try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        defer { end(process) }
         // Poll (without holding a thread) until obsw has lowered the limit: it does so first thing.
         var limits = ""
         _ = await eventually(every: .milliseconds(50)) {
