@@ -35,6 +35,37 @@ import Testing
         #expect(rows[0] != rows[1])
     }
 
+    /// Texts that share their beginnings with their block's first (URNs), repeat the row
+    /// before, are null, split a character where the shared bytes end, or are longer than
+    /// the 255 bytes a row can share: each reads back exactly, across many blocks.
+    @Test func textsSharingTheirBeginningsReadBackExactly() {
+        let urn = "urn:fgs:cn-north-4:0a1b2c3d4e5f:function:default:thumbnails:"
+        var texts: [Value] = []
+        for i in 0..<1_000 {
+            switch i % 11 {
+            case 0: texts.append(.null)
+            case 1, 2: texts.append(.string(urn + "exec-\(i / 2)"))  // the same as the row before, every other time
+            case 3: texts.append(.string(urn.replacingOccurrences(of: "thumbnails", with: "thumbnaïls") + "\(i)"))
+            case 4: texts.append(.string("é\(i)"))
+            case 5: texts.append(.string("è"))  // its first byte is é's first
+            case 6: texts.append(.string(String(repeating: "long text ", count: 40) + "\(i)"))
+            case 7: texts.append(.string(""))
+            default: texts.append(.string(urn + "exec-\(i)"))
+            }
+        }
+        var builder = RecordTable.Builder(keys: ["text"])
+        for text in texts { builder.append([text]) }
+        let rows = builder.values()
+        #expect(rows.count == texts.count)
+        for (index, (row, text)) in zip(rows, texts).enumerated() {
+            #expect(row.mapValue!["text"] == text, "row \(index)")
+        }
+        // A block whose first row is null shares nothing, and still reads back.
+        var nullFirst = RecordTable.Builder(keys: ["text"])
+        for i in 0..<130 { nullFirst.append([i % 64 == 0 ? .null : .string(urn + "\(i)")]) }
+        #expect(nullFirst.values().enumerated().allSatisfy { i, row in row.mapValue!["text"] == (i % 64 == 0 ? .null : .string(urn + "\(i)")) })
+    }
+
     /// A column that meets a value of another kind keeps every value as it was.
     @Test func aColumnOfMixedKindsKeepsEachValue() {
         let values: [[Value]] = [["a"], [.time(5)], [.int(7)], [.null], ["a"], [.list([1, 2])], [.float(0.5)]]

@@ -129,19 +129,26 @@ extension ValueMap: ExpressibleByDictionaryLiteral {
 }
 
 /// Records of one shape — a listing's executions, a resume's results — as rows: the field
-/// names once, each field's values in a column. Texts share one buffer (a text equal to the
-/// row before's is not stored again: a graph URN, a state); times are integers. A column
-/// that meets a value of another kind holds values as they are from then on. Built once by
-/// `RecordTable.Builder`, never changed after: rows are read from any thread.
+/// names once, each field's values in a column. Texts share one buffer: a text equal to the
+/// row before's is not stored again (a graph name, a state), and a text stores only what
+/// follows the bytes it shares with the first text of its block of 64 rows (an execution
+/// URN is the graph's URN and a name: the block stores the URN once and each row its
+/// name). Times are integers. A column that meets a value of another kind holds values as
+/// they are from then on. Built once by `RecordTable.Builder`, never changed after: rows
+/// are read from any thread.
 public final class RecordTable: Sendable {
     public let keys: OrderedSet<String>
     let columns: [Column]
     public let count: Int
 
+    /// Rows in a block of texts: each row's text may begin with bytes of its block's first.
+    static let textBlock = 64
+
     enum Column: Sendable {
-        /// Row i's text is `bytes[starts[i] ..< starts[i] + lengths[i]]`; a length of
-        /// `UInt32.max` is null.
-        case texts(bytes: [UInt8], starts: [UInt32], lengths: [UInt32])
+        /// Row i's text is the first `shared[i]` bytes of its block's first row's text, then
+        /// `bytes[starts[i] ..< starts[i] + lengths[i]]` (a block's first row shares none); a
+        /// length of `UInt32.max` is null.
+        case texts(bytes: [UInt8], starts: [UInt32], lengths: [UInt32], shared: [UInt8])
         /// Epoch milliseconds; `Int.min` is null.
         case times([Int])
         case values([Value])
@@ -155,11 +162,20 @@ public final class RecordTable: Sendable {
 
     func value(row: Int, column: Int) -> Value {
         switch columns[column] {
-        case .texts(let bytes, let starts, let lengths):
-            let length = lengths[row]
-            guard length != UInt32.max else { return .null }
-            let start = Int(starts[row])
-            return .string(bytes.withUnsafeBufferPointer { String(decoding: $0[start..<start + Int(length)], as: UTF8.self) })
+        case .texts(let bytes, let starts, let lengths, let shared):
+            let length = Int(lengths[row])
+            guard length != Int(UInt32.max) else { return .null }
+            let start = Int(starts[row]), prefix = Int(shared[row])
+            return .string(
+                bytes.withUnsafeBufferPointer { bytes in
+                    guard prefix > 0 else { return String(decoding: bytes[start..<start + length], as: UTF8.self) }
+                    let anchor = Int(starts[row - row % Self.textBlock])
+                    return String(unsafeUninitializedCapacity: prefix + length) { text in
+                        _ = text.initialize(fromContentsOf: bytes[anchor..<anchor + prefix])
+                        _ = text[prefix...].initialize(fromContentsOf: bytes[start..<start + length])
+                        return prefix + length
+                    }
+                })
         case .times(let times):
             let time = times[row]
             return time == Int.min ? .null : .time(time)
@@ -202,12 +218,13 @@ public final class RecordTable: Sendable {
         var bytes: [UInt8] = []
         var starts: [UInt32] = []
         var lengths: [UInt32] = []
+        var shared: [UInt8] = []
         var times: [Int] = []
         var values: [Value] = []
 
         var column: Column {
             switch kind {
-            case .texts: .texts(bytes: bytes, starts: starts, lengths: lengths)
+            case .texts: .texts(bytes: bytes, starts: starts, lengths: lengths, shared: shared)
             case .times: .times(times)
             case .values: .values(values)
             }
@@ -217,22 +234,14 @@ public final class RecordTable: Sendable {
         func append(_ value: Value, row: Int) {
             switch (kind, value) {
             case (.texts, .string(let text)):
-                let utf8 = text.utf8.count
-                if let last = lengths.last, last != UInt32.max, Int(last) == utf8,
-                    bytes[Int(starts[row - 1])..<Int(starts[row - 1]) + utf8].elementsEqual(text.utf8)
-                {
-                    starts.append(starts[row - 1])  // the same text as the row before: stored once
-                } else if bytes.count + utf8 < Int(UInt32.max) {
-                    starts.append(UInt32(bytes.count))
-                    bytes.append(contentsOf: text.utf8)
-                } else {
+                guard appendText(text, row: row) else {
                     spill(then: value, row: row)  // past 4 GB of text the column keeps values as they are
                     return
                 }
-                lengths.append(UInt32(utf8))
             case (.texts, .null):
                 starts.append(0)
                 lengths.append(UInt32.max)
+                shared.append(0)
             case (.texts, .time(let time)) where time != Int.min && bytes.isEmpty && lengths.allSatisfy({ $0 == UInt32.max }):
                 // Nulls so far, and now a time: a column of times.
                 kind = .times
@@ -240,6 +249,7 @@ public final class RecordTable: Sendable {
                 times.append(time)
                 starts = []
                 lengths = []
+                shared = []
             case (.times, .time(let time)) where time != Int.min:
                 times.append(time)
             case (.times, .null):
@@ -248,6 +258,36 @@ public final class RecordTable: Sendable {
                 values.append(value)
             default:
                 spill(then: value, row: row)
+            }
+        }
+
+        /// Appends a text as row `row`: only what follows the bytes it shares with its block's
+        /// first text, and nothing when that is what the row before stored. False when the
+        /// buffer cannot take it (4 GB).
+        private func appendText(_ text: String, row: Int) -> Bool {
+            var text = text
+            return text.withUTF8 { utf8 in
+                let anchorRow = row - row % RecordTable.textBlock
+                var prefix = 0
+                if row != anchorRow, lengths[anchorRow] != UInt32.max {
+                    let anchor = Int(starts[anchorRow])
+                    let limit = min(utf8.count, Int(lengths[anchorRow]), Int(UInt8.max))
+                    while prefix < limit, bytes[anchor + prefix] == utf8[prefix] { prefix += 1 }
+                }
+                let suffix = UnsafeBufferPointer(rebasing: utf8[prefix...])
+                if row > 0, lengths[row - 1] != UInt32.max, Int(shared[row - 1]) == prefix, Int(lengths[row - 1]) == suffix.count,
+                    bytes[Int(starts[row - 1])..<Int(starts[row - 1]) + suffix.count].elementsEqual(suffix)
+                {
+                    starts.append(starts[row - 1])  // the same as the row before: stored once
+                } else if bytes.count + suffix.count < Int(UInt32.max) {
+                    starts.append(UInt32(bytes.count))
+                    bytes.append(contentsOf: suffix)
+                } else {
+                    return false
+                }
+                lengths.append(UInt32(suffix.count))
+                shared.append(UInt8(prefix))
+                return true
             }
         }
 
@@ -260,6 +300,7 @@ public final class RecordTable: Sendable {
             bytes = []
             starts = []
             lengths = []
+            shared = []
             times = []
         }
     }
