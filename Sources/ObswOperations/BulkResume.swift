@@ -73,63 +73,76 @@ public struct BulkResume: Sendable {
     /// Up to this many targets are checked one by one; more are checked with one listing.
     static let individualCheckLimit = 32
 
-    /// What a resume has done so far, shared by its workers.
+    /// What a resume has done so far, shared by its workers: a result for each distinct
+    /// target, by its place among them (a million targets: no dictionary of names, and the
+    /// results are handed back as they are). A target no step has reached is `notAttempted`.
     struct Run: Sendable {
-        var results: [String: ResumeResult]
+        var results: [ResumeResult]
         var failures: Int
         var resumed = 0
         var skipped = 0
         var stop: ResumeStop?
         /// How many of this step's targets were done (the live line's count).
         var done = 0
+
+        /// This run, leaving an empty one behind: with a second reference to its results,
+        /// the next change would copy a million of them.
+        mutating func take() -> Run {
+            defer { results = [] }
+            return self
+        }
     }
 
     /// One result per target, in target order. A resume that stops early throws
     /// `.resumeStopped` with every result so far.
     public func run(_ targets: [String]) async throws(OperationError) -> [ResumeResult] {
         let started = ContinuousClock.now
-        var results: [String: ResumeResult] = [:]
-        var pending = targets.distinctInOrder()
+        let names = targets.distinctInOrder()
+        var results = names.map { ResumeResult($0, .notAttempted, reason: Self.notReached) }
+        var pending = Array(names.indices)
         // Only a journal the operator names is read: an automatic one starts empty.
-        if let journal, !journal.isAutomatic { pending = try await replay(journal, pending, into: &results) }
+        if let journal, !journal.isAutomatic { pending = try await replay(journal, names, pending, into: &results) }
 
-        var failedAt: [String: String] = [:]
-        let eligible = try await checkEligibility(pending, into: &results, failedAt: &failedAt)
-        pending = []  // 100,000 names are megabytes
+        let (eligible, failedAt) = try await checkEligibility(names, pending, into: &results)
+        pending = []  // a million places are 8 MB
 
         if options.dryRun {
-            for name in eligible { results[name] = ResumeResult(name, .planned, reason: "FAILED; would be resumed") }
-            return try finish(targets, Run(results: results, failures: 0), started: started)
+            for place in eligible { results[place] = ResumeResult(names[place], .planned, reason: "FAILED; would be resumed") }
+            return try finish(targets, names, Run(results: results, failures: 0), started: started)
         }
         if let journal, journal.isAutomatic, !eligible.isEmpty {
             // Known before anything is sent, so that after a kill it can be passed to --journal.
             progress.note("resume \(graph): journal \(journal.path)")
         }
         // Failures found while checking count toward the error budget too.
-        var run = Run(results: results, failures: results.values.count { $0.outcome == .failed })
-        results = [:]  // the run's table is the only one, and grows in place
+        let failures = results.count { $0.outcome == .failed }
+        var run = Run(results: results, failures: failures)
+        results = []  // the run's table is the only one, changed in place
         if let maxErrors = options.maxErrors, run.failures > maxErrors {
             run.stop = .budgetSpent(graph: graph, maxErrors: maxErrors, whileChecking: true)
             markNotAttempted(eligible, in: &run)
         } else if let canary = options.canary, eligible.count > canary.count {
-            run = await resumeAfterCanary(canary, eligible, run, failedAt: failedAt)
+            run = await resumeAfterCanary(canary, names, eligible, run.take(), failedAt: failedAt)
         } else {
-            run = await resumeAll(eligible, run, failedAt: failedAt)
+            run = await resumeAll(names, eligible, run.take(), failedAt: failedAt[...])
         }
         if let journal, let problem = journal.flush() {
             // Nothing may be reported as protected that is not.
             run.stop = .journalUnwritable(graph: graph, path: journal.path, reason: problem)
         }
-        return try finish(targets, run, started: started)
+        return try finish(targets, names, run.take(), started: started)
     }
+
+    /// The reason of a target no step reached (the resume stopped before it).
+    static let notReached = "stopped before it was attempted"
 
     // MARK: Steps
 
     /// What a journal named with `--journal` says: resumed executions are skipped, and each
     /// intent without an outcome is settled by reading the execution. Returns the targets
     /// still to check.
-    func replay(_ journal: Journal, _ names: [String], into results: inout [String: ResumeResult]) async throws(OperationError)
-        -> [String]
+    func replay(_ journal: Journal, _ names: [String], _ places: [Int], into results: inout [ResumeResult]) async throws(OperationError)
+        -> [Int]
     {
         let contents = journal.contents(graph: graph)
         if let mismatch = journal.mismatch(contents) { throw .journal("resume \(graph): \(mismatch)") }
@@ -138,11 +151,11 @@ public struct BulkResume: Sendable {
                 "journal \(journal.path): \(contents.unreadable) line\(contents.unreadable == 1 ? "" : "s") could not be read and "
                     + "\(contents.unreadable == 1 ? "was" : "were") ignored (a torn last line after a crash is normal)")
         }
-        for name in names where contents.resumed.contains(name) {
-            results[name] = ResumeResult(name, .skipped, reason: "already resumed (journal \(journal.path))")
+        for place in places where contents.resumed.contains(names[place]) {
+            results[place] = ResumeResult(names[place], .skipped, reason: "already resumed (journal \(journal.path))")
         }
-        let open = names.filter { !contents.resumed.contains($0) }
-        let settled = try await settle(contents.unsettled, among: open, journal: journal, into: &results)
+        let open = places.filter { !contents.resumed.contains(names[$0]) }
+        let settled = try await settle(contents.unsettled, names, among: open, journal: journal, into: &results)
         return open.filter { !settled.contains($0) }
     }
 
@@ -150,13 +163,14 @@ public struct BulkResume: Sendable {
     /// or the answer was lost): each is read, and one restored after its intent is recorded
     /// as resumed here and not sent again. Returns the names settled so.
     func settle(
-        _ unsettled: [String: Journal.Intent], among names: [String], journal: Journal, into results: inout [String: ResumeResult]
-    ) async throws(OperationError) -> Set<String> {
-        let open = names.filter { unsettled[$0] != nil }
+        _ unsettled: [String: Journal.Intent], _ names: [String], among places: [Int], journal: Journal,
+        into results: inout [ResumeResult]
+    ) async throws(OperationError) -> Set<Int> {
+        let open = places.filter { unsettled[names[$0]] != nil }
         guard !open.isEmpty else { return [] }
         progress.update("resume \(graph): reading \(open.count) executions whose resume was sent but not recorded")
         let client = self.client, graph = self.graph
-        let restoredAt = try await readAll(open) { name async throws(OBSWorkflowError) -> Int? in
+        let restoredAt = try await readAll(open.map { names[$0] }) { name async throws(OBSWorkflowError) -> Int? in
             do throws(OBSWorkflowError) {
                 return try await client.execution(graph: graph, name: name).restoredAt.flatMap(WireDate.parseISO8601)
             } catch {
@@ -164,81 +178,92 @@ public struct BulkResume: Sendable {
                 return nil  // unknown: checked again by the resume itself
             }
         }
-        var settled: Set<String> = []
-        for (name, restored) in zip(open, restoredAt) {
+        var settled: Set<Int> = []
+        for (place, restored) in zip(open, restoredAt) {
+            let name = names[place]
             guard let restored, let intent = unsettled[name], intent.isApplied(restoredAt: restored) else { continue }
             var record = ResumeResult(
                 name, .resumed,
                 reason: "settled by reading: restored at \(WireDate.iso8601(epochMilliseconds: restored)), after the resume "
                     + "recorded at \(WireDate.iso8601(epochMilliseconds: intent.at)) in the journal; not sent again")
             record.restoredAt = restored
-            results[name] = record
+            results[place] = record
             journal.record(graph: graph, record)
-            settled.insert(name)
+            settled.insert(place)
         }
         return settled
     }
 
-    /// The targets that are FAILED now; the others get their result here. `failedAt`: when
-    /// each eligible execution last stopped (the service's own clock), for the journal's intents.
+    /// The places of the targets that are FAILED now; the others get their result here. With
+    /// each, when it last stopped (epoch milliseconds on the service's clock, `Int.min` when
+    /// not known), for the journal's intents.
     func checkEligibility(
-        _ names: [String], into results: inout [String: ResumeResult], failedAt: inout [String: String]
-    ) async throws(OperationError) -> [String] {
-        let states = try await currentStates(names)
-        var eligible: [String] = []
-        for name in names {
-            switch states[name] {
+        _ names: [String], _ places: [Int], into results: inout [ResumeResult]
+    ) async throws(OperationError) -> (eligible: [Int], failedAt: [Int]) {
+        let states = try await currentStates(names, places)
+        var eligible: [Int] = [], failedAt: [Int] = []
+        for (place, check) in zip(places, states) {
+            let name = names[place]
+            switch check {
             case .state(let state, let stoppedAt)? where state == .failed:
-                eligible.append(name)
-                if let stoppedAt { failedAt[name] = stoppedAt }
+                eligible.append(place)
+                failedAt.append(stoppedAt)
             case .state(let state, _)?:
-                results[name] = ResumeResult(name, .skipped, reason: "execution is \(state.rawValue), not FAILED")
+                results[place] = ResumeResult(name, .skipped, reason: "execution is \(state.rawValue), not FAILED")
             case .error(let message)?:
-                results[name] = ResumeResult(name, .failed, reason: message)
+                results[place] = ResumeResult(name, .failed, reason: message)
             case nil:
-                results[name] = ResumeResult(name, .failed, reason: "execution \(name) not found")
+                results[place] = ResumeResult(name, .failed, reason: "execution \(name) not found")
             }
         }
-        return eligible
+        return (eligible, failedAt)
     }
 
     enum Check: Sendable {
-        /// The state, and when the execution stopped (the service's clock) when known.
-        case state(ExecutionState, stoppedAt: String?)
+        /// The state, and when the execution stopped (epoch milliseconds on the service's
+        /// clock; `Int.min` when not known).
+        case state(ExecutionState, stoppedAt: Int)
         case error(String)
     }
 
-    /// The current state of each target: one GET each for a few, one listing of FAILED
-    /// executions (plus GETs for the rest) for many.
-    func currentStates(_ names: [String]) async throws(OperationError) -> [String: Check] {
-        var states: [String: Check] = [:]
-        var unknown = names
-        if names.count > Self.individualCheckLimit {
-            progress.update("resume \(graph): checking which of \(names.count) executions are FAILED")
-            let wanted = Set(names)
+    /// When an execution stopped, from its record: `Int.min` when not given or not a time.
+    static func stoppedAt(_ record: JSONObject) -> Int {
+        record.string("stopped_at").flatMap(WireDate.parseISO8601) ?? Int.min
+    }
+
+    /// The current state of each place's target (nil: not found): one GET each for a few,
+    /// one listing of FAILED executions (plus GETs for the rest) for many.
+    func currentStates(_ names: [String], _ places: [Int]) async throws(OperationError) -> [Check?] {
+        var states = [Check?](repeating: nil, count: places.count)
+        var unknown = Array(places.indices)
+        if places.count > Self.individualCheckLimit {
+            progress.update("resume \(graph): checking which of \(places.count) executions are FAILED")
+            var wanted: [String: Int] = [:]
+            wanted.reserveCapacity(places.count)
+            for (index, place) in places.enumerated() { wanted[names[place]] = index }
             do {
                 for try await execution in client.executions(graph: graph, state: .failed) {
-                    if let name = execution.executionName, wanted.contains(name) {
-                        states[name] = .state(.failed, stoppedAt: execution.json.string("stopped_at"))
+                    if let name = execution.executionName, let index = wanted[name] {
+                        states[index] = .state(.failed, stoppedAt: Self.stoppedAt(execution.json))
                     }
                 }
             } catch {
                 throw .service(error)
             }
-            unknown = names.filter { states[$0] == nil }
+            unknown = unknown.filter { states[$0] == nil }
         }
         let client = self.client, graph = self.graph
-        let checked = try await readAll(unknown) { name async throws(OBSWorkflowError) -> Check? in
+        let checked = try await readAll(unknown.map { names[places[$0]] }) { name async throws(OBSWorkflowError) -> Check? in
             do throws(OBSWorkflowError) {
                 let info = try await client.execution(graph: graph, name: name)
-                return .state(info.state ?? "UNKNOWN", stoppedAt: info.json.string("stopped_at"))
+                return .state(info.state ?? "UNKNOWN", stoppedAt: Self.stoppedAt(info.json))
             } catch {
                 if error.isAuthenticationFailure { throw error }
                 if error.serviceError?.status == 404 { return nil }
                 return .error(error.description)
             }
         }
-        for (name, check) in zip(unknown, checked) { if let check { states[name] = check } }
+        for (index, check) in zip(unknown, checked) { states[index] = check }
         return states
     }
 
@@ -258,22 +283,23 @@ public struct BulkResume: Sendable {
     /// Resumes `names`, `concurrency` at once, each only once its intent is on disk; stops
     /// starting new ones on Ctrl-C, past the error budget, when the journal cannot be
     /// written or the credentials are refused. The targets never started are `notAttempted`.
-    func resumeAll(_ names: [String], _ start: Run, failedAt: [String: String]) async -> Run {
-        var initial = start
-        initial.done = 0
-        let state = Locked(initial)
+    func resumeAll(_ names: [String], _ places: [Int], _ start: consuming Run, failedAt: ArraySlice<Int>) async -> Run {
+        start.done = 0
+        let state = Locked(consume start)
         let intents = journal.map {
-            IntentBatches(journal: $0, graph: graph, names: names, failedAt: failedAt, batchSize: max(32, 2 * options.concurrency))
+            IntentBatches(
+                journal: $0, graph: graph, names: names, places: places, failedAt: failedAt, batchSize: max(32, 2 * options.concurrency))
         }
         let sampler = journal.map { samplePace(into: $0) }
         let started = ContinuousClock.now
         let interrupt = self.interrupt
-        await Concurrently.forEach(names, limit: options.concurrency, stop: {
+        await Concurrently.forEach(places, limit: options.concurrency, stop: {
             state.withLock { run in
                 if interrupt?.isRaised == true, run.stop == nil { run.stop = .interrupted(graph: graph) }
                 return run.stop != nil
             }
-        }) { index, name in
+        }) { index, place in
+            let name = names[place]
             // No restore is sent unless the journal holds its intent.
             if let journal, let intents, await !intents.durable(index) {
                 let reason = journal.failure ?? "unknown error"
@@ -286,7 +312,7 @@ public struct BulkResume: Sendable {
             if record.outcome == .resumed || failed { journal?.record(graph: graph, record) }
             let pace = progress.isLive ? pacing.resumes.status : nil
             let line: String? = state.withLock { run in
-                run.results[name] = record
+                run.results[place] = record
                 run.done += 1
                 if failed { run.failures += 1 }
                 if record.outcome == .resumed { run.resumed += 1 }
@@ -295,15 +321,16 @@ public struct BulkResume: Sendable {
                 if let maxErrors = options.maxErrors, run.failures > maxErrors, run.stop == nil {
                     run.stop = .budgetSpent(graph: graph, maxErrors: maxErrors, whileChecking: false)
                 }
-                return pace.map { liveLine(run, total: names.count, started: started, pace: $0) }
+                return pace.map { liveLine(run, total: places.count, started: started, pace: $0) }
             }
             if let line { progress.update(line) }
         }
         // Its last line is written before the journal is flushed.
         sampler?.cancel()
         await sampler?.value
-        var run = state.withLock { $0 }
-        if run.stop != nil { markNotAttempted(names, in: &run) }
+        // Taken out, not copied: the lock's copy would make the first change copy a million results.
+        var run = state.withLock { $0.take() }
+        if run.stop != nil { markNotAttempted(places, in: &run) }
         return run
     }
 
@@ -330,29 +357,29 @@ public struct BulkResume: Sendable {
         }
     }
 
-    /// The targets of a step that never started, once the resume stopped.
-    func markNotAttempted(_ names: [String], in run: inout Run) {
+    /// The targets of a step that never started, once the resume stopped, say why.
+    func markNotAttempted(_ places: [Int], in run: inout Run) {
         guard let stop = run.stop else { return }
-        for name in names where run.results[name] == nil {
-            run.results[name] = ResumeResult(name, .notAttempted, reason: stop.notAttemptedReason)
+        for place in places where run.results[place].outcome == .notAttempted {
+            run.results[place].reason = stop.notAttemptedReason
         }
     }
 
     /// Resumes the first `canary.count` targets, waits for them to finish, and resumes the
     /// rest only if at most `maxRefailPercent` of them failed again; otherwise the rest are
     /// `notAttempted` and the stop names the canaries that failed again and where.
-    func resumeAfterCanary(_ canary: Canary, _ eligible: [String], _ start: Run, failedAt: [String: String]) async -> Run {
+    func resumeAfterCanary(_ canary: Canary, _ names: [String], _ eligible: [Int], _ start: consuming Run, failedAt: [Int]) async -> Run {
         let first = Array(eligible.prefix(canary.count)), rest = Array(eligible.dropFirst(canary.count))
         progress.note(
             "resume \(graph): canary of \(first.count), then \(rest.count) more if at most \(Percent.text(canary.maxRefailPercent)) fail again")
-        var run = await resumeAll(first, start, failedAt: failedAt)
+        var run = await resumeAll(names, first, start, failedAt: failedAt.prefix(canary.count))
         func stopped(_ stop: ResumeStop) -> Run {
             if run.stop == nil { run.stop = stop }
             markNotAttempted(rest, in: &run)
             return run
         }
         if let stop = run.stop { return stopped(stop) }
-        let resumed = first.filter { run.results[$0]?.outcome == .resumed }
+        let resumed = first.filter { run.results[$0].outcome == .resumed }
         // Only canaries that were resumed can tell whether resuming helps.
         guard !resumed.isEmpty else {
             return stopped(.canary(graph: graph, .noneResumed(canaries: first.count, rest: rest.count)))
@@ -363,18 +390,20 @@ public struct BulkResume: Sendable {
             progress: progress)
         let finals: [Execution]
         do {
-            finals = try await waiter.run(resumed)
+            finals = try await waiter.run(resumed.map { names[$0] })
         } catch {
             if case .interrupted = error { return stopped(.interrupted(graph: graph)) }
             return stopped(.canary(graph: graph, .waitFailed(error, rest: rest.count)))
         }
         var failedAgain: [CanaryFailure] = []
+        let placeOf = Dictionary(resumed.map { (names[$0], $0) }) { first, _ in first }
         for execution in finals {
-            guard let name = execution.executionName, var record = run.results[name] else { continue }
+            guard let name = execution.executionName, let place = placeOf[name] else { continue }
+            var record = run.results[place]
             let failed = execution.json.objects("failed_states").first
-            let place = [failed?.string("name"), failed?.string("error")].compactMap { $0 }.joined(separator: ": ")
-            record.reason = "canary: \(execution.state?.rawValue ?? "unknown")" + (place.isEmpty ? "" : " in \(place)")
-            run.results[name] = record
+            let whereFailed = [failed?.string("name"), failed?.string("error")].compactMap { $0 }.joined(separator: ": ")
+            record.reason = "canary: \(execution.state?.rawValue ?? "unknown")" + (whereFailed.isEmpty ? "" : " in \(whereFailed)")
+            run.results[place] = record
             if execution.state != .success {
                 failedAgain.append(
                     CanaryFailure(
@@ -390,28 +419,34 @@ public struct BulkResume: Sendable {
                     .failedAgain(failedAgain, resumed: resumed.count, maxRefailPercent: canary.maxRefailPercent, rest: rest.count)))
         }
         progress.note("resume \(graph): canary passed (\(failedAgain.count) of \(resumed.count) failed again); resuming the other \(rest.count)")
-        return await resumeAll(rest, run, failedAt: failedAt)
+        return await resumeAll(names, rest, run.take(), failedAt: failedAt.dropFirst(canary.count))
     }
 
     /// Orders the results (one per target; a repeated target is reported, not resumed
     /// again), prints the summary, and throws the stop, if any, with them.
-    func finish(_ targets: [String], _ run: Run, started: ContinuousClock.Instant) throws(OperationError) -> [ResumeResult] {
-        let all = Self.ordered(targets, run.results)
+    func finish(_ targets: [String], _ names: [String], _ run: consuming Run, started: ContinuousClock.Instant)
+        throws(OperationError) -> [ResumeResult]
+    {
+        let stop = run.stop
+        let all = Self.ordered(targets, names, run.results)
         let line = summary(all, started: started)
         progress.finish(line)
-        if let stop = run.stop { throw .resumeStopped(stop, results: all, summary: line) }
+        if let stop { throw .resumeStopped(stop, results: all, summary: line) }
         return all
     }
 
-    static func ordered(_ targets: [String], _ results: [String: ResumeResult]) -> [ResumeResult] {
-        // Without repeats (the usual case) there is nothing to remember.
-        let repeats = results.count < targets.count
+    /// One result per target, in the targets' order: `results` as they are when no target
+    /// repeats (the usual case), else a repeat says it was handled once.
+    static func ordered(_ targets: [String], _ names: [String], _ results: consuming [ResumeResult]) -> [ResumeResult] {
+        guard names.count < targets.count else { return results }
+        var place = 0
         var seen: Set<String> = []
         return targets.map { name in
-            if repeats, !seen.insert(name).inserted {
+            guard seen.insert(name).inserted else {
                 return ResumeResult(name, .skipped, reason: "listed more than once; handled once above")
             }
-            return results[name] ?? ResumeResult(name, .notAttempted, reason: "stopped before it was attempted")
+            defer { place += 1 }
+            return results[place]
         }
     }
 
@@ -470,20 +505,24 @@ public struct BulkResume: Sendable {
     final class IntentBatches: Sendable {
         let journal: Journal
         let graph: String
+        /// The targets' names, and the places among them of the targets to resume.
         let names: [String]
-        let failedAt: [String: String]
+        let places: [Int]
+        /// When each of `places` last stopped (epoch milliseconds; `Int.min` when not known).
+        let failedAt: ArraySlice<Int>
         let batchSize: Int
         private let batches = Mutex<[Int: Task<Bool, Never>]>([:])
 
-        init(journal: Journal, graph: String, names: [String], failedAt: [String: String], batchSize: Int) {
+        init(journal: Journal, graph: String, names: [String], places: [Int], failedAt: ArraySlice<Int>, batchSize: Int) {
             self.journal = journal
             self.graph = graph
             self.names = names
+            self.places = places
             self.failedAt = failedAt
             self.batchSize = batchSize
         }
 
-        /// Whether the intent for `names[index]` is on disk (waiting for it if need be).
+        /// Whether the intent for `places[index]` is on disk (waiting for it if need be).
         func durable(_ index: Int) async -> Bool {
             let batch = index / batchSize
             let current = batches.withLock { b in
@@ -493,15 +532,18 @@ public struct BulkResume: Sendable {
             guard await current.value else { return false }
             // The next batch starts once this one is on disk (never two writes racing into
             // one), while this one's resumes are in flight.
-            if (batch + 1) * batchSize < names.count { _ = batches.withLock { b in start(batch + 1, in: &b) } }
+            if (batch + 1) * batchSize < places.count { _ = batches.withLock { b in start(batch + 1, in: &b) } }
             return true
         }
 
         private func start(_ batch: Int, in b: inout [Int: Task<Bool, Never>]) -> Task<Bool, Never> {
             if let task = b[batch] { return task }
-            let range = batch * batchSize..<min(names.count, (batch + 1) * batchSize)
+            let range = batch * batchSize..<min(places.count, (batch + 1) * batchSize)
             let journal = self.journal, graph = self.graph
-            let intents = names[range].map { ($0, failedAt[$0]) }
+            let intents = range.map { index in
+                let stopped = failedAt[failedAt.startIndex + index]
+                return (names[places[index]], stopped == Int.min ? nil : WireDate.iso8601(epochMilliseconds: stopped))
+            }
             let task = Task { await journal.recordIntents(graph: graph, intents) }
             b[batch] = task
             return task
