@@ -27,6 +27,7 @@ extension ResumeResult {
     /// Many results as rows of one table (a resume of a million executions holds a million).
     static func values(_ results: [ResumeResult]) -> [Value] {
         var rows = RecordTable.Builder(keys: fields)
+        rows.reserveCapacity(results.count)
         for result in results { rows.append(result.fieldValues) }
         return rows.values()
     }

@@ -196,6 +196,12 @@ public final class RecordTable: Sendable {
             columns = self.keys.map { _ in ColumnBuilder() }
         }
 
+        /// Room for `rows` rows in all, so that a table whose size is known does not grow
+        /// by copies (each a moment of twice its size).
+        public mutating func reserveCapacity(_ rows: Int) {
+            for column in columns { column.reserveCapacity(rows) }
+        }
+
         /// Appends a row: `values` in `keys`' order.
         public mutating func append(_ values: some Collection<Value>) {
             precondition(values.count == keys.count, "a row of \(values.count) values for \(keys.count) fields")
@@ -230,6 +236,17 @@ public final class RecordTable: Sendable {
             }
         }
 
+        func reserveCapacity(_ rows: Int) {
+            switch kind {
+            case .texts:
+                starts.reserveCapacity(rows)
+                lengths.reserveCapacity(rows)
+                shared.reserveCapacity(rows)
+            case .times: times.reserveCapacity(rows)
+            case .values: values.reserveCapacity(rows)
+            }
+        }
+
         /// Appends `value` as row `row` (the rows before it are in).
         func append(_ value: Value, row: Int) {
             switch (kind, value) {
@@ -245,7 +262,8 @@ public final class RecordTable: Sendable {
             case (.texts, .time(let time)) where time != Int.min && bytes.isEmpty && lengths.allSatisfy({ $0 == UInt32.max }):
                 // Nulls so far, and now a time: a column of times.
                 kind = .times
-                times = Array(repeating: Int.min, count: row)
+                times.reserveCapacity(starts.capacity)
+                times.append(contentsOf: repeatElement(Int.min, count: row))
                 times.append(time)
                 starts = []
                 lengths = []
