@@ -55,6 +55,8 @@ public struct BulkResume: Sendable {
     let journal: Journal?
     /// The call's pace: the service's quota found from its 429s, `--rps` as a ceiling.
     let pacing: Pacing
+    /// The URNs of the executions resumed, beginning alike, in one buffer.
+    let urns = SharedTexts()
 
     public init(
         client: any WorkflowService, graph: String, options: Options, progress: any OperationProgress = .silent,
@@ -238,13 +240,14 @@ public struct BulkResume: Sendable {
         var unknown = Array(places.indices)
         if places.count > Self.individualCheckLimit {
             progress.update("resume \(graph): checking which of \(places.count) executions are FAILED")
-            var wanted: [String: Int] = [:]
-            wanted.reserveCapacity(places.count)
-            for (index, place) in places.enumerated() { wanted[names[place]] = index }
+            // Which of the places each name is at (names are distinct, so one at most).
+            let wanted = places.map { names[$0] }
+            var index = NameIndex(capacity: wanted.count)
+            for i in wanted.indices { index.add(i, of: wanted) }
             do {
                 for try await execution in client.executions(graph: graph, state: .failed) {
-                    if let name = execution.executionName, let index = wanted[name] {
-                        states[index] = .state(.failed, stoppedAt: Self.stoppedAt(execution.json))
+                    if let name = execution.executionName, let i = index.place(of: name, in: wanted) {
+                        states[i] = .state(.failed, stoppedAt: Self.stoppedAt(execution.json))
                     }
                 }
             } catch {
@@ -341,7 +344,7 @@ public struct BulkResume: Sendable {
             let restored = try await client.restoreExecution(graph: graph, name: name)
             var record = ResumeResult(name, .resumed)
             record.restoredAt = restored.restored.restoredAt.flatMap(WireDate.parseISO8601)
-            record.urn = restored.restored.executionURN
+            record.setURN(restored.restored.executionURN, in: urns)
             if case .confirmedByReading = restored.confirmation {
                 record.reason = "the answer was lost; reading the execution confirmed the resume"
             }
@@ -554,7 +557,13 @@ public struct BulkResume: Sendable {
 extension [String] {
     /// Each name once, where it first appears: bulk commands act once per execution.
     public func distinctInOrder() -> [String] {
-        var seen: Set<String> = []
-        return filter { seen.insert($0).inserted }
+        var distinct: [String] = []
+        distinct.reserveCapacity(count)
+        var index = NameIndex(capacity: count)
+        for name in self where index.place(of: name, in: distinct) == nil {
+            distinct.append(name)
+            index.add(distinct.count - 1, of: distinct)
+        }
+        return distinct
     }
 }

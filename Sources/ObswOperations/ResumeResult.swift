@@ -10,8 +10,37 @@ public struct ResumeResult: Sendable, Equatable {
     public var outcome: Outcome
     /// When the service restored it (epoch milliseconds).
     public var restoredAt: Int?
-    public var urn: String?
     public var reason: String?
+
+    /// The execution's URN as the service returned it.
+    public var urn: String? {
+        get {
+            switch urnText {
+            case .none: nil
+            case .own(let text): text
+            case .shared(let text): text.text
+            }
+        }
+        set { urnText = newValue.map(URNText.own) }
+    }
+
+    /// A resume of a million keeps its URNs in one `SharedTexts` (see `setURN`).
+    enum URNText: Sendable, Equatable {
+        case own(String)
+        case shared(SharedText)
+    }
+
+    var urnText: URNText?
+
+    /// Sets the URN, kept in `texts` beside the others of the same resume.
+    public mutating func setURN(_ urn: String?, in texts: SharedTexts) {
+        urnText = urn.map { texts.store($0).map(URNText.shared) ?? .own($0) }
+    }
+
+    public static func == (a: ResumeResult, b: ResumeResult) -> Bool {
+        a.execution == b.execution && a.outcome == b.outcome && a.restoredAt == b.restoredAt && a.urn == b.urn
+            && a.reason == b.reason
+    }
 
     public init(_ execution: String, _ outcome: Outcome, reason: String? = nil) {
         self.execution = execution
