@@ -237,11 +237,12 @@ public struct BulkResume: Sendable {
     /// one listing of FAILED executions (plus GETs for the rest) for many.
     func currentStates(_ names: [String], _ places: [Int]) async throws(OperationError) -> [Check?] {
         var states = [Check?](repeating: nil, count: places.count)
-        var unknown = Array(places.indices)
+        let unknown: [Int]
         if places.count > Self.individualCheckLimit {
             progress.update("resume \(graph): checking which of \(places.count) executions are FAILED")
-            // Which of the places each name is at (names are distinct, so one at most).
-            let wanted = places.map { names[$0] }
+            // Which of the places each name is at (names are distinct, so one at most). The
+            // places are in order, so as many as the names are all of them.
+            let wanted = places.count == names.count ? names : places.map { names[$0] }
             var index = NameIndex(capacity: wanted.count)
             for i in wanted.indices { index.add(i, of: wanted) }
             do {
@@ -253,7 +254,9 @@ public struct BulkResume: Sendable {
             } catch {
                 throw .service(error)
             }
-            unknown = unknown.filter { states[$0] == nil }
+            unknown = states.indices.filter { states[$0] == nil }
+        } else {
+            unknown = Array(places.indices)
         }
         let client = self.client, graph = self.graph
         let checked = try await readAll(unknown.map { names[places[$0]] }) { name async throws(OBSWorkflowError) -> Check? in
@@ -557,6 +560,16 @@ public struct BulkResume: Sendable {
 extension [String] {
     /// Each name once, where it first appears: bulk commands act once per execution.
     public func distinctInOrder() -> [String] {
+        // Without repeats (the usual case) the names are the answer: no second array of them.
+        var seen = NameIndex(capacity: count)
+        for place in indices {
+            guard seen.place(of: self[place], in: self) == nil else { return withoutRepeats() }
+            seen.add(place, of: self)
+        }
+        return self
+    }
+
+    private func withoutRepeats() -> [String] {
         var distinct: [String] = []
         distinct.reserveCapacity(count)
         var index = NameIndex(capacity: count)
