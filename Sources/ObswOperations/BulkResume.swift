@@ -141,8 +141,8 @@ public struct BulkResume: Sendable {
     // MARK: Steps
 
     /// What a journal named with `--journal` says: resumed executions are skipped, and each
-    /// intent without an outcome is settled by reading the execution. Returns the targets
-    /// still to check.
+    /// intent without an outcome is settled by reading the execution. Returns the places of
+    /// the targets still to check.
     func replay(_ journal: Journal, _ names: [String], _ places: [Int], into results: inout [ResumeResult]) async throws(OperationError)
         -> [Int]
     {
@@ -163,7 +163,7 @@ public struct BulkResume: Sendable {
 
     /// Resumes an earlier run may have sent without recording their outcome (it was killed,
     /// or the answer was lost): each is read, and one restored after its intent is recorded
-    /// as resumed here and not sent again. Returns the names settled so.
+    /// as resumed here and not sent again. Returns the places of those settled so.
     func settle(
         _ unsettled: [String: Journal.Intent], _ names: [String], among places: [Int], journal: Journal,
         into results: inout [ResumeResult]
@@ -286,7 +286,7 @@ public struct BulkResume: Sendable {
         }
     }
 
-    /// Resumes `names`, `concurrency` at once, each only once its intent is on disk; stops
+    /// Resumes the targets at `places`, `concurrency` at once, each only once its intent is on disk; stops
     /// starting new ones on Ctrl-C, past the error budget, when the journal cannot be
     /// written or the credentials are refused. The targets never started are `notAttempted`.
     func resumeAll(_ names: [String], _ places: [Int], _ start: consuming Run, failedAt: ArraySlice<Int>) async -> Run {
