@@ -96,6 +96,10 @@ import Testing
         let ended = try await runObswInBackground(["run", "--", services.script, "--profile", "prod"], environment: services.environment)
         #expect(ended.status == 0, "\(ended.stderr)")
         #expect(ended.stdout == "staging-graph\nargs: [\"--profile\", \"prod\"]\n")
+        // Counted after the run that reached staging: on a loaded machine its listing may
+        // have been retried, which is not what this test is about.
+        let reachedStaging = services.staging.requests.count
+        #expect(reachedStaging >= 1)
         for (arguments, message) in [
             (["run", services.script, "x", "--var"], "--var needs NAME=VALUE"),
             (["run", services.script, "--var="], "--var takes NAME=VALUE, not ''"),
@@ -104,7 +108,7 @@ import Testing
             let run = try await runObswInBackground(arguments, environment: services.environment)
             #expect(run.status == 2 && run.stderr == "obsw: error: \(message)\n", "\(arguments): \(run.stderr)")
         }
-        #expect(services.staging.requests.count == 1 && services.prod.requests.isEmpty)
+        #expect(services.staging.requests.count == reachedStaging && services.prod.requests.isEmpty, "a usage error sent nothing")
         await services.stop()
     }
 
