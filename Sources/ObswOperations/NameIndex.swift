@@ -30,9 +30,7 @@ struct NameIndex {
     /// Adds `names[place]`, whose name is not in yet.
     mutating func add(_ place: Int, of names: [String]) {
         if 2 * (count + 1) > slots.count { grow(names) }
-        var slot = names[place].hashValue & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = UInt32(place + 1)
+        store(UInt32(place + 1), for: names[place])
         count += 1
     }
 
@@ -41,10 +39,13 @@ struct NameIndex {
         let places = slots.filter { $0 != 0 }
         slots = Array(repeating: 0, count: slots.count * 2)
         mask = slots.count - 1
-        for stored in places {
-            var slot = names[Int(stored - 1)].hashValue & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = stored
-        }
+        for stored in places { store(stored, for: names[Int(stored - 1)]) }
+    }
+
+    /// Puts `stored` (a place plus one) in the first empty slot from `name`'s hash.
+    private mutating func store(_ stored: UInt32, for name: String) {
+        var slot = name.hashValue & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = stored
     }
 }
