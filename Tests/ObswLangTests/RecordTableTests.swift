@@ -35,8 +35,8 @@ import Testing
         #expect(rows[0] != rows[1])
     }
 
-    /// Texts that share their beginnings with their block's first (URNs), repeat the row
-    /// before, are null, split a character where the shared bytes end, or are longer than
+    /// Texts that share their beginnings or ends with their block's first (URNs), repeat the
+    /// row before, are null, split a character where the shared bytes end, or are longer than
     /// the 255 bytes a row can share: each reads back exactly, across many blocks.
     @Test func textsSharingTheirBeginningsReadBackExactly() {
         let urn = "urn:fgs:cn-north-4:0a1b2c3d4e5f:function:default:thumbnails:"
@@ -50,6 +50,8 @@ import Testing
             case 5: texts.append(.string("è"))  // its first byte is é's first
             case 6: texts.append(.string(String(repeating: "long text ", count: 40) + "\(i)"))
             case 7: texts.append(.string(""))
+            case 8: texts.append(.string(urn + "exec-\(i):obsw-emulator"))  // shares its end with other rows
+            case 9: texts.append(.string(i % 2 == 0 ? "exec-" : "exec-exec-"))  // begins and ends as others: no byte twice
             default: texts.append(.string(urn + "exec-\(i)"))
             }
         }
@@ -61,9 +63,59 @@ import Testing
             #expect(row.mapValue!["text"] == text, "row \(index)")
         }
         // A block whose first row is null shares nothing, and still reads back.
+        // Each block's first text ends as the others do.
+        var ends = RecordTable.Builder(keys: ["text"])
+        let ending = (0..<300).map { urn + "exec-\($0):obsw-emulator" + ($0 % 5 == 0 ? "é" : "") }
+        for text in ending { ends.append([.string(text)]) }
+        #expect(ends.values().map { $0.mapValue!["text"]! } == ending.map(Value.string))
         var nullFirst = RecordTable.Builder(keys: ["text"])
         for i in 0..<130 { nullFirst.append([i % 64 == 0 ? .null : .string(urn + "\(i)")]) }
         #expect(nullFirst.values().enumerated().allSatisfy { i, row in row.mapValue!["text"] == (i % 64 == 0 ? .null : .string(urn + "\(i)")) })
+    }
+
+    /// A column whose rows all hold one value (a listing's graph, its state) stores it once;
+    /// at the first row that differs it becomes a column of its kind, and every row before
+    /// and after reads back exactly — to the byte: é and e + U+0301, 1 and 1.0 are not one value.
+    @Test func aColumnOfOneValueStoresItOnce() throws {
+        let same: [Value] = [.null, "FAILED", .time(1_700_000_000_000), .int(7), .bool(true)]
+        var builder = RecordTable.Builder(keys: same.indices.map { "c\($0)" })
+        builder.reserveCapacity(500)
+        for _ in 0..<500 { builder.append(same) }
+        let rows = builder.values()
+        guard case .row(let table, _) = rows[0].mapValue!.storage else { throw Failure("not a row of a table") }
+        for (index, column) in table.columns.enumerated() {
+            guard case .same(let value) = column else { throw Failure("column \(index) stores each row: \(column)") }
+            #expect(Self.exactly(value, same[index]))
+        }
+        #expect(rows.allSatisfy { row in zip(row.mapValue!.values, same).allSatisfy(Self.exactly) })
+
+        // The same for a while, then something else: each row as it was appended.
+        let cases: [(Value, Value)] = [
+            ("é", "e\u{301}"), (.int(1), .float(1)), (.time(5), .null), (.null, .time(5)), ("FAILED", .time(5)),
+            (.int(3), .int(4)), (.bool(false), "false"), ("a", .list(["a"])),
+        ]
+        for (first, then) in cases {
+            var column = RecordTable.Builder(keys: ["x"])
+            column.reserveCapacity(300)
+            let appended: [Value] = (0..<300).map { $0 < 130 || $0 % 7 == 0 ? first : then }
+            for value in appended { column.append([value]) }
+            let read = column.values().map { $0.mapValue!["x"]! }
+            #expect(zip(read, appended).allSatisfy(Self.exactly), "\(first) then \(then)")
+        }
+    }
+
+    /// Equal to the byte and of the same kind (`==` is looser: it is what a script compares).
+    static func exactly(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.string(let a), .string(let b)): Array(a.utf8) == Array(b.utf8)
+        case (.int, .int), (.float, .float), (.time, .time), (.null, .null), (.bool, .bool), (.list, .list): a == b
+        default: false
+        }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 
     /// A column that meets a value of another kind keeps every value as it was.

@@ -328,7 +328,8 @@ public enum JSONBridge {
         }
 
         private mutating func finishTable() {
-            if let rows { done += rows.values() }
+            // The first table's rows are the list itself (`+=` would copy them into a new one).
+            if let rows { if done.isEmpty { done = rows.values() } else { done += rows.values() } }
             rows = nil
         }
 

@@ -146,9 +146,12 @@ public final class RecordTable: Sendable {
 
     enum Column: Sendable {
         /// Row i's text is the first `shared[i]` bytes of its block's first row's text, then
-        /// `bytes[starts[i] ..< starts[i] + lengths[i]]` (a block's first row shares none); a
-        /// length of `UInt32.max` is null.
-        case texts(bytes: [UInt8], starts: [UInt32], lengths: [UInt32], shared: [UInt8])
+        /// `bytes[starts[i] ..< starts[i] + lengths[i]]`, then the last `sharedEnd[i]` bytes of
+        /// the block's first text (a block's first row shares none); a length of `UInt32.max`
+        /// is null.
+        case texts(bytes: [UInt8], starts: [UInt32], lengths: [UInt32], shared: [UInt8], sharedEnd: [UInt8])
+        /// Every row holds this value (a listing's graph, the state it was asked for): nothing per row.
+        case same(Value)
         /// Epoch milliseconds; `Int.min` is null.
         case times([Int])
         case values([Value])
@@ -162,20 +165,24 @@ public final class RecordTable: Sendable {
 
     func value(row: Int, column: Int) -> Value {
         switch columns[column] {
-        case .texts(let bytes, let starts, let lengths, let shared):
+        case .texts(let bytes, let starts, let lengths, let shared, let sharedEnd):
             let length = Int(lengths[row])
             guard length != Int(UInt32.max) else { return .null }
-            let start = Int(starts[row]), prefix = Int(shared[row])
+            let start = Int(starts[row]), prefix = Int(shared[row]), end = Int(sharedEnd[row])
             return .string(
                 bytes.withUnsafeBufferPointer { bytes in
-                    guard prefix > 0 else { return String(decoding: bytes[start..<start + length], as: UTF8.self) }
-                    let anchor = Int(starts[row - row % Self.textBlock])
-                    return String(unsafeUninitializedCapacity: prefix + length) { text in
+                    guard prefix + end > 0 else { return String(decoding: bytes[start..<start + length], as: UTF8.self) }
+                    let first = row - row % Self.textBlock
+                    let anchor = Int(starts[first]), anchorEnd = anchor + Int(lengths[first])
+                    return String(unsafeUninitializedCapacity: prefix + length + end) { text in
                         _ = text.initialize(fromContentsOf: bytes[anchor..<anchor + prefix])
                         _ = text[prefix...].initialize(fromContentsOf: bytes[start..<start + length])
-                        return prefix + length
+                        _ = text[(prefix + length)...].initialize(fromContentsOf: bytes[anchorEnd - end..<anchorEnd])
+                        return prefix + length + end
                     }
                 })
+        case .same(let value):
+            return value
         case .times(let times):
             let time = times[row]
             return time == Int.min ? .null : .time(time)
@@ -211,6 +218,7 @@ public final class RecordTable: Sendable {
 
         /// The rows as maps, in the order appended.
         public func values() -> [Value] {
+            for column in columns { column.finish() }
             let table = RecordTable(keys: keys, columns: columns.map(\.column), count: count)
             return (0..<count).map { .map(ValueMap(row: $0, of: table)) }
         }
@@ -219,29 +227,54 @@ public final class RecordTable: Sendable {
     /// One column while rows are appended: its arrays are stored properties of a class, so
     /// they grow in place (an array inside an enum is copied on every change).
     private final class ColumnBuilder {
-        enum Kind { case texts, times, values }
-        var kind = Kind.texts
+        enum Kind { case same, texts, times, values }
+        /// Every column starts as `same` and becomes one of the others at its first row that differs.
+        var kind = Kind.same
+        /// The value of every row so far, while `kind` is `same` (nil before the first row).
+        var same: Value?
+        /// The rows reserved for, applied when the column stops being `same`.
+        var reserved = 0
         var bytes: [UInt8] = []
         var starts: [UInt32] = []
         var lengths: [UInt32] = []
         var shared: [UInt8] = []
+        var sharedEnd: [UInt8] = []
         var times: [Int] = []
         var values: [Value] = []
 
         var column: Column {
             switch kind {
-            case .texts: .texts(bytes: bytes, starts: starts, lengths: lengths, shared: shared)
+            case .same: .same(same ?? .null)
+            case .texts: .texts(bytes: bytes, starts: starts, lengths: lengths, shared: shared, sharedEnd: sharedEnd)
             case .times: .times(times)
             case .values: .values(values)
             }
         }
 
+        /// Lets go of the growth room (a listing's columns grow by doubling: up to twice what
+        /// they hold), one array at a time.
+        func finish() {
+            func trim<T>(_ array: inout [T]) {
+                if array.capacity - array.count > array.count / 16 { array = array.withUnsafeBufferPointer { Array($0) } }
+            }
+            trim(&bytes)
+            trim(&starts)
+            trim(&lengths)
+            trim(&shared)
+            trim(&sharedEnd)
+            trim(&times)
+            trim(&values)
+        }
+
         func reserveCapacity(_ rows: Int) {
+            reserved = rows
             switch kind {
+            case .same: break
             case .texts:
                 starts.reserveCapacity(rows)
                 lengths.reserveCapacity(rows)
                 shared.reserveCapacity(rows)
+                sharedEnd.reserveCapacity(rows)
             case .times: times.reserveCapacity(rows)
             case .values: values.reserveCapacity(rows)
             }
@@ -249,6 +282,21 @@ public final class RecordTable: Sendable {
 
         /// Appends `value` as row `row` (the rows before it are in).
         func append(_ value: Value, row: Int) {
+            if kind == .same {
+                guard let same else {
+                    switch value {
+                    case .null, .bool, .int, .string, .time: self.same = value
+                    default: kind = .values; values.append(value)
+                    }
+                    return
+                }
+                if Self.identical(value, same) { return }
+                // The first row that differs: the rows before it become a column of their kind.
+                kind = .texts
+                self.same = nil
+                reserveCapacity(max(reserved, row + 1))
+                for earlier in 0..<row { append(same, row: earlier) }
+            }
             switch (kind, value) {
             case (.texts, .string(let text)):
                 guard appendText(text, row: row) else {
@@ -259,6 +307,7 @@ public final class RecordTable: Sendable {
                 starts.append(0)
                 lengths.append(UInt32.max)
                 shared.append(0)
+                sharedEnd.append(0)
             case (.texts, .time(let time)) where time != Int.min && bytes.isEmpty && lengths.allSatisfy({ $0 == UInt32.max }):
                 // Nulls so far, and now a time: a column of times.
                 kind = .times
@@ -268,6 +317,7 @@ public final class RecordTable: Sendable {
                 starts = []
                 lengths = []
                 shared = []
+                sharedEnd = []
             case (.times, .time(let time)) where time != Int.min:
                 times.append(time)
             case (.times, .null):
@@ -279,32 +329,48 @@ public final class RecordTable: Sendable {
             }
         }
 
-        /// Appends a text as row `row`: only what follows the bytes it shares with its block's
-        /// first text, and nothing when that is what the row before stored. False when the
-        /// buffer cannot take it (4 GB).
+        /// The same value to the byte: `same` must read back exactly what was appended (Swift's
+        /// `==` on texts holds é and e + U+0301 equal; on values, 1 equal to 1.0).
+        private static func identical(_ a: Value, _ b: Value) -> Bool {
+            switch (a, b) {
+            case (.null, .null): true
+            case (.bool(let a), .bool(let b)): a == b
+            case (.int(let a), .int(let b)), (.time(let a), .time(let b)): a == b
+            case (.string(let a), .string(let b)): a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+            default: false
+            }
+        }
+
+        /// Appends a text as row `row`: only what lies between the bytes it shares with its
+        /// block's first text at its beginning and at its end, and nothing when that is what
+        /// the row before stored. False when the buffer cannot take it (4 GB).
         private func appendText(_ text: String, row: Int) -> Bool {
             var text = text
             return text.withUTF8 { utf8 in
-                let anchorRow = row - row % RecordTable.textBlock
-                var prefix = 0
-                if row != anchorRow, lengths[anchorRow] != UInt32.max {
-                    let anchor = Int(starts[anchorRow])
-                    let limit = min(utf8.count, Int(lengths[anchorRow]), Int(UInt8.max))
+                let first = row - row % RecordTable.textBlock
+                var prefix = 0, end = 0
+                if row != first, lengths[first] != UInt32.max {
+                    let anchor = Int(starts[first]), anchorLength = Int(lengths[first])
+                    let limit = min(utf8.count, anchorLength, Int(UInt8.max))
                     while prefix < limit, bytes[anchor + prefix] == utf8[prefix] { prefix += 1 }
+                    let endLimit = min(utf8.count - prefix, anchorLength, Int(UInt8.max))
+                    while end < endLimit, bytes[anchor + anchorLength - 1 - end] == utf8[utf8.count - 1 - end] { end += 1 }
                 }
-                let suffix = UnsafeBufferPointer(rebasing: utf8[prefix...])
-                if row > 0, lengths[row - 1] != UInt32.max, Int(shared[row - 1]) == prefix, Int(lengths[row - 1]) == suffix.count,
-                    bytes[Int(starts[row - 1])..<Int(starts[row - 1]) + suffix.count].elementsEqual(suffix)
+                let own = UnsafeBufferPointer(rebasing: utf8[prefix..<utf8.count - end])
+                if row > 0, lengths[row - 1] != UInt32.max, Int(shared[row - 1]) == prefix, Int(sharedEnd[row - 1]) == end,
+                    Int(lengths[row - 1]) == own.count,
+                    bytes[Int(starts[row - 1])..<Int(starts[row - 1]) + own.count].elementsEqual(own)
                 {
                     starts.append(starts[row - 1])  // the same as the row before: stored once
-                } else if bytes.count + suffix.count < Int(UInt32.max) {
+                } else if bytes.count + own.count < Int(UInt32.max) {
                     starts.append(UInt32(bytes.count))
-                    bytes.append(contentsOf: suffix)
+                    bytes.append(contentsOf: own)
                 } else {
                     return false
                 }
-                lengths.append(UInt32(suffix.count))
+                lengths.append(UInt32(own.count))
                 shared.append(UInt8(prefix))
+                sharedEnd.append(UInt8(end))
                 return true
             }
         }
@@ -319,6 +385,7 @@ public final class RecordTable: Sendable {
             starts = []
             lengths = []
             shared = []
+            sharedEnd = []
             times = []
         }
     }
