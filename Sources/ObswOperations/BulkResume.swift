@@ -79,7 +79,7 @@ public struct BulkResume: Sendable {
     /// target, by its place among them (a million targets: no dictionary of names, and the
     /// results are handed back as they are). A target no step has reached is `notAttempted`.
     struct Run: Sendable {
-        var results: [ResumeResult]
+        var results: ResumeResults
         var failures: Int
         var resumed = 0
         var skipped = 0
@@ -97,10 +97,10 @@ public struct BulkResume: Sendable {
 
     /// One result per target, in target order. A resume that stops early throws
     /// `.resumeStopped` with every result so far.
-    public func run(_ targets: [String]) async throws(OperationError) -> [ResumeResult] {
+    public func run(_ targets: [String]) async throws(OperationError) -> ResumeResults {
         let started = ContinuousClock.now
         let names = targets.distinctInOrder()
-        var results = names.map { ResumeResult($0, .notAttempted, reason: Self.notReached) }
+        var results = ResumeResults(names: names, outcome: .notAttempted, reason: Self.notReached, urnTexts: urns)
         var pending = Array(names.indices)
         // Only a journal the operator names is read: an automatic one starts empty.
         if let journal, !journal.isAutomatic { pending = try await replay(journal, names, pending, into: &results) }
@@ -117,7 +117,7 @@ public struct BulkResume: Sendable {
             progress.note("resume \(graph): journal \(journal.path)")
         }
         // Failures found while checking count toward the error budget too.
-        let failures = results.count { $0.outcome == .failed }
+        let failures = results.outcomes.count { $0 == .failed }
         var run = Run(results: results, failures: failures)
         results = []  // the run's table is the only one, changed in place
         if let maxErrors = options.maxErrors, run.failures > maxErrors {
@@ -143,7 +143,7 @@ public struct BulkResume: Sendable {
     /// What a journal named with `--journal` says: resumed executions are skipped, and each
     /// intent without an outcome is settled by reading the execution. Returns the places of
     /// the targets still to check.
-    func replay(_ journal: Journal, _ names: [String], _ places: [Int], into results: inout [ResumeResult]) async throws(OperationError)
+    func replay(_ journal: Journal, _ names: [String], _ places: [Int], into results: inout ResumeResults) async throws(OperationError)
         -> [Int]
     {
         let contents = journal.contents(graph: graph)
@@ -166,7 +166,7 @@ public struct BulkResume: Sendable {
     /// as resumed here and not sent again. Returns the places of those settled so.
     func settle(
         _ unsettled: [String: Journal.Intent], _ names: [String], among places: [Int], journal: Journal,
-        into results: inout [ResumeResult]
+        into results: inout ResumeResults
     ) async throws(OperationError) -> Set<Int> {
         let open = places.filter { unsettled[names[$0]] != nil }
         guard !open.isEmpty else { return [] }
@@ -200,7 +200,7 @@ public struct BulkResume: Sendable {
     /// each, when it last stopped (epoch milliseconds on the service's clock, `Int.min` when
     /// not known), for the journal's intents.
     func checkEligibility(
-        _ names: [String], _ places: [Int], into results: inout [ResumeResult]
+        _ names: [String], _ places: [Int], into results: inout ResumeResults
     ) async throws(OperationError) -> (eligible: [Int], failedAt: [Int]) {
         let states = try await currentStates(names, places)
         var eligible: [Int] = [], failedAt: [Int] = []
@@ -431,9 +431,10 @@ public struct BulkResume: Sendable {
     /// Orders the results (one per target; a repeated target is reported, not resumed
     /// again), prints the summary, and throws the stop, if any, with them.
     func finish(_ targets: [String], _ names: [String], _ run: consuming Run, started: ContinuousClock.Instant)
-        throws(OperationError) -> [ResumeResult]
+        throws(OperationError) -> ResumeResults
     {
         let stop = run.stop
+        urns.finish()  // every URN is in
         let all = Self.ordered(targets, names, run.results)
         let line = summary(all, started: started)
         progress.finish(line)
@@ -443,22 +444,25 @@ public struct BulkResume: Sendable {
 
     /// One result per target, in the targets' order: `results` as they are when no target
     /// repeats (the usual case), else a repeat says it was handled once.
-    static func ordered(_ targets: [String], _ names: [String], _ results: consuming [ResumeResult]) -> [ResumeResult] {
+    static func ordered(_ targets: [String], _ names: [String], _ results: consuming ResumeResults) -> ResumeResults {
         guard names.count < targets.count else { return results }
         var place = 0
         var seen: Set<String> = []
-        return targets.map { name in
-            guard seen.insert(name).inserted else {
-                return ResumeResult(name, .skipped, reason: "listed more than once; handled once above")
+        var all = ResumeResults(urnTexts: results.urnTexts)
+        for name in targets {
+            if seen.insert(name).inserted {
+                all.append(results[place])
+                place += 1
+            } else {
+                all.append(ResumeResult(name, .skipped, reason: "listed more than once; handled once above"))
             }
-            defer { place += 1 }
-            return results[place]
         }
+        return all
     }
 
     // MARK: What it says
 
-    func summary(_ results: [ResumeResult], started: ContinuousClock.Instant) -> String {
+    func summary(_ results: ResumeResults, started: ContinuousClock.Instant) -> String {
         let tally = ResumeTally(results)
         var line = "resume \(graph): \(tally.text) in \((ContinuousClock.now - started).elapsedText)"
         line += Self.throttleText(pacing.resumes.status)

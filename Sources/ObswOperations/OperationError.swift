@@ -21,7 +21,7 @@ public enum OperationError: Error, Sendable, CustomStringConvertible {
     case timedOut(graph: String, after: Duration, pending: [String])
     /// A bulk resume that stopped before its end: why, every target's result so far, and
     /// the summary line of what it did.
-    case resumeStopped(ResumeStop, results: [ResumeResult], summary: String)
+    case resumeStopped(ResumeStop, results: ResumeResults, summary: String)
     /// Asked for something it cannot do as asked (a `--redact` that would mask a name the
     /// replay needs); nothing was done.
     case invalid(String)

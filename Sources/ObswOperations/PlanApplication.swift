@@ -271,7 +271,7 @@ public struct PlanApplication: Sendable {
     /// One result per target, in the plan's order: `resumed`, `skipped` (applied before, or
     /// stale), `failed`, `notAttempted`. A resume that stops early throws `.resumeStopped`
     /// with every result so far, as `resume` does.
-    public func run() async throws(OperationError) -> [ResumeResult] {
+    public func run() async throws(OperationError) -> ResumeResults {
         let graph = plan.graph
         let contents = journal.contents(graph: graph)
         if let mismatch = journal.mismatch(contents) { throw .journal("apply \(graph): \(mismatch)") }
@@ -300,7 +300,7 @@ public struct PlanApplication: Sendable {
             journal.record(graph: graph, results[name]!)
         }
         toResume += fresh
-        var resumed: [ResumeResult] = []
+        var resumed = ResumeResults()
         if !toResume.isEmpty {
             do {
                 resumed = try await BulkResume(
@@ -321,8 +321,8 @@ public struct PlanApplication: Sendable {
         return ordered(results)
     }
 
-    func ordered(_ results: [String: ResumeResult]) -> [ResumeResult] {
-        plan.targets.compactMap { results[$0.name] }
+    func ordered(_ results: [String: ResumeResult]) -> ResumeResults {
+        ResumeResults(plan.targets.lazy.compactMap { results[$0.name] })
     }
 
     /// Which of `names` still look as planned, and why each other one does not. Many are

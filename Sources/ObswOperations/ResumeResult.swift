@@ -60,6 +60,10 @@ public struct ResumeTally: Sendable {
         for result in results { add(result.outcome) }
     }
 
+    public init(_ results: ResumeResults) {
+        for outcome in results.outcomes { add(outcome) }
+    }
+
     public mutating func add(_ outcome: ResumeResult.Outcome) { counts[outcome, default: 0] += 1 }
 
     public subscript(_ outcome: ResumeResult.Outcome) -> Int { counts[outcome] ?? 0 }

@@ -1,10 +1,11 @@
 import Synchronization
 
-/// Texts that mostly begin alike — the execution URNs a bulk resume gets back, a graph's URN
-/// and then a name — kept in one buffer: each stores how many bytes it shares with the
-/// first text put in, then the rest. A million URNs of ~100 bytes each took a heap string
-/// apiece (144 bytes); here each takes its own tail and a few bytes more. Texts are put in
-/// from many workers at once and read back as `String`s.
+/// Texts that mostly begin and end alike — the execution URNs a bulk resume gets back, a
+/// graph's URN, a name and often a common ending — kept in one buffer: each stores how many
+/// bytes it shares with the first text put in at its beginning and at its end, then what
+/// lies between. A million URNs of ~100 bytes each took a heap string apiece (144 bytes);
+/// here each takes what is its own and two bytes more. Texts are put in from many workers
+/// at once and read back as `String`s.
 public final class SharedTexts: Sendable {
     private struct Buffer {
         var bytes: [UInt8] = []
@@ -23,27 +24,42 @@ public final class SharedTexts: Sendable {
         return text.withUTF8 { utf8 in
             buffer.withLock { buffer -> SharedText? in
                 if buffer.first.isEmpty { buffer.first = Array(utf8) }
-                var shared = 0
-                let limit = min(utf8.count, buffer.first.count, Int(UInt8.max))
-                while shared < limit, buffer.first[shared] == utf8[shared] { shared += 1 }
-                let offset = buffer.bytes.count, length = 1 + utf8.count - shared
+                let first = buffer.first
+                var shared = 0, end = 0
+                let limit = min(utf8.count, first.count, Int(UInt8.max))
+                while shared < limit, first[shared] == utf8[shared] { shared += 1 }
+                let endLimit = min(utf8.count - shared, first.count, Int(UInt8.max))
+                while end < endLimit, first[first.count - 1 - end] == utf8[utf8.count - 1 - end] { end += 1 }
+                let offset = buffer.bytes.count, length = 2 + utf8.count - shared - end
                 guard offset + length < Int(UInt32.max) else { return nil }
                 buffer.bytes.append(UInt8(shared))
-                buffer.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[shared...]))
+                buffer.bytes.append(UInt8(end))
+                buffer.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[shared..<utf8.count - end]))
                 return SharedText(texts: self, offset: UInt32(offset), length: UInt32(length))
             }
         }
     }
 
-    /// The text stored at `offset`: its shared count, then its own bytes.
+    /// The text stored at `offset`: the counts it shares at its beginning and its end, then its own bytes.
     fileprivate func text(offset: UInt32, length: UInt32) -> String {
         buffer.withLock { buffer in
-            let start = Int(offset), end = start + Int(length)
-            let shared = Int(buffer.bytes[start])
-            return String(unsafeUninitializedCapacity: shared + end - start - 1) { text in
+            let start = Int(offset), stop = start + Int(length)
+            let shared = Int(buffer.bytes[start]), end = Int(buffer.bytes[start + 1]), own = stop - start - 2
+            return String(unsafeUninitializedCapacity: shared + own + end) { text in
                 _ = text.initialize(fromContentsOf: buffer.first[..<shared])
-                _ = text[shared...].initialize(fromContentsOf: buffer.bytes[(start + 1)..<end])
-                return shared + end - start - 1
+                _ = text[shared...].initialize(fromContentsOf: buffer.bytes[(start + 2)..<stop])
+                _ = text[(shared + own)...].initialize(fromContentsOf: buffer.first[(buffer.first.count - end)...])
+                return shared + own + end
+            }
+        }
+    }
+
+    /// Lets go of the buffer's growth room (up to as much again as it holds) once no more
+    /// texts come.
+    public func finish() {
+        buffer.withLock { buffer in
+            if buffer.bytes.capacity - buffer.bytes.count > buffer.bytes.count / 16 {
+                buffer.bytes = buffer.bytes.withUnsafeBufferPointer { Array($0) }
             }
         }
     }

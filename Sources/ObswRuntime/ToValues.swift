@@ -25,7 +25,7 @@ extension ResumeResult {
     var value: Value { .map(ValueMap(uniqueKeysWithValues: zip(Self.fields, fieldValues))) }
 
     /// Many results as rows of one table (a resume of a million executions holds a million).
-    static func values(_ results: [ResumeResult]) -> [Value] {
+    static func values(_ results: ResumeResults) -> [Value] {
         var rows = RecordTable.Builder(keys: fields)
         rows.reserveCapacity(results.count)
         for result in results { rows.append(result.fieldValues) }

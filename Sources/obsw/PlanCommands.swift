@@ -165,7 +165,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let watcher = InterruptWatcher(flag: interrupt)
         defer { watcher.stop() }
         let progress = ProgressReporter.standardError()
-        let results: [ResumeResult]
+        let results: ResumeResults
         var stopped: String?
         do throws(OperationError) {
             let journal = try Journal(
@@ -195,7 +195,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     /// Each target not resumed with why, and a summary; or every result as JSON.
-    func report(_ results: [ResumeResult], plan: ResumePlan, journal: String) {
+    func report(_ results: ResumeResults, plan: ResumePlan, journal: String) {
         if format == .json {
             let items: [JSONValue] = results.map { result in
                 var record: JSONObject = ["execution_name": .string(result.execution), "outcome": .string(result.outcome.rawValue)]

@@ -15,8 +15,9 @@ import Testing
         _ service: FakeService, _ targets: [String], _ options: BulkResume.Options = .init(concurrency: 4),
         journal: Journal? = nil, progress: any OperationProgress = .silent, interrupt: InterruptFlag? = nil
     ) async throws(OperationError) -> [ResumeResult] {
-        try await BulkResume(client: service, graph: "g", options: options, progress: progress, interrupt: interrupt, journal: journal)
-            .run(targets)
+        Array(
+            try await BulkResume(client: service, graph: "g", options: options, progress: progress, interrupt: interrupt, journal: journal)
+                .run(targets))
     }
 
     /// Resumes that stopped: why, and every result so far.
@@ -30,7 +31,7 @@ import Testing
                 Issue.record("stopped with \(error), not a resume stop")
                 throw StoppedNot()
             }
-            return (stop, results)
+            return (stop, Array(results))
         }
     }
 

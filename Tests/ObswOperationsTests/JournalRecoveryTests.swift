@@ -18,8 +18,9 @@ import Testing
         async throws(OperationError) -> [ResumeResult]
     {
         let journal = try Journal(path: path, endpoint: service.endpointDescription, isLocal: false)
-        return try await BulkResume(client: service, graph: "g", options: .init(concurrency: 2), progress: progress, journal: journal)
-            .run(targets)
+        return Array(
+            try await BulkResume(client: service, graph: "g", options: .init(concurrency: 2), progress: progress, journal: journal)
+                .run(targets))
     }
 
     /// The crash left: `done` resumed and recorded; `applied` sent and applied (restored

@@ -6,12 +6,13 @@ import Testing
     @Test func textsStoredFromManyTasksReadBackExactly() async {
         let urn = "urn:fgs:cn-north-4:0a1b2c3d4e5f:execution:thumbnails:"
         func text(_ i: Int) -> String {
-            switch i % 6 {
-            case 0: urn + "exec-\(i):0f3a"
+            switch i % 7 {
+            case 0: urn + "exec-\(i):0f3a"  // ends as the first does
             case 1: ""
             case 2: "é\(i)"  // shares a first byte with "è" at most
             case 3: "è"
             case 4: String(repeating: urn, count: 6) + "\(i)"  // shares more than 255 bytes
+            case 5: i % 2 == 0 ? "urn:fgs:" : "urn:fgs:urn:fgs:"  // begins and ends as the first might: no byte twice
             default: urn.replacingOccurrences(of: "thumbnails", with: "thumbnaïls") + "\(i)"
             }
         }
@@ -31,7 +32,6 @@ import Testing
         var own = ResumeResult("exec-1", .resumed)
         own.urn = urn + "exec-1"
         #expect(own == result, "a URN compares by its text, wherever it is kept")
-        #expect(MemoryLayout<ResumeResult>.stride <= 72, "a million results are held at once")
     }
 }
 
