@@ -204,9 +204,9 @@ public struct BulkResume: Sendable {
     ) async throws(OperationError) -> (eligible: [Int], failedAt: [Int]) {
         let states = try await currentStates(names, places)
         var eligible: [Int] = [], failedAt: [Int] = []
-        for (place, check) in zip(places, states) {
+        for (index, place) in places.enumerated() {
             let name = names[place]
-            switch check {
+            switch states[index] {
             case .state(let state, let stoppedAt)? where state == .failed:
                 eligible.append(place)
                 failedAt.append(stoppedAt)
@@ -219,6 +219,36 @@ public struct BulkResume: Sendable {
             }
         }
         return (eligible, failedAt)
+    }
+
+    /// What `currentStates` found, by the index of the place: those the listing found FAILED
+    /// as when they stopped (9 bytes each, where a `Check?` was 32: a million are at once
+    /// beside the listing the script holds), the others as read one by one.
+    struct CurrentStates {
+        private var listedFailed: [Bool]
+        private var stoppedAt: [Int]
+        private var read: [Int: Check] = [:]
+
+        init(count: Int) {
+            listedFailed = Array(repeating: false, count: count)
+            stoppedAt = Array(repeating: Int.min, count: count)
+        }
+
+        var count: Int { listedFailed.count }
+
+        /// nil: not found.
+        subscript(index: Int) -> Check? {
+            listedFailed[index] ? .state(.failed, stoppedAt: stoppedAt[index]) : read[index]
+        }
+
+        func isListed(_ index: Int) -> Bool { listedFailed[index] }
+
+        mutating func listed(_ index: Int, failedAndStoppedAt time: Int) {
+            listedFailed[index] = true
+            stoppedAt[index] = time
+        }
+
+        mutating func read(_ index: Int, _ check: Check?) { read[index] = check }
     }
 
     enum Check: Sendable {
@@ -235,8 +265,8 @@ public struct BulkResume: Sendable {
 
     /// The current state of each place's target (nil: not found): one GET each for a few,
     /// one listing of FAILED executions (plus GETs for the rest) for many.
-    func currentStates(_ names: [String], _ places: [Int]) async throws(OperationError) -> [Check?] {
-        var states = [Check?](repeating: nil, count: places.count)
+    func currentStates(_ names: [String], _ places: [Int]) async throws(OperationError) -> CurrentStates {
+        var states = CurrentStates(count: places.count)
         let unknown: [Int]
         if places.count > Self.individualCheckLimit {
             progress.update("resume \(graph): checking which of \(places.count) executions are FAILED")
@@ -248,13 +278,13 @@ public struct BulkResume: Sendable {
             do {
                 for try await execution in client.executions(graph: graph, state: .failed) {
                     if let name = execution.executionName, let i = index.place(of: name, in: wanted) {
-                        states[i] = .state(.failed, stoppedAt: Self.stoppedAt(execution.json))
+                        states.listed(i, failedAndStoppedAt: Self.stoppedAt(execution.json))
                     }
                 }
             } catch {
                 throw .service(error)
             }
-            unknown = states.indices.filter { states[$0] == nil }
+            unknown = (0..<states.count).filter { !states.isListed($0) }
         } else {
             unknown = Array(places.indices)
         }
@@ -269,7 +299,7 @@ public struct BulkResume: Sendable {
                 return .error(error.description)
             }
         }
-        for (index, check) in zip(unknown, checked) { states[index] = check }
+        for (index, check) in zip(unknown, checked) { states.read(index, check) }
         return states
     }
 

@@ -260,7 +260,8 @@ enum ServiceCommands {
                 client: client, graph: graph, options: options, progress: progress, interrupt: interrupt, journal: journal
             ).run(targets)
         }
-        return single && results.count == 1 ? results[0].value : .list(ResumeResult.values(results))
+        if single && results.count == 1 { return results[0].value }
+        return .list(ResumeResult.values(consume results))
     }
 
     /// `resume … --plan FILE`: reads every target, writes the plan (whole or not at all),

@@ -171,7 +171,12 @@ public final class ServiceHost: CommandHost, @unchecked Sendable {
                 task.cancel()
             }
         }
-        let result = outcome.withLock { $0 }!
+        // Taken out, not copied: the caller then holds the only reference (a million results
+        // can be let go of as they become values).
+        let result = outcome.withLock { outcome in
+            defer { outcome = nil }
+            return outcome
+        }!
         if cancelled, case .failure(let error) = result, error.kind != .interrupted {
             throw ScriptError(.interrupted, "interrupted", code: .interrupted, details: error.details)
         }

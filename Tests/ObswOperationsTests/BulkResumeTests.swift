@@ -60,12 +60,20 @@ import Testing
     /// Past 32 targets, which are FAILED is learnt from one listing, not a read each.
     @Test func manyTargetsAreCheckedWithOneListing() async throws {
         let names = (1...40).map { "e\($0)" }
-        let service = FakeService(["ran": .init(state: .success, startedAt: 1, stoppedAt: 2)], failed: names)
-        let results = try await resume(service, names + ["ran"], .init(concurrency: 8))
+        var faults = FakeService.Faults()
+        faults.readErrors["broken"] = .service(ServiceError(status: 500, message: "internal error", operation: "read broken"))
+        let service = FakeService(
+            ["ran": .init(state: .success, startedAt: 1, stoppedAt: 2), "broken": .init(state: .success, startedAt: 1, stoppedAt: 2)],
+            failed: names, faults: faults)
+        let targets = names.prefix(20) + ["ran", "missing"] + names.dropFirst(20) + ["broken"]
+        let results = try await resume(service, Array(targets), .init(concurrency: 8))
+        #expect(results.map(\.execution) == Array(targets))
         #expect(results.count { $0.outcome == .resumed } == 40)
-        #expect(results.last?.outcome == .skipped)
+        #expect(results[20].outcome == .skipped && results[20].reason == "execution is SUCCESS, not FAILED")
+        #expect(results[21].outcome == .failed && results[21].reason == "execution missing not found")
+        #expect(results.last?.outcome == .failed && results.last?.reason?.contains("internal error") == true)
         #expect(service.counts.listings == 1)
-        #expect(service.counts.reads == ["ran": 1], "only the one the listing of FAILED ones lacked is read")
+        #expect(service.counts.reads.keys.sorted() == ["broken", "missing", "ran"], "only those the listing of FAILED ones lacked are read")
     }
 
     /// A 409 (no longer FAILED by the time its turn came) is skipped, not failed.
