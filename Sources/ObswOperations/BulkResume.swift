@@ -227,7 +227,7 @@ public struct BulkResume: Sendable {
     struct CurrentStates {
         private var listedFailed: [Bool]
         private var stoppedAt: [Int]
-        private var read: [Int: Check] = [:]
+        private var readOneByOne: [Int: Check] = [:]
 
         init(count: Int) {
             listedFailed = Array(repeating: false, count: count)
@@ -238,7 +238,7 @@ public struct BulkResume: Sendable {
 
         /// nil: not found.
         subscript(index: Int) -> Check? {
-            listedFailed[index] ? .state(.failed, stoppedAt: stoppedAt[index]) : read[index]
+            listedFailed[index] ? .state(.failed, stoppedAt: stoppedAt[index]) : readOneByOne[index]
         }
 
         func isListed(_ index: Int) -> Bool { listedFailed[index] }
@@ -248,7 +248,7 @@ public struct BulkResume: Sendable {
             stoppedAt[index] = time
         }
 
-        mutating func read(_ index: Int, _ check: Check?) { read[index] = check }
+        mutating func read(_ index: Int, _ check: Check?) { readOneByOne[index] = check }
     }
 
     enum Check: Sendable {
