@@ -1,3 +1,5 @@
+import ObswSystem
+import ObswText
 import Synchronization
 
 /// Texts that mostly begin and end alike — the execution URNs a bulk resume gets back, a
@@ -24,12 +26,7 @@ public final class SharedTexts: Sendable {
         return text.withUTF8 { utf8 in
             buffer.withLock { buffer -> SharedText? in
                 if buffer.first.isEmpty { buffer.first = Array(utf8) }
-                let first = buffer.first
-                var shared = 0, end = 0
-                let limit = min(utf8.count, first.count, Int(UInt8.max))
-                while shared < limit, first[shared] == utf8[shared] { shared += 1 }
-                let endLimit = min(utf8.count - shared, first.count, Int(UInt8.max))
-                while end < endLimit, first[first.count - 1 - end] == utf8[utf8.count - 1 - end] { end += 1 }
+                let (shared, end) = buffer.first.withUnsafeBufferPointer { SharedEnds.of(utf8, with: $0) }
                 let offset = buffer.bytes.count, length = 2 + utf8.count - shared - end
                 guard offset + length < Int(UInt32.max) else { return nil }
                 buffer.bytes.append(UInt8(shared))
@@ -57,11 +54,7 @@ public final class SharedTexts: Sendable {
     /// Lets go of the buffer's growth room (up to as much again as it holds) once no more
     /// texts come.
     public func finish() {
-        buffer.withLock { buffer in
-            if buffer.bytes.capacity - buffer.bytes.count > buffer.bytes.count / 16 {
-                buffer.bytes = buffer.bytes.withUnsafeBufferPointer { Array($0) }
-            }
-        }
+        buffer.withLock { $0.bytes.releaseGrowthRoom() }
     }
 }
 

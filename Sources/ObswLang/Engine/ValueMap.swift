@@ -1,4 +1,6 @@
 import ObswJSON
+import ObswSystem
+import ObswText
 import OrderedCollections
 
 /// A map from string keys to values, in insertion order — as a script sees it.
@@ -254,16 +256,13 @@ public final class RecordTable: Sendable {
         /// Lets go of the growth room (a listing's columns grow by doubling: up to twice what
         /// they hold), one array at a time.
         func finish() {
-            func trim<T>(_ array: inout [T]) {
-                if array.capacity - array.count > array.count / 16 { array = array.withUnsafeBufferPointer { Array($0) } }
-            }
-            trim(&bytes)
-            trim(&starts)
-            trim(&lengths)
-            trim(&shared)
-            trim(&sharedEnd)
-            trim(&times)
-            trim(&values)
+            bytes.releaseGrowthRoom()
+            starts.releaseGrowthRoom()
+            lengths.releaseGrowthRoom()
+            shared.releaseGrowthRoom()
+            sharedEnd.releaseGrowthRoom()
+            times.releaseGrowthRoom()
+            values.releaseGrowthRoom()
         }
 
         func reserveCapacity(_ rows: Int) {
@@ -351,10 +350,9 @@ public final class RecordTable: Sendable {
                 var prefix = 0, end = 0
                 if row != first, lengths[first] != UInt32.max {
                     let anchor = Int(starts[first]), anchorLength = Int(lengths[first])
-                    let limit = min(utf8.count, anchorLength, Int(UInt8.max))
-                    while prefix < limit, bytes[anchor + prefix] == utf8[prefix] { prefix += 1 }
-                    let endLimit = min(utf8.count - prefix, anchorLength, Int(UInt8.max))
-                    while end < endLimit, bytes[anchor + anchorLength - 1 - end] == utf8[utf8.count - 1 - end] { end += 1 }
+                    (prefix, end) = bytes.withUnsafeBufferPointer { bytes in
+                        SharedEnds.of(utf8, with: UnsafeBufferPointer(rebasing: bytes[anchor..<anchor + anchorLength]))
+                    }
                 }
                 let own = UnsafeBufferPointer(rebasing: utf8[prefix..<utf8.count - end])
                 if row > 0, lengths[row - 1] != UInt32.max, Int(shared[row - 1]) == prefix, Int(sharedEnd[row - 1]) == end,
